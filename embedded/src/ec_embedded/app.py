@@ -1,0 +1,51 @@
+"""The embedded mode: all four services in one process, one port, SQLite files
+and the in-process bus. The same service code as the distributed mode; only
+the adapters differ."""
+
+from __future__ import annotations
+
+from ec_escalation.service import EscalationService
+from ec_escalation.settings import EscalationSettings
+from ec_intake.service import IntakeService
+from ec_intake.settings import IntakeSettings
+from ec_monitor.service import MonitorService
+from ec_monitor.settings import MonitorSettings
+from ec_notifier.service import NotifierService
+from ec_notifier.settings import NotifierSettings
+from ec_platform.app import create_service_app, tokens_from
+from ec_platform.bus import Bus
+from ec_platform.clock import Clock, utc_now
+from ec_platform.settings import PlatformSettings
+from fastapi import FastAPI
+
+DEFAULT_PORT = 8000
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/escalation-center.db"
+
+
+def create_app(
+    *,
+    database_url: str | None = None,
+    clock: Clock = utc_now,
+    bus: Bus | None = None,
+) -> FastAPI:
+    platform = PlatformSettings()
+    url = database_url or platform.database_url or DEFAULT_DATABASE_URL
+    # The embedded mode always uses the in-process bus, whatever the environment says.
+    overrides = {"database_url": url, "kafka_bootstrap_servers": None}
+    intake = IntakeSettings().model_copy(update=overrides)
+    escalation = EscalationSettings().model_copy(update=overrides)
+    notifier = NotifierSettings().model_copy(update=overrides)
+    monitor = MonitorSettings().model_copy(update=overrides)
+    return create_service_app(
+        title="embedded",
+        settings=platform.model_copy(update=overrides),
+        tokens=tokens_from(platform, generate_if_missing=True),
+        plugins=[
+            IntakeService(intake),
+            EscalationService(escalation),
+            NotifierService(notifier),
+            MonitorService(monitor),
+        ],
+        clock=clock,
+        bus=bus,
+    )

@@ -1,0 +1,48 @@
+"""The intake service as a plugin of the app: what it opens and runs."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+from ec_platform.app import Runtime, open_database
+from ec_platform.relay import Relay
+from ec_platform.tasks import BackgroundTasks
+from fastapi import APIRouter
+from starlette.datastructures import State
+
+from ec_intake.api import IntakeContext, build_router
+from ec_intake.settings import IntakeSettings
+from ec_intake.store import SCHEMA, IncidentStore, define_tables
+
+SOURCE = "/escalation-center/intake"
+
+
+class IntakeService:
+    name = "intake"
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        self.settings = settings
+
+    def router(self) -> APIRouter:
+        return build_router()
+
+    async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
+        db = await open_database(runtime, stack, schema=SCHEMA)
+        tables = define_tables()
+        store = IncidentStore(db, tables)
+        await store.create()
+        relay = Relay(
+            name="incidents-topic",
+            db=db,
+            log=store.log,
+            checkpoints=tables.checkpoints,
+            bus=runtime.bus,
+            topic=self.settings.topics.incidents,
+            source=SOURCE,
+        )
+        tasks = BackgroundTasks()
+        stack.push_async_callback(tasks.stop)
+        tasks.start("intake relay", relay.run())
+        state.intake = IntakeContext(
+            settings=self.settings, store=store, relay=relay, clock=runtime.clock
+        )

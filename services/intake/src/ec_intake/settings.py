@@ -1,0 +1,12 @@
+"""Intake settings (environment, prefix EC_)."""
+
+from __future__ import annotations
+
+from ec_platform.settings import PlatformSettings
+from pydantic import Field
+
+DEFAULT_PORT = 8001
+
+
+class IntakeSettings(PlatformSettings):
+    intake_max_body_bytes: int = Field(default=256 * 1024, ge=1024)

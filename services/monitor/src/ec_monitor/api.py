@@ -1,0 +1,66 @@
+"""The monitor's HTTP interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from ec_platform.auth import Reader
+from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from ec_monitor.timers import TimerBook
+
+
+@dataclass(frozen=True)
+class MonitorContext:
+    timers: TimerBook
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["monitor"])
+
+    @router.get("/v1/timers", summary="Pending and fired timers, soonest first")
+    async def list_timers(
+        request: Request,
+        _: Reader,
+        escalation_id: UUID | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        context: MonitorContext = request.app.state.monitor
+        book = context.timers
+        table = book.tables.timers
+        keyset = TimeIdKeyset(table.c.due_at, table.c.id, "due_at", "id")
+        query = keyset.page_query(select(table), cursor=cursor, limit=limit)
+        for column, value in (
+            (table.c.escalation_id, escalation_id),
+            (table.c.kind, kind),
+            (table.c.status, status),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        async with book.db.read() as conn:
+            rows = [dict(r._mapping) for r in await conn.execute(query)]
+        page, following = keyset.page(rows, limit=limit)
+        return {"items": [_view(row) for row in page], "next": following}
+
+    return router
+
+
+def _view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "escalation_id": str(row["escalation_id"]),
+        "kind": row["kind"],
+        "status": row["status"],
+        "due_at": row["due_at"].isoformat(),
+        "level": row["level"],
+        "round": row["round"],
+        "created_at": row["created_at"].isoformat(),
+        "fired_at": row["fired_at"].isoformat() if row["fired_at"] else None,
+    }

@@ -1,0 +1,16 @@
+"""The monitor service's app factory (distributed mode: one process of its own)."""
+
+from __future__ import annotations
+
+from ec_platform.app import create_standalone_app
+from fastapi import FastAPI
+
+from ec_monitor.service import MonitorService
+from ec_monitor.settings import MonitorSettings
+
+
+def create_app(settings: MonitorSettings | None = None) -> FastAPI:
+    settings = settings or MonitorSettings()
+    return create_standalone_app(
+        title="monitor", settings=settings, plugin=MonitorService(settings)
+    )

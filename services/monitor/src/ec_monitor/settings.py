@@ -1,0 +1,18 @@
+"""Monitor settings (environment, prefix EC_)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ec_platform.settings import PlatformSettings
+from pydantic import Field
+
+DEFAULT_PORT = 8004
+
+
+class MonitorSettings(PlatformSettings):
+    # Level N with no progress for this long asks for level N+1 (index 0 is level 1).
+    raise_after: tuple[timedelta, ...] = Field(
+        default=(timedelta(hours=4), timedelta(hours=8)),
+        description="EC_RAISE_AFTER, a JSON list of ISO 8601 durations",
+    )

@@ -1,0 +1,16 @@
+"""The notifier service's app factory (distributed mode: one process of its own)."""
+
+from __future__ import annotations
+
+from ec_platform.app import create_standalone_app
+from fastapi import FastAPI
+
+from ec_notifier.service import NotifierService
+from ec_notifier.settings import NotifierSettings
+
+
+def create_app(settings: NotifierSettings | None = None) -> FastAPI:
+    settings = settings or NotifierSettings()
+    return create_standalone_app(
+        title="notifier", settings=settings, plugin=NotifierService(settings)
+    )

@@ -1,0 +1,143 @@
+"""Events of the escalation's own stream, written only by the escalation service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from ec_events.base import (
+    AwareDatetime,
+    Contact,
+    Customer,
+    Event,
+    Frozen,
+    Name,
+    Person,
+    PlanAction,
+    Priority,
+    TeamMember,
+    Text,
+)
+
+RecordKind = Literal["incident", "problem", "change"]
+DeadlineKind = Literal["plan_review", "progress_update"]
+
+
+class EscalationEvent(Event):
+    subject_field: ClassVar[str] = "escalation_id"
+
+    escalation_id: UUID
+
+
+class EscalationStarted(EscalationEvent):
+    trigger: Literal["automatic", "manual"]
+    reason: Text
+    incident_ids: tuple[UUID, ...] = ()
+    title: Text
+    priority: Priority | None = None
+    customer: Customer | None = None
+    service: Name | None = None
+    # Which escalation rules fired, and the version of the rule set they came from.
+    criteria: tuple[str, ...] = ()
+    criteria_version: str | None = None
+    level: int = Field(default=1, ge=1)
+    started_at: AwareDatetime
+
+
+class EscalationManagerAssigned(EscalationEvent):
+    manager: Person
+    previous_manager_id: str | None = None
+
+
+class RecordLinked(EscalationEvent):
+    kind: RecordKind
+    ref: Name
+
+
+class EscalationTeamAssigned(EscalationEvent):
+    members: tuple[TeamMember, ...]
+
+
+class CommunicationContactsSet(EscalationEvent):
+    provider: tuple[Contact, ...] = ()
+    customer: tuple[Contact, ...] = ()
+
+
+class SituationAssessed(EscalationEvent):
+    summary: Text
+    impact: Text
+    risk: Text
+    affected_services: tuple[Name, ...] = ()
+    affected_customers: tuple[Name, ...] = ()
+    known: Text | None = None
+    unknown: Text | None = None
+
+
+class PlanRevised(EscalationEvent):
+    plan_version: int = Field(ge=1)
+    actions: tuple[PlanAction, ...]
+    resources: tuple[Text, ...] = ()
+    customer_agreed: bool
+    reason: Text
+    review_by: AwareDatetime
+
+
+class EscalationLevelRaised(EscalationEvent):
+    from_level: int = Field(ge=1)
+    to_level: int = Field(ge=2)
+    reason: Text
+    automatic: bool = False
+
+
+class ProgressReported(EscalationEvent):
+    note: Text
+    next_update_due: AwareDatetime
+
+
+class MonitoringStarted(EscalationEvent):
+    # Each resolution opens a new monitoring round; timers name the round they belong to.
+    round: int = Field(ge=1)
+    customer_confirmed: bool
+    monitoring_period: timedelta
+    started_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class EscalationReopened(EscalationEvent):
+    round: int = Field(ge=1)
+    note: Text
+    incident_id: UUID | None = None
+
+
+class MonitoringPassed(EscalationEvent):
+    round: int = Field(ge=1)
+
+
+class CustomerAgreement(Frozen):
+    by: Name
+    note: Text
+
+
+class EscalationClosed(EscalationEvent):
+    customer_agreement: CustomerAgreement
+
+
+class ProblemManagementInput(Frozen):
+    kind: Literal["open_problem", "update_problem", "follow_up_action", "major_problem_review"]
+    description: Text
+    ref: Name | None = None
+    owner: Name | None = None
+
+
+class EscalationReviewed(EscalationEvent):
+    findings: Text
+    problem_management_inputs: tuple[ProblemManagementInput, ...] = ()
+
+
+class DeadlineMissed(EscalationEvent):
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    details: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,46 @@
+"""Events on the incidents topic, published by the intake service."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
+
+
+class IncidentFacts(Event):
+    """The normalised incident as the ITSM platform last described it."""
+
+    subject_field: ClassVar[str] = "incident_id"
+
+    incident_id: UUID
+    source: Name
+    external_id: Name
+    title: Text
+    priority: Priority
+    customer: Customer
+    service: Name
+    sla_breached: bool = False
+    reopen_count: int = Field(default=0, ge=0)
+    customer_escalation_requested: bool = False
+    status: str = "open"
+    occurred_at: AwareDatetime | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class IncidentReported(IncidentFacts):
+    """First sight of an incident (by `source` + `external_id`)."""
+
+
+class IncidentUpdated(IncidentFacts):
+    """The incident's content changed; `changed` names the fields."""
+
+    changed: tuple[str, ...] = ()
+
+
+class IncidentResolved(IncidentFacts):
+    """The platform reports the incident resolved or closed."""
+
+    resolved_at: AwareDatetime | None = None

@@ -1,0 +1,122 @@
+"""The one way an app is assembled, for a single service or all four at once."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fastapi import APIRouter, FastAPI
+from starlette.datastructures import State
+
+from ec_platform.auth import TokenRegistry
+from ec_platform.bus import Bus, open_bus
+from ec_platform.clock import Clock, utc_now
+from ec_platform.database import Database
+from ec_platform.observability import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
+from ec_platform.problems import install_problem_handlers
+from ec_platform.settings import PlatformSettings
+
+
+@dataclass
+class Runtime:
+    """What the process shares with every service in it."""
+
+    settings: PlatformSettings
+    bus: Bus
+    metrics: Metrics
+    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+    clock: Clock = utc_now
+
+
+class ServicePlugin(Protocol):
+    """A service as the app sees it: its routes, and what it opens on start-up
+    (on `stack`, so everything closes in reverse order on shutdown)."""
+
+    name: str
+
+    def router(self) -> APIRouter: ...
+
+    async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None: ...
+
+
+async def open_database(runtime: Runtime, stack: AsyncExitStack, *, schema: str) -> Database:
+    """The service's own database, closed with the app and watched by /healthz."""
+    if not runtime.settings.database_url:
+        raise SystemExit("EC_DATABASE_URL is not set")
+    db = Database.open(runtime.settings.database_url, schema=schema)
+    stack.push_async_callback(db.close)
+    runtime.health_checks[f"{schema}-database"] = db.ping
+    return db
+
+
+def tokens_from(settings: PlatformSettings, *, generate_if_missing: bool) -> TokenRegistry:
+    if settings.api_tokens is not None:
+        return TokenRegistry.parse(settings.api_tokens.get_secret_value())
+    if not generate_if_missing:
+        raise SystemExit("EC_API_TOKENS is not set (role:token,role:token)")
+    registry, token = TokenRegistry.with_generated_admin()
+    # Printed, not logged: the one moment the operator can learn it.
+    print(f"EC_API_TOKENS is not set; this run's admin token is: {token}", flush=True)
+    return registry
+
+
+def create_service_app(
+    *,
+    title: str,
+    settings: PlatformSettings,
+    tokens: TokenRegistry,
+    plugins: Sequence[ServicePlugin],
+    clock: Clock = utc_now,
+    bus: Bus | None = None,
+) -> FastAPI:
+    """`bus` lets a caller share one bus between apps (tests); by default the
+    app opens its own from settings."""
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            active_bus: Bus = (
+                bus
+                if bus is not None
+                else await stack.enter_async_context(open_bus(settings, client_id=f"ec-{title}"))
+            )
+            runtime = Runtime(settings=settings, bus=active_bus, metrics=metrics, clock=clock)
+            app.state.runtime = runtime
+            app.state.health_checks = runtime.health_checks
+            for plugin in plugins:
+                await plugin.start(runtime, app.state, stack)
+            logging.getLogger(__name__).info("%s started", title)
+            yield
+
+    app = FastAPI(
+        title=f"Escalation Center: {title}",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    app.state.tokens = tokens
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.include_router(health_router(title))
+    for plugin in plugins:
+        app.include_router(plugin.router())
+    return app
+
+
+def create_standalone_app(
+    *, title: str, settings: PlatformSettings, plugin: ServicePlugin
+) -> FastAPI:
+    """One service in a process of its own (the distributed mode)."""
+    settings.require_distributed()
+    return create_service_app(
+        title=title,
+        settings=settings,
+        tokens=tokens_from(settings, generate_if_missing=False),
+        plugins=[plugin],
+    )

@@ -1,0 +1,109 @@
+"""Handling one delivery: retries for passing faults, a dead letter for the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ec_events import Message, dead_letter_topic
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ec_platform.bus.base import Delivery, Handler, PoisonMessage
+
+log = logging.getLogger(__name__)
+
+# Faults of the world, not of the message: retried for as long as they last,
+# holding the partition, rather than dead-lettering good messages.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+)
+MAX_TRANSIENT_BACKOFF_S = 5.0
+
+Publish = Callable[[str, list[Message]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_s: float = 0.2
+
+
+def dead_letter(delivery: Delivery, *, group: str, reason: str) -> Message:
+    extra = {
+        "ec_dlq_reason": reason[:2000],
+        "ec_dlq_topic": delivery.topic,
+        "ec_dlq_partition": str(delivery.partition),
+        "ec_dlq_offset": str(delivery.offset),
+        "ec_dlq_group": group,
+        "ec_dlq_at": datetime.now(UTC).isoformat(),
+    }
+    original = delivery.message
+    return Message(
+        key=original.key,
+        value=original.value,
+        headers=original.headers + tuple((k, v.encode()) for k, v in extra.items()),
+    )
+
+
+class DeliveryProcessor:
+    def __init__(
+        self,
+        *,
+        group: str,
+        handler: Handler,
+        publish: Publish,
+        policy: RetryPolicy,
+        on_outcome: Callable[[str, str], None] = lambda _topic, _outcome: None,
+    ) -> None:
+        self.group = group
+        self.handler = handler
+        self.publish = publish
+        self.policy = policy
+        self.on_outcome = on_outcome
+
+    async def process(self, delivery: Delivery) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.handler(delivery)
+                self.on_outcome(delivery.topic, "handled")
+                return
+            except PoisonMessage as error:
+                await self._dead_letter(delivery, f"poison: {error}")
+                return
+            except TRANSIENT as error:
+                delay = min(self.policy.backoff_s * 2 ** (attempt - 1), MAX_TRANSIENT_BACKOFF_S)
+                log.warning(
+                    "group %s: transient failure, retrying in %.1fs: %r", self.group, delay, error
+                )
+                self.on_outcome(delivery.topic, "retried")
+                await asyncio.sleep(delay)
+            except Exception as error:
+                if attempt >= self.policy.max_attempts:
+                    await self._dead_letter(
+                        delivery, f"failed {attempt} times: {type(error).__name__}: {error}"
+                    )
+                    return
+                log.warning("group %s: handler failed (attempt %d): %r", self.group, attempt, error)
+                self.on_outcome(delivery.topic, "retried")
+                await asyncio.sleep(self.policy.backoff_s * 2 ** (attempt - 1))
+
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        log.error(
+            "group %s: dead-lettering %s[%d]@%d: %s",
+            self.group,
+            delivery.topic,
+            delivery.partition,
+            delivery.offset,
+            reason,
+        )
+        message = dead_letter(delivery, group=self.group, reason=reason)
+        await self.publish(dead_letter_topic(delivery.topic), [message])
+        self.on_outcome(delivery.topic, "dead_lettered")

@@ -1,0 +1,51 @@
+"""Reading request bodies with a size limit and precise validation errors."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from ec_platform.problems import ProblemError, describe_validation
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def read_body(request: Request, *, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+    return bytes(body)
+
+
+def parse_json_body(model: type[M], body: bytes) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        errors = list(error.errors())
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise ProblemError(
+                400,
+                "Malformed JSON",
+                f"the body is not valid JSON: {errors[0]['msg']}",
+                type="/problems/malformed-json",
+            ) from None
+        detail, fields = describe_validation([dict(e) for e in errors])
+        raise ProblemError(
+            422, "Invalid input", detail, type="/problems/invalid-input", errors=fields
+        ) from None
+
+
+def _too_large(max_bytes: int) -> ProblemError:
+    return ProblemError(
+        413,
+        "Content Too Large",
+        f"the body is larger than {max_bytes} bytes",
+        type="/problems/body-too-large",
+    )

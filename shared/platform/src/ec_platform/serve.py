@@ -1,0 +1,28 @@
+"""Running an app as its own process: `python -m ec_<service> [--host] [--port]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+
+def serve(create_app: Callable[[], FastAPI], *, name: str, default_port: int) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m ec_{name}")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+    )

@@ -1,0 +1,48 @@
+"""Settings every service reads from the environment (prefix EC_)."""
+
+from __future__ import annotations
+
+from ec_events import Topics
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EC_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="postgresql+asyncpg://… or sqlite+aiosqlite:///…"
+    )
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="unset means the in-process bus"
+    )
+    topic_prefix: str = "ec."
+    api_tokens: SecretStr | None = Field(default=None, description="role:token,role:token")
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
+    # How long a consumer keeps retrying a message whose handler keeps failing
+    # for a reason that is not transient, before it dead-letters it.
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def uses_kafka(self) -> bool:
+        return bool(self.kafka_bootstrap_servers)
+
+    def require_distributed(self) -> None:
+        """A service run on its own must be told where its database and tokens are."""
+        missing = [
+            name
+            for name, value in (
+                ("EC_DATABASE_URL", self.database_url),
+                ("EC_API_TOKENS", self.api_tokens),
+            )
+            if not value
+        ]
+        if missing:
+            raise SystemExit(f"set {' and '.join(missing)} to run a service on its own")

@@ -1,0 +1,65 @@
+"""Background loops owned by an app's lifespan: started with it, cancelled with it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+async def keep_running(
+    name: str, step: Callable[[], Awaitable[None]], *, failure_pause_s: float = 1.0
+) -> None:
+    """Runs `step` forever; a failing step is logged and retried, never fatal."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; retrying in %.1f s", name, failure_pause_s)
+            await asyncio.sleep(failure_pause_s)
+
+
+class BackgroundTasks:
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, name: str, coroutine: Awaitable[None]) -> None:
+        async def run() -> None:
+            await coroutine
+
+        self._tasks.append(asyncio.create_task(run(), name=name))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+
+class Doorbell:
+    """A polling loop that can be woken early: work runs when rung, or every
+    `idle_s` otherwise (the poll catches what other processes wrote)."""
+
+    def __init__(self) -> None:
+        self._rung = asyncio.Event()
+
+    def ring(self) -> None:
+        self._rung.set()
+
+    async def serve(
+        self, name: str, work: Callable[[], Awaitable[object]], *, idle_s: float
+    ) -> None:
+        async def step() -> None:
+            self._rung.clear()
+            await work()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rung.wait(), idle_s)
+
+        await keep_running(name, step)
