@@ -4,6 +4,8 @@ the adapters differ."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from ec_escalation.service import EscalationService
 from ec_escalation.settings import EscalationSettings
 from ec_intake.service import IntakeService
@@ -16,7 +18,6 @@ from ec_platform.app import create_service_app, tokens_from
 from ec_platform.bus import Bus
 from ec_platform.clock import Clock, utc_now
 from ec_platform.settings import PlatformSettings
-from fastapi import FastAPI
 
 DEFAULT_PORT = 8000
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/escalation-center.db"

@@ -7,11 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from ec_platform.auth import Reader
-from ec_platform.clock import Clock
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
-from ec_platform.problems import ProblemError
-from ec_platform.relay import Relay
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -19,6 +14,11 @@ from sqlalchemy import select
 from ec_escalation.criteria import RuleSet
 from ec_escalation.store import EscalationStore
 from ec_escalation.views import escalation_view, event_view
+from ec_platform.auth import Reader
+from ec_platform.clock import Clock
+from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from ec_platform.problems import ProblemError
+from ec_platform.relay import Relay
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ec_platform.app import create_standalone_app
 from fastapi import FastAPI
 
 from ec_escalation.service import EscalationService
 from ec_escalation.settings import EscalationSettings
+from ec_platform.app import create_standalone_app
 
 
 def create_app(settings: EscalationSettings | None = None) -> FastAPI:

@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import select
+
+from ec_escalation.criteria import RuleSet
+from ec_escalation.domain import Escalation, StartEscalation, decide
+from ec_escalation.store import EscalationStore
 from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.incidents import IncidentReported, IncidentUpdated
@@ -14,11 +19,6 @@ from ec_platform.clock import Clock
 from ec_platform.eventlog import NewEvent
 from ec_platform.inbox import first_delivery
 from ec_platform.retry import retry_on_conflict
-from sqlalchemy import select
-
-from ec_escalation.criteria import RuleSet
-from ec_escalation.domain import Escalation, StartEscalation, decide
-from ec_escalation.store import EscalationStore
 
 SERVICE_ACTOR = ("service", "escalation")
 # Fixed forever: an automatic escalation's id derives from the incident event

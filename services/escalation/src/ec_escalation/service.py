@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from ec_platform.app import Runtime, open_database
-from ec_platform.bus import Delivery
-from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks
 from fastapi import APIRouter
 from starlette.datastructures import State
 
@@ -17,6 +13,10 @@ from ec_escalation.handlers import handle_incident_event
 from ec_escalation.settings import EscalationSettings
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
+from ec_platform.app import Runtime, open_database
+from ec_platform.bus import Delivery
+from ec_platform.relay import Relay
+from ec_platform.tasks import BackgroundTasks
 
 SOURCE = "/escalation-center/escalation"
 GROUP = "escalation"

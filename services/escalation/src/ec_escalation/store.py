@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from ec_events.base import Event
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, StoredEvent, VersionConflict, append_only_ddl
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.domain import Escalation, evolve
 from ec_escalation.projections import project
 from ec_escalation.tables import Tables
+from ec_events.base import Event
+from ec_platform.database import Database
+from ec_platform.eventlog import EventLog, NewEvent, StoredEvent, VersionConflict, append_only_ddl
 
 
 class EscalationStore:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Uuid, text
+
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.eventlog import event_log_table
 from ec_platform.inbox import inbox_table
 from ec_platform.sqltypes import UtcDateTime
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Uuid, text
 
 SCHEMA = "escalation"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ec_platform.eventlog import StoredEvent
-
 from ec_escalation.domain import Escalation
+from ec_platform.eventlog import StoredEvent
 
 
 def escalation_view(state: Escalation) -> dict[str, Any]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ec_platform.auth import IntakeCaller
-from ec_platform.clock import Clock
-from ec_platform.relay import Relay
-from ec_platform.requests import parse_json_body, read_body
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ec_intake.domain import IncidentIn
 from ec_intake.settings import IntakeSettings
 from ec_intake.store import IncidentStore
+from ec_platform.auth import IntakeCaller
+from ec_platform.clock import Clock
+from ec_platform.relay import Relay
+from ec_platform.requests import parse_json_body, read_body
 
 
 @dataclass(frozen=True)

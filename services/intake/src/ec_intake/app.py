@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ec_platform.app import create_standalone_app
 from fastapi import FastAPI
 
 from ec_intake.service import IntakeService
 from ec_intake.settings import IntakeSettings
+from ec_platform.app import create_standalone_app
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from ec_platform.app import Runtime, open_database
-from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks
 from fastapi import APIRouter
 from starlette.datastructures import State
 
 from ec_intake.api import IntakeContext, build_router
 from ec_intake.settings import IntakeSettings
 from ec_intake.store import SCHEMA, IncidentStore, define_tables
+from ec_platform.app import Runtime, open_database
+from ec_platform.relay import Relay
+from ec_platform.tasks import BackgroundTasks
 
 SOURCE = "/escalation-center/intake"
 

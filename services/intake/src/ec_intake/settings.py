@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ec_platform.settings import PlatformSettings
 from pydantic import Field
+
+from ec_platform.settings import PlatformSettings
 
 DEFAULT_PORT = 8001
 

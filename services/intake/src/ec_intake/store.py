@@ -6,17 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import MetaData, Table
+
 from ec_events.incidents import IncidentFacts
+from ec_intake.domain import IncidentIn, decide, incident_id_for
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog, NewEvent, append_only_ddl, event_log_table
 from ec_platform.retry import retry_on_conflict
-from sqlalchemy import MetaData, Table
-
-from ec_intake.domain import IncidentIn, decide, incident_id_for
 
 SCHEMA = "intake"
-SERVICE_ACTOR = ("service", "intake")
 
 
 @dataclass(frozen=True)

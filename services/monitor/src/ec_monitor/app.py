@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ec_platform.app import create_standalone_app
 from fastapi import FastAPI
 
 from ec_monitor.service import MonitorService
 from ec_monitor.settings import MonitorSettings
+from ec_platform.app import create_standalone_app
 
 
 def create_app(settings: MonitorSettings | None = None) -> FastAPI:

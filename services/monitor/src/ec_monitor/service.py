@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from ec_platform.app import Runtime, open_database
-from ec_platform.bus import Delivery
 from fastapi import APIRouter
 from starlette.datastructures import State
 
@@ -14,6 +12,8 @@ from ec_monitor.policy import RaisePolicy
 from ec_monitor.settings import MonitorSettings
 from ec_monitor.tables import SCHEMA, define_tables
 from ec_monitor.timers import TimerBook
+from ec_platform.app import Runtime, open_database
+from ec_platform.bus import Delivery
 
 GROUP = "monitor"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ec_platform.settings import PlatformSettings
 from pydantic import Field
+
+from ec_platform.settings import PlatformSettings
 
 DEFAULT_PORT = 8004
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Uuid
+
 from ec_platform.inbox import inbox_table
 from ec_platform.sqltypes import UtcDateTime
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Uuid
 
 SCHEMA = "monitor"
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import insert
+
 from ec_events import Envelope
 from ec_events.base import Event
+from ec_monitor.policy import RaisePolicy, timers_for
+from ec_monitor.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.inbox import first_delivery
-from sqlalchemy import insert
-
-from ec_monitor.policy import RaisePolicy, timers_for
-from ec_monitor.tables import Tables
 
 CONSUMER = "escalations"
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from ec_platform.auth import Reader
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from ec_notifier.deliveries import DeliveryLog
+from ec_platform.auth import Reader
+from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ec_platform.app import create_standalone_app
 from fastapi import FastAPI
 
 from ec_notifier.service import NotifierService
 from ec_notifier.settings import NotifierSettings
+from ec_platform.app import create_standalone_app
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:

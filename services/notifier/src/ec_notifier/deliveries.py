@@ -7,15 +7,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select, update
+
 from ec_events import Envelope
 from ec_events.base import Event
+from ec_notifier.routing import LOG_CHANNEL, notices_for
+from ec_notifier.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.inbox import first_delivery
-from sqlalchemy import insert, select, update
-
-from ec_notifier.routing import LOG_CHANNEL, notices_for
-from ec_notifier.tables import Tables
 
 log = logging.getLogger("ec_notifier.log_channel")
 CONSUMER = "escalations"

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from ec_platform.app import Runtime, open_database
-from ec_platform.bus import Delivery
-from ec_platform.tasks import BackgroundTasks, Doorbell
 from fastapi import APIRouter
 from starlette.datastructures import State
 
@@ -14,6 +11,9 @@ from ec_notifier.api import NotifierContext, build_router
 from ec_notifier.deliveries import DeliveryLog
 from ec_notifier.settings import NotifierSettings
 from ec_notifier.tables import SCHEMA, define_tables
+from ec_platform.app import Runtime, open_database
+from ec_platform.bus import Delivery
+from ec_platform.tasks import BackgroundTasks, Doorbell
 
 GROUP = "notifier"
 IDLE_POLL_S = 0.5

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ec_events import Envelope, Event, parse_event
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -43,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ec_events import Envelope, Event, parse_event
 from ec_platform.database import Database
 from ec_platform.sqltypes import Json, UtcDateTime
 

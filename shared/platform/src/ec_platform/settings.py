@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ec_events import Topics
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ec_events import Topics
 
 
 class PlatformSettings(BaseSettings):

@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ec_events import Envelope, Event, InvalidEnvelope, Message, UnknownEventType
 from pydantic import ValidationError
+
+from ec_events import Envelope, Event, InvalidEnvelope, Message, UnknownEventType
 
 
 class PoisonMessage(Exception):

@@ -9,11 +9,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
-from ec_events import Message
 
+from ec_events import Message
 from ec_platform.bus.base import Delivery, Handler, Subscription
 from ec_platform.bus.processing import DeliveryProcessor, RetryPolicy
 from ec_platform.tasks import keep_running
@@ -104,10 +104,13 @@ class _KafkaConsumer:
         self._processor = processor
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        # Next offset to commit per partition: advanced after each handled
+        # record, committed after each batch, on rebalance and on stop, so a
+        # graceful stop re-delivers nothing that was handled.
+        self._handled: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            *self._topics,
             bootstrap_servers=self._options.bootstrap_servers,
             client_id=self._options.client_id,
             group_id=self._group,
@@ -116,6 +119,7 @@ class _KafkaConsumer:
             session_timeout_ms=self._options.session_timeout_ms,
             heartbeat_interval_ms=self._options.heartbeat_interval_ms,
         )
+        self._consumer.subscribe(list(self._topics), listener=_CommitOnRevoke(self))
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consumer:{self._group}")
 
@@ -134,12 +138,19 @@ class _KafkaConsumer:
                 await self._processor.process(
                     Delivery(record.topic, record.partition, record.offset, message)
                 )
-            try:
-                await consumer.commit({partition: records[-1].offset + 1})
-            except CommitFailedError as error:
-                # The partition moved to another member mid-batch; it will see
-                # these again, and the handlers' effects are idempotent.
-                log.warning("group %s: commit failed after a rebalance: %s", self._group, error)
+                self._handled[partition] = record.offset + 1
+        await self.commit_handled()
+
+    async def commit_handled(self) -> None:
+        if not self._handled or self._consumer is None:
+            return
+        offsets, self._handled = self._handled, {}
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as error:
+            # The partitions moved to another member; it will see these again,
+            # and the handlers' effects are idempotent.
+            log.warning("group %s: commit failed after a rebalance: %s", self._group, error)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -148,5 +159,18 @@ class _KafkaConsumer:
                 await self._task
             self._task = None
         if self._consumer is not None:
+            with contextlib.suppress(Exception):  # best effort: at-least-once holds anyway
+                await self.commit_handled()
             await self._consumer.stop()
             self._consumer = None
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: _KafkaConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._consumer.commit_handled()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ec_events import Message
-
 from ec_platform.bus.base import Delivery, Handler, Subscription
 from ec_platform.bus.processing import DeliveryProcessor, RetryPolicy
 

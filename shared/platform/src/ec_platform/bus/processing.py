@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ec_events import Message, dead_letter_topic
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ec_events import Message, dead_letter_topic
 from ec_platform.bus.base import Delivery, Handler, PoisonMessage
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,25 @@
+"""`make bench`: real Kafka and PostgreSQL are started by deploy/with-infra.sh."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from bench import bus, eventlog
+from bench.report import print_figures
+
+
+async def main(only: set[str]) -> None:
+    database_url = os.environ["EC_TEST_DATABASE_URL"]
+    bootstrap = os.environ["EC_TEST_KAFKA"]
+    if not only or "bus" in only:
+        print_figures("bus", await bus.run(bootstrap=bootstrap))
+    if not only or "store" in only:
+        print_figures("event store (PostgreSQL)", await eventlog.run(database_url=database_url))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--only", action="append", default=[], help="bus, store")
+    asyncio.run(main(set(parser.parse_args().only)))

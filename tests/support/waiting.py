@@ -1,0 +1,24 @@
+"""Waiting for something that happens asynchronously, with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0, interval: float = 0.05
+) -> T:
+    """The probe's first truthy answer; fails the test when none comes in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing within {timeout} s (last answer: {result!r})")
+        await asyncio.sleep(interval)
