@@ -3,104 +3,142 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.criteria import RuleSet
-from ec_escalation.domain import Escalation, StartEscalation, decide
-from ec_escalation.store import EscalationStore
+from ec_escalation.commands import Command, StartEscalation
+from ec_escalation.decide import decide
+from ec_escalation.errors import StaleVersion
+from ec_escalation.store import EscalationStore, Recorded
 from ec_events import Envelope
-from ec_events.base import Event
-from ec_events.incidents import IncidentReported, IncidentUpdated
 from ec_platform.clock import Clock
-from ec_platform.eventlog import NewEvent
+from ec_platform.eventlog import NewEvent, VersionConflict
 from ec_platform.inbox import first_delivery
 from ec_platform.retry import retry_on_conflict
 
-SERVICE_ACTOR = ("service", "escalation")
-# Fixed forever: an automatic escalation's id derives from the incident event
-# that started it, so a re-delivered event can only ever start the same one.
-ESCALATION_NAMESPACE = uuid.UUID("0b7e0b84-8a53-4a8e-9d0f-3c9d8f1f6a10")
-INCIDENTS_CONSUMER = "incidents"
+Actor = tuple[str, str]
+CommandChoice = Callable[[AsyncConnection], Awaitable[tuple[UUID, Command] | None]]
+SERVICE_ACTOR: Actor = ("service", "escalation")
 
 
 @dataclass(frozen=True)
-class Outcome:
-    escalation_id: UUID | None
-    started: bool
+class Cause:
+    """The message a command came from, for correlation and exactly-once."""
+
+    envelope: Envelope
+    consumer: str
 
 
-def _new_events(
-    events: Sequence[Event], *, actor: tuple[str, str], envelope: Envelope | None
-) -> list[NewEvent]:
-    return [
-        NewEvent.of(
-            event,
-            event_id=uuid.uuid4(),
-            actor=actor,
-            correlation_id=(envelope.correlation_id or envelope.id) if envelope else None,
-            causation_id=envelope.id if envelope else None,
-        )
-        for event in events
-    ]
+class Escalations:
+    """The escalation use cases. `appended` is told after every commit that
+    stored events, so the relay need not wait for its next poll."""
 
+    def __init__(self, store: EscalationStore, clock: Clock, appended: Callable[[], None]) -> None:
+        self.store = store
+        self.clock = clock
+        self.appended = appended
 
-async def handle_incident_event(
-    envelope: Envelope, event: Event, *, store: EscalationStore, rules: RuleSet, clock: Clock
-) -> Outcome:
-    """An incident report may start an escalation: once per incident while one is open."""
-    if not isinstance(event, IncidentReported | IncidentUpdated):
-        return Outcome(None, started=False)
-    fired = rules.fired_by(event)
+    async def start(self, command: StartEscalation, *, actor: Actor) -> Recorded:
+        return await self.execute(uuid.uuid4(), command, actor=actor)
 
-    async def attempt() -> Outcome:
-        async with store.db.transaction() as conn:
-            first = await first_delivery(
-                conn, store.tables.inbox, consumer=INCIDENTS_CONSUMER, message_id=envelope.id
-            )
-            if not first:
-                return Outcome(None, started=False)
-            links = store.tables.incident_links
-            open_id = await conn.scalar(
-                select(links.c.escalation_id).where(
-                    links.c.incident_id == event.incident_id, links.c.open
+    async def execute(
+        self,
+        escalation_id: UUID,
+        command: Command,
+        *,
+        actor: Actor,
+        if_match: int | None = None,
+    ) -> Recorded:
+        """Runs one command in its own transaction; a lost race is retried on
+        the fresh state unless the caller pinned a version with If-Match."""
+
+        async def attempt() -> Recorded:
+            async with self.store.db.transaction() as conn:
+                return await self.execute_in(
+                    conn, escalation_id, command, actor=actor, if_match=if_match
                 )
-            )
-            if open_id is not None or not fired:
-                return Outcome(open_id, started=False)
-            escalation_id = uuid.uuid5(ESCALATION_NAMESPACE, envelope.id)
-            now = clock()
-            command = StartEscalation(
-                escalation_id=escalation_id,
-                trigger="automatic",
-                reason="escalation criteria met: " + ", ".join(fired),
-                title=event.title,
-                started_at=now,
-                incident_ids=(event.incident_id,),
-                priority=event.priority,
-                customer=event.customer,
-                service=event.service,
-                criteria=fired,
-                criteria_version=rules.version,
-            )
-            events = decide(None, command)
-            await store.append(
-                conn,
-                None,
-                escalation_id,
-                events,
-                _new_events(events, actor=SERVICE_ACTOR, envelope=envelope),
-                recorded_at=now,
-            )
-            return Outcome(escalation_id, started=True)
 
-    return await retry_on_conflict(attempt)
+        try:
+            recorded = await retry_on_conflict(attempt)
+        except VersionConflict:
+            if if_match is None:
+                raise
+            raise StaleVersion(if_match, if_match + 1) from None
+        if recorded.events:
+            self.appended()
+        return recorded
 
+    async def execute_in(
+        self,
+        conn: AsyncConnection,
+        escalation_id: UUID,
+        command: Command,
+        *,
+        actor: Actor,
+        if_match: int | None = None,
+        cause: Cause | None = None,
+    ) -> Recorded:
+        """The command inside the caller's transaction (so a consumer can record
+        the message it came from in the same transaction)."""
+        state = await self.store.load(conn, escalation_id)
+        if if_match is not None and state is not None and state.version != if_match:
+            raise StaleVersion(if_match, state.version)
+        now = self.clock()
+        events = decide(state, command, escalation_id=escalation_id, now=now)
+        if not events:
+            assert state is not None
+            return Recorded(state, ())
+        envelope = cause.envelope if cause else None
+        new_events = [
+            NewEvent.of(
+                event,
+                event_id=uuid.uuid4(),
+                actor=actor,
+                correlation_id=(envelope.correlation_id or envelope.id) if envelope else None,
+                causation_id=envelope.id if envelope else None,
+            )
+            for event in events
+        ]
+        return await self.store.append(
+            conn, state, escalation_id, events, new_events, recorded_at=now
+        )
 
-async def load(store: EscalationStore, escalation_id: UUID) -> Escalation | None:
-    async with store.db.read() as conn:
-        state, _ = await store.load(conn, escalation_id)
-    return state
+    async def execute_once(
+        self, escalation_id: UUID, command: Command, *, cause: Cause, actor: Actor = SERVICE_ACTOR
+    ) -> Recorded | None:
+        """A command from a message, applied at most once."""
+
+        async def fixed(_: AsyncConnection) -> tuple[UUID, Command]:
+            return escalation_id, command
+
+        return await self.handle_message(cause, fixed, actor=actor)
+
+    async def handle_message(
+        self, cause: Cause, choose: CommandChoice, *, actor: Actor = SERVICE_ACTOR
+    ) -> Recorded | None:
+        """The message's effect and its id commit in one transaction, so a
+        re-delivered message changes nothing. `choose` reads what it needs in
+        that transaction and names the command, or None for no effect."""
+
+        async def attempt() -> Recorded | None:
+            async with self.store.db.transaction() as conn:
+                if not await first_delivery(
+                    conn,
+                    self.store.tables.inbox,
+                    consumer=cause.consumer,
+                    message_id=cause.envelope.id,
+                ):
+                    return None
+                chosen = await choose(conn)
+                if chosen is None:
+                    return None
+                escalation_id, command = chosen
+                return await self.execute_in(conn, escalation_id, command, actor=actor, cause=cause)
+
+        recorded = await retry_on_conflict(attempt)
+        if recorded and recorded.events:
+            self.appended()
+        return recorded

@@ -1,16 +1,54 @@
-"""Read models kept in the same transaction as the append, so a query right
-after a command sees it. They are derived data: rebuildable from the store."""
+"""Read models, kept in the append's transaction so a query right after a
+command sees it. Derived data: each row records the stream version it
+reflects (its checkpoint), re-applying is a no-op, and `rebuild` recreates all
+of it from the store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.domain import Escalation
+from ec_escalation.state import Escalation
 from ec_escalation.tables import Tables
+
+SNAPSHOT_EVERY = 50
+STATE_SCHEMA = 1
+
+
+def board_row(state: Escalation, updated_at: datetime) -> dict[str, Any]:
+    return {
+        "escalation_id": state.id,
+        "version": state.version,
+        "status": state.status,
+        "level": state.level,
+        "title": state.title,
+        "priority": state.priority,
+        "customer_id": state.customer.id if state.customer else None,
+        "customer_name": state.customer.name if state.customer else None,
+        "service": state.service,
+        "manager_id": state.manager.id if state.manager else None,
+        "manager_name": state.manager.name if state.manager else None,
+        "plan_version": state.plan.plan_version if state.plan else 0,
+        "review_by": state.plan.review_by if state.plan else None,
+        "next_update_due": state.last_progress.next_update_due if state.last_progress else None,
+        "monitoring_round": state.monitoring_round,
+        "monitoring_ends_at": state.monitoring_ends_at,
+        "recurrences": state.recurrences,
+        "started_at": state.started_at,
+        "updated_at": updated_at,
+    }
+
+
+def link_rows(state: Escalation) -> list[dict[str, Any]]:
+    return [
+        {"incident_id": i, "escalation_id": state.id, "open": state.is_open}
+        for i in state.incident_ids
+    ]
 
 
 async def project(
@@ -21,39 +59,59 @@ async def project(
     after: Escalation,
     recorded_at: datetime,
 ) -> None:
-    row = {
-        "status": after.status,
-        "level": after.level,
-        "title": after.title,
-        "priority": after.priority,
-        "customer_id": after.customer.id if after.customer else None,
-        "customer_name": after.customer.name if after.customer else None,
-        "manager_id": None,
-        "updated_at": recorded_at,
-        "version": after.version,
-    }
     board = tables.board
+    row = board_row(after, recorded_at)
     if before is None:
-        await conn.execute(
-            insert(board).values(escalation_id=after.id, started_at=after.started_at, **row)
-        )
+        await conn.execute(insert(board).values(row))
     else:
-        await conn.execute(update(board).where(board.c.escalation_id == after.id).values(**row))
-    await _link_incidents(conn, tables, after, known=before.incident_ids if before else ())
+        await conn.execute(
+            update(board)
+            .where(board.c.escalation_id == after.id, board.c.version < after.version)
+            .values(row)
+        )
+    await _link_incidents(conn, tables, before, after)
+    if after.version // SNAPSHOT_EVERY > (before.version if before else 0) // SNAPSHOT_EVERY:
+        await save_snapshot(conn, tables, after)
 
 
 async def _link_incidents(
-    conn: AsyncConnection, tables: Tables, state: Escalation, *, known: Sequence[object]
+    conn: AsyncConnection, tables: Tables, before: Escalation | None, after: Escalation
 ) -> None:
     links = tables.incident_links
-    is_open = state.status not in ("closed", "reviewed")
-    new = [i for i in state.incident_ids if i not in known]
+    known = set(before.incident_ids) if before else set()
+    new = [row for row in link_rows(after) if row["incident_id"] not in known]
     if new:
+        await conn.execute(insert(links), new)
+    if before is not None and before.is_open != after.is_open:
         await conn.execute(
-            insert(links),
-            [{"incident_id": i, "escalation_id": state.id, "open": is_open} for i in new],
+            update(links).where(links.c.escalation_id == after.id).values(open=after.is_open)
         )
-    if not is_open:
-        await conn.execute(
-            update(links).where(links.c.escalation_id == state.id).values(open=False)
+
+
+async def save_snapshot(conn: AsyncConnection, tables: Tables, state: Escalation) -> None:
+    values = {
+        "escalation_id": state.id,
+        "version": state.version,
+        "state_schema": STATE_SCHEMA,
+        "state": state.model_dump(mode="json"),
+    }
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert_(tables.snapshots).values(values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[tables.snapshots.c.escalation_id],
+            set_={k: statement.excluded[k] for k in ("version", "state_schema", "state")},
         )
+    )
+
+
+async def clear(conn: AsyncConnection, tables: Tables) -> None:
+    for table in tables.derived:
+        await conn.execute(delete(table))
+
+
+def snapshot_state(row: dict[str, Any]) -> Escalation | None:
+    """A stored snapshot, or None when it was written by another state shape."""
+    if row["state_schema"] != STATE_SCHEMA:
+        return None
+    return Escalation.model_validate(row["state"])

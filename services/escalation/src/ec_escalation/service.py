@@ -7,19 +7,29 @@ from contextlib import AsyncExitStack
 from fastapi import APIRouter
 from starlette.datastructures import State
 
+from ec_escalation import monitor_policy
 from ec_escalation.api import EscalationContext, build_router
-from ec_escalation.criteria import default_rules
-from ec_escalation.handlers import handle_incident_event
+from ec_escalation.criteria import load_rules
+from ec_escalation.errors import NotFound
+from ec_escalation.handlers import Cause, Escalations
+from ec_escalation.incident_policy import IncidentPolicy
 from ec_escalation.settings import EscalationSettings
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
 from ec_platform.app import Runtime, open_database
-from ec_platform.bus import Delivery
+from ec_platform.bus import Delivery, PoisonMessage
+from ec_platform.database import Database
 from ec_platform.relay import Relay
 from ec_platform.tasks import BackgroundTasks
 
 SOURCE = "/escalation-center/escalation"
 GROUP = "escalation"
+
+
+async def open_store(db: Database) -> EscalationStore:
+    store = EscalationStore(db, define_tables())
+    await store.create()
+    return store
 
 
 class EscalationService:
@@ -32,37 +42,47 @@ class EscalationService:
         return build_router()
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
+        rules = load_rules(self.settings.criteria_file)  # fails fast on a bad file
         db = await open_database(runtime, stack, schema=SCHEMA)
-        tables = define_tables()
-        store = EscalationStore(db, tables)
-        await store.create()
-        rules = default_rules()
+        store = await open_store(db)
+        topics = self.settings.topics
         relay = Relay(
             name="escalations-topic",
             db=db,
             log=store.log,
-            checkpoints=tables.checkpoints,
+            checkpoints=store.tables.checkpoints,
             bus=runtime.bus,
-            topic=self.settings.topics.escalations,
+            topic=topics.escalations,
             source=SOURCE,
         )
         tasks = BackgroundTasks()
         stack.push_async_callback(tasks.stop)
         tasks.start("escalation relay", relay.run())
+        escalations = Escalations(store, runtime.clock, relay.wake)
+        incidents = IncidentPolicy(escalations, rules, runtime.clock)
 
         async def on_incident(delivery: Delivery) -> None:
             envelope, event = delivery.decode()
-            outcome = await handle_incident_event(
-                envelope, event, store=store, rules=rules, clock=runtime.clock
-            )
-            if outcome.started:
-                relay.wake()
+            await incidents.handle(envelope, event)
 
-        consumer = runtime.bus.subscribe(
-            group=GROUP, topics=[self.settings.topics.incidents], handler=on_incident
-        )
-        await consumer.start()
-        stack.push_async_callback(consumer.stop)
-        state.escalation = EscalationContext(
-            store=store, rules=rules, relay=relay, clock=runtime.clock
-        )
+        async def on_monitor(delivery: Delivery) -> None:
+            envelope, event = delivery.decode()
+            chosen = monitor_policy.command_for(event)
+            if chosen is None:
+                return
+            escalation_id, command = chosen
+            try:
+                await escalations.execute_once(
+                    escalation_id,
+                    command,
+                    cause=Cause(envelope, monitor_policy.CONSUMER),
+                    actor=monitor_policy.MONITOR_ACTOR,
+                )
+            except NotFound as error:
+                raise PoisonMessage(str(error)) from None
+
+        for topic, handler in ((topics.incidents, on_incident), (topics.monitor, on_monitor)):
+            consumer = runtime.bus.subscribe(group=GROUP, topics=[topic], handler=handler)
+            await consumer.start()
+            stack.push_async_callback(consumer.stop)
+        state.escalation = EscalationContext(escalations=escalations, rules=rules)

@@ -1,21 +1,38 @@
-"""Loading an escalation by replaying its stream, and appending its new events
-together with the read models, in one transaction."""
+"""Loading an escalation by replaying its stream (from a snapshot when there is
+one), and appending its new events together with the read models, in one
+transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.domain import Escalation, evolve
-from ec_escalation.projections import project
+from ec_escalation.projections import project, snapshot_state
+from ec_escalation.state import Escalation, evolve, fold
 from ec_escalation.tables import Tables
 from ec_events.base import Event
 from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, StoredEvent, VersionConflict, append_only_ddl
+from ec_platform.eventlog import (
+    EventLog,
+    NewEvent,
+    StoredEvent,
+    VersionConflict,
+    append_only_ddl,
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An escalation after a command, and the events the command stored."""
+
+    state: Escalation
+    events: tuple[StoredEvent, ...]
 
 
 class EscalationStore:
@@ -27,14 +44,24 @@ class EscalationStore:
     async def create(self) -> None:
         await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
 
-    async def load(
-        self, conn: AsyncConnection, escalation_id: UUID, *, as_of: datetime | None = None
-    ) -> tuple[Escalation | None, list[StoredEvent]]:
+    async def load(self, conn: AsyncConnection, escalation_id: UUID) -> Escalation | None:
+        """The current state: the snapshot (a cache) plus the events after it."""
+        snapshots = self.tables.snapshots
+        row = (
+            await conn.execute(select(snapshots).where(snapshots.c.escalation_id == escalation_id))
+        ).first()
+        state = snapshot_state(dict(row._mapping)) if row else None
+        stored = await self.log.read_stream(
+            conn, str(escalation_id), after_version=state.version if state else 0
+        )
+        return fold((s.event() for s in stored), state)
+
+    async def load_as_of(
+        self, conn: AsyncConnection, escalation_id: UUID, as_of: datetime
+    ) -> Escalation | None:
+        """The state as it was at a past moment: a full replay up to it."""
         stored = await self.log.read_stream(conn, str(escalation_id), recorded_until=as_of)
-        state: Escalation | None = None
-        for item in stored:
-            state = evolve(state, item.event())
-        return state, stored
+        return fold(s.event() for s in stored)
 
     async def append(
         self,
@@ -45,9 +72,9 @@ class EscalationStore:
         new_events: Sequence[NewEvent],
         *,
         recorded_at: datetime,
-    ) -> Escalation:
+    ) -> Recorded:
         expected = state.version if state else 0
-        await self.log.append(
+        stored = await self.log.append(
             conn, str(escalation_id), expected, new_events, recorded_at=recorded_at
         )
         after = state
@@ -59,4 +86,4 @@ class EscalationStore:
         except IntegrityError:
             # A concurrent start for the same incident won: retry on fresh state.
             raise VersionConflict(str(escalation_id), expected) from None
-        return after
+        return Recorded(after, tuple(stored))

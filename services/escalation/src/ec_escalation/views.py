@@ -1,30 +1,16 @@
-"""How an escalation and its events look in HTTP answers."""
+"""How escalations and their events look in HTTP answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ec_escalation.domain import Escalation
+from ec_escalation.state import Escalation
 from ec_platform.eventlog import StoredEvent
 
 
 def escalation_view(state: Escalation) -> dict[str, Any]:
-    return {
-        "id": str(state.id),
-        "version": state.version,
-        "state": state.status,
-        "level": state.level,
-        "title": state.title,
-        "priority": state.priority,
-        "customer": state.customer.model_dump() if state.customer else None,
-        "service": state.service,
-        "incident_ids": [str(i) for i in state.incident_ids],
-        "trigger": state.trigger,
-        "reason": state.reason,
-        "criteria": list(state.criteria),
-        "criteria_version": state.criteria_version,
-        "started_at": state.started_at.isoformat(),
-    }
+    body = state.model_dump(mode="json", exclude={"id", "status"})
+    return {"id": str(state.id), "state": state.status, **body}
 
 
 def event_view(stored: StoredEvent) -> dict[str, Any]:
@@ -41,4 +27,47 @@ def event_view(stored: StoredEvent) -> dict[str, Any]:
         "causation_id": stored.causation_id,
         "hash": stored.hash,
         "data": stored.data,
+    }
+
+
+def board_item(row: dict[str, Any]) -> dict[str, Any]:
+    times = ("review_by", "next_update_due", "monitoring_ends_at", "started_at", "updated_at")
+    item = {k: (v.isoformat() if k in times and v is not None else v) for k, v in row.items()}
+    item["id"] = str(item.pop("escalation_id"))
+    item["state"] = item.pop("status")
+    return item
+
+
+_SUMMARIES = {
+    "EscalationStarted": lambda d: f"started ({d['trigger']}): {d['reason']}",
+    "EscalationManagerAssigned": lambda d: f"manager: {d['manager']['name']}",
+    "RecordLinked": lambda d: f"linked {d['kind']} {d['ref']}",
+    "EscalationTeamAssigned": lambda d: f"team of {len(d['members'])} appointed",
+    "CommunicationContactsSet": lambda d: (
+        f"contacts set: {len(d['provider'])} provider, {len(d['customer'])} customer"
+    ),
+    "SituationAssessed": lambda d: f"assessed: {d['summary']}",
+    "PlanRevised": lambda d: f"plan version {d['plan_version']}: {d['reason']}",
+    "EscalationLevelRaised": lambda d: (
+        f"raised to level {d['to_level']}"
+        f"{' automatically' if d['automatic'] else ''}: {d['reason']}"
+    ),
+    "ProgressReported": lambda d: f"progress: {d['note']} (next update by {d['next_update_due']})",
+    "MonitoringStarted": lambda d: f"resolved; monitoring round {d['round']} until {d['ends_at']}",
+    "EscalationReopened": lambda d: f"reopened: {d['note']}",
+    "MonitoringPassed": lambda d: f"monitoring round {d['round']} passed",
+    "EscalationClosed": lambda d: f"closed, agreed by {d['customer_agreement']['by']}",
+    "EscalationReviewed": lambda d: f"reviewed: {d['findings']}",
+    "DeadlineMissed": lambda d: f"missed the {d['kind'].replace('_', ' ')} due {d['due_at']}",
+}
+
+
+def timeline_entry(stored: StoredEvent) -> dict[str, Any]:
+    summary = _SUMMARIES.get(stored.type)
+    return {
+        "at": stored.recorded_at.isoformat(),
+        "version": stored.stream_version,
+        "type": stored.type,
+        "actor": f"{stored.actor_role}:{stored.actor_name}",
+        "summary": summary(stored.data) if summary else stored.type,
     }

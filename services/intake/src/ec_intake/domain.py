@@ -8,11 +8,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
-from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
+from ec_events.incidents import (
+    RESOLVED_STATUSES,
+    IncidentFacts,
+    IncidentReported,
+    IncidentResolved,
+    IncidentUpdated,
+)
 
 # Fixed forever: incident ids are derived from it, and must stay stable.
 INCIDENT_NAMESPACE = uuid.UUID("6f1c3f5e-2b7a-4d59-9a57-0c8f3f1e4b21")
-RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 Outcome = Literal["IncidentReported", "IncidentUpdated", "IncidentResolved", "unchanged"]
 
 

@@ -61,6 +61,9 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "due_at": row["due_at"].isoformat(),
         "level": row["level"],
         "round": row["round"],
+        "plan_version": row["plan_version"],
+        "since_version": row["since_version"],
         "created_at": row["created_at"].isoformat(),
         "fired_at": row["fired_at"].isoformat() if row["fired_at"] else None,
+        "cancelled_at": row["cancelled_at"].isoformat() if row["cancelled_at"] else None,
     }

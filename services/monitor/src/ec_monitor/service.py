@@ -5,17 +5,24 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
+from prometheus_client import Histogram
 from starlette.datastructures import State
 
 from ec_monitor.api import MonitorContext, build_router
 from ec_monitor.policy import RaisePolicy
 from ec_monitor.settings import MonitorSettings
 from ec_monitor.tables import SCHEMA, define_tables
-from ec_monitor.timers import TimerBook
+from ec_monitor.timers import FIRE_BATCH, TimerBook
 from ec_platform.app import Runtime, open_database
 from ec_platform.bus import Delivery
+from ec_platform.relay import Relay
+from ec_platform.tasks import BackgroundTasks, Doorbell
 
 GROUP = "monitor"
+SOURCE = "/escalation-center/monitor"
+# The longest the firing loop sleeps: timers set by another replica are
+# noticed at least this often.
+MAX_PAUSE_S = 0.5
 
 
 class MonitorService:
@@ -30,12 +37,48 @@ class MonitorService:
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         db = await open_database(runtime, stack, schema=SCHEMA)
         tables = define_tables()
-        await db.create(tables.metadata)
         book = TimerBook(db, tables, RaisePolicy(self.settings.raise_after), runtime.clock)
+        await book.create()
+        relay = Relay(
+            name="monitor-topic",
+            db=db,
+            log=book.outbox,
+            checkpoints=tables.checkpoints,
+            bus=runtime.bus,
+            topic=self.settings.topics.monitor,
+            source=SOURCE,
+        )
+        lateness = Histogram(
+            "ec_monitor_timer_lateness_seconds",
+            "How long after its due time a timer fired",
+            ("kind",),
+            registry=runtime.metrics.registry,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300),
+        )
+        timers_set = Doorbell()
+
+        async def fire() -> float:
+            fired = await book.fire_due()
+            for timer, at in fired:
+                lateness.labels(timer.kind).observe(max((at - timer.due_at).total_seconds(), 0))
+            if fired:
+                relay.wake()
+            if len(fired) == FIRE_BATCH:
+                return 0.0  # more may be due right now
+            next_due = await book.next_due()
+            if next_due is None:
+                return MAX_PAUSE_S
+            return min(max((next_due - runtime.clock()).total_seconds(), 0.0), MAX_PAUSE_S)
+
+        tasks = BackgroundTasks()
+        stack.push_async_callback(tasks.stop)
+        tasks.start("monitor relay", relay.run())
+        tasks.start("timer firing", timers_set.serve_paced("timer firing", fire))
 
         async def on_escalation_event(delivery: Delivery) -> None:
             envelope, event = delivery.decode()
-            await book.observe(envelope, event)
+            if await book.observe(envelope, event):
+                timers_set.ring()
 
         consumer = runtime.bus.subscribe(
             group=GROUP, topics=[self.settings.topics.escalations], handler=on_escalation_event

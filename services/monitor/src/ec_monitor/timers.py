@@ -1,20 +1,29 @@
-"""The durable timers: set from escalation events, listed for operators."""
+"""The durable timers: set and cancelled from escalation events, fired once each."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events import Envelope
 from ec_events.base import Event
-from ec_monitor.policy import RaisePolicy, timers_for
+from ec_monitor.policy import Plan, RaisePolicy, Timer, Watch, plan_timers, request_for
 from ec_monitor.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
+from ec_platform.eventlog import EventLog, NewEvent, append_only_ddl
 from ec_platform.inbox import first_delivery
 
 CONSUMER = "escalations"
+MONITOR_ACTOR = ("service", "monitor")
+FIRE_BATCH = 200
 
 
 class TimerBook:
@@ -23,32 +32,129 @@ class TimerBook:
         self.tables = tables
         self.policy = policy
         self.clock = clock
+        self.outbox = EventLog(db, tables.outbox)
 
-    async def observe(self, envelope: Envelope, event: Event) -> int:
-        """Sets the timers an event asks for, once per event."""
-        requests = timers_for(event, self.policy)
-        now = self.clock()
+    async def create(self) -> None:
+        await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.outbox))
+
+    async def observe(self, envelope: Envelope, event: Event) -> bool:
+        """Applies an escalation event to the timers, once per event. True when
+        a timer was set (the firing loop may need to wake earlier)."""
         async with self.db.transaction() as conn:
             if not await first_delivery(
                 conn, self.tables.inbox, consumer=CONSUMER, message_id=envelope.id
             ):
-                return 0
-            if requests:
-                await conn.execute(
-                    insert(self.tables.timers),
-                    [
-                        {
-                            "id": uuid.uuid4(),
-                            "escalation_id": r.escalation_id,
-                            "kind": r.kind,
-                            "status": "pending",
-                            "due_at": r.due_at,
-                            "level": r.level,
-                            "round": r.round,
-                            "source_event_id": uuid.UUID(envelope.id),
-                            "created_at": now,
-                        }
-                        for r in requests
-                    ],
+                return False
+            watch = await self._watch(conn, uuid.UUID(envelope.subject))
+            plan = plan_timers(
+                watch,
+                event,
+                event_id=uuid.UUID(envelope.id),
+                at=envelope.time,
+                stream_version=int(envelope.extensions.get("streamversion", "0")),
+                policy=self.policy,
+            )
+            await self._apply(conn, plan, watch, source=uuid.UUID(envelope.id))
+        return bool(plan.set)
+
+    async def _watch(self, conn: AsyncConnection, escalation_id: uuid.UUID) -> Watch | None:
+        watches = self.tables.watches
+        row = (
+            await conn.execute(select(watches).where(watches.c.escalation_id == escalation_id))
+        ).first()
+        return Watch(row.escalation_id, row.status, row.level) if row else None
+
+    async def _apply(
+        self, conn: AsyncConnection, plan: Plan, before: Watch | None, *, source: uuid.UUID
+    ) -> None:
+        now = self.clock()
+        if plan.watch is not None and plan.watch != before:
+            await self._save_watch(conn, plan.watch)
+        timers = self.tables.timers
+        if plan.cancel and plan.watch is not None:
+            await conn.execute(
+                update(timers)
+                .where(
+                    timers.c.escalation_id == plan.watch.escalation_id,
+                    timers.c.status == "pending",
+                    timers.c.kind.in_(sorted(plan.cancel)),
                 )
-        return len(requests)
+                .values(status="cancelled", cancelled_at=now)
+            )
+        if plan.set:
+            insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            rows = [_row(timer, source=source, now=now) for timer in plan.set]
+            await conn.execute(insert_(timers).values(rows).on_conflict_do_nothing())
+
+    async def _save_watch(self, conn: AsyncConnection, watch: Watch) -> None:
+        insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        statement = insert_(self.tables.watches).values(
+            escalation_id=watch.escalation_id, status=watch.status, level=watch.level
+        )
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[self.tables.watches.c.escalation_id],
+                set_={"status": statement.excluded.status, "level": statement.excluded.level},
+            )
+        )
+
+    async def fire_due(self) -> list[tuple[Timer, datetime]]:
+        """Fires what is due: each timer's request goes into the outbox and the
+        timer is marked fired in one transaction, so it fires exactly once.
+        Replicas skip the timers another replica is firing."""
+        timers = self.tables.timers
+        now = self.clock()
+        query = (
+            select(timers)
+            .where(timers.c.status == "pending", timers.c.due_at <= now)
+            .order_by(timers.c.due_at)
+            .limit(FIRE_BATCH)
+        )
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        async with self.db.transaction() as conn:
+            due = [_timer(row._mapping) for row in await conn.execute(query)]
+            for timer in due:
+                request = request_for(timer, self.policy)
+                new = NewEvent.of(request, event_id=uuid.uuid4(), actor=MONITOR_ACTOR)
+                await self.outbox.append(conn, str(timer.id), 0, [new], recorded_at=now)
+            if due:
+                await conn.execute(
+                    update(timers)
+                    .where(timers.c.id.in_([t.id for t in due]))
+                    .values(status="fired", fired_at=now)
+                )
+        return [(timer, now) for timer in due]
+
+    async def next_due(self) -> datetime | None:
+        timers = self.tables.timers
+        async with self.db.read() as conn:
+            due: datetime | None = await conn.scalar(
+                select(timers.c.due_at)
+                .where(timers.c.status == "pending")
+                .order_by(timers.c.due_at)
+                .limit(1)
+            )
+        return due
+
+
+def _row(timer: Timer, *, source: uuid.UUID, now: datetime) -> dict[str, Any]:
+    return {
+        **asdict(timer),
+        "status": "pending",
+        "source_event_id": source,
+        "created_at": now,
+    }
+
+
+def _timer(row: Any) -> Timer:
+    return Timer(
+        id=row["id"],
+        escalation_id=row["escalation_id"],
+        kind=row["kind"],
+        due_at=row["due_at"],
+        level=row["level"],
+        round=row["round"],
+        plan_version=row["plan_version"],
+        since_version=row["since_version"],
+    )

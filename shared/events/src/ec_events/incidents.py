@@ -9,6 +9,9 @@ from pydantic import Field
 
 from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
 
+# Statuses (lower-case) that mean the platform considers the incident resolved.
+RESOLVED_STATUSES = frozenset({"resolved", "closed"})
+
 
 class IncidentFacts(Event):
     """The normalised incident as the ITSM platform last described it."""

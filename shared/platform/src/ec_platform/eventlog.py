@@ -124,6 +124,8 @@ class StoredEvent:
             schema_version=self.schema_version,
             correlation_id=self.correlation_id,
             causation_id=self.causation_id,
+            # Extension attributes: the event's place in its stream and in the log.
+            extensions={"streamversion": str(self.stream_version), "position": str(self.position)},
         )
 
 
@@ -260,6 +262,7 @@ class EventLog:
         conn: AsyncConnection,
         stream_id: str,
         *,
+        after_version: int = 0,
         recorded_until: datetime | None = None,
     ) -> list[StoredEvent]:
         query = (
@@ -267,6 +270,8 @@ class EventLog:
             .where(self.table.c.stream_id == stream_id)
             .order_by(self.table.c.stream_version)
         )
+        if after_version:
+            query = query.where(self.table.c.stream_version > after_version)
         if recorded_until is not None:
             query = query.where(self.table.c.recorded_at <= recorded_until)
         return [_stored(row._mapping) for row in await conn.execute(query)]
@@ -288,11 +293,14 @@ class EventLog:
         *,
         limit: int,
         types: Sequence[str] = (),
+        below_horizon: bool = True,
     ) -> list[StoredEvent]:
         """Events past `after` in global order, never past the point below which
-        every transaction has finished (so nothing can appear behind a reader)."""
+        every transaction has finished (so nothing can appear behind a reader).
+        `below_horizon=False` reads everything committed, for a caller that
+        holds the locks that keep writers out (a projection rebuild)."""
         query = select(self.table).where(self.table.c.position > after)
-        if not self.db.is_sqlite:
+        if below_horizon and not self.db.is_sqlite:
             query = query.where(self.table.c.position < literal_column(_PG_HORIZON))
         if types:
             query = query.where(self.table.c.type.in_(types))

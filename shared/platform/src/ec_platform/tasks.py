@@ -44,8 +44,9 @@ class BackgroundTasks:
 
 
 class Doorbell:
-    """A polling loop that can be woken early: work runs when rung, or every
-    `idle_s` otherwise (the poll catches what other processes wrote)."""
+    """A polling loop that can be woken early: `work` runs when the bell rings,
+    or when the pause it asked for is over (the poll catches what other
+    processes wrote)."""
 
     def __init__(self) -> None:
         self._rung = asyncio.Event()
@@ -56,10 +57,20 @@ class Doorbell:
     async def serve(
         self, name: str, work: Callable[[], Awaitable[object]], *, idle_s: float
     ) -> None:
-        async def step() -> None:
-            self._rung.clear()
+        async def fixed_pause() -> float:
             await work()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._rung.wait(), idle_s)
+            return idle_s
+
+        await self.serve_paced(name, fixed_pause)
+
+    async def serve_paced(self, name: str, work: Callable[[], Awaitable[float]]) -> None:
+        """`work` returns how long to pause before it runs again unprompted."""
+
+        async def step() -> None:
+            self._rung.clear()  # before the work: a ring during it is not lost
+            pause = await work()
+            if pause > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._rung.wait(), pause)
 
         await keep_running(name, step)

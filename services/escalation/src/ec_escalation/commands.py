@@ -1,0 +1,149 @@
+"""What can be asked of an escalation: one command per row of the contract's
+command table, and the requests the monitor and the intake make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+
+from ec_events.base import Contact, Customer, Person, PlanAction, Priority, TeamMember
+from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
+
+
+@dataclass(frozen=True)
+class StartEscalation:
+    trigger: Literal["automatic", "manual"]
+    reason: str
+    title: str
+    incident_ids: tuple[UUID, ...] = ()
+    priority: Priority | None = None
+    customer: Customer | None = None
+    service: str | None = None
+    criteria: tuple[str, ...] = ()
+    criteria_version: str | None = None
+
+
+@dataclass(frozen=True)
+class AssignManager:
+    manager: Person
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    kind: RecordKind
+    ref: str
+
+
+@dataclass(frozen=True)
+class AssignTeam:
+    members: tuple[TeamMember, ...]
+
+
+@dataclass(frozen=True)
+class SetContacts:
+    provider: tuple[Contact, ...] = ()
+    customer: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssessSituation:
+    summary: str
+    impact: str
+    risk: str
+    affected_services: tuple[str, ...] = ()
+    affected_customers: tuple[str, ...] = ()
+    known: str | None = None
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisePlan:
+    actions: tuple[PlanAction, ...]
+    customer_agreed: bool
+    reason: str
+    review_by: datetime
+    resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RaiseLevel:
+    level: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    note: str
+    next_update_due: datetime
+
+
+@dataclass(frozen=True)
+class Resolve:
+    customer_confirmed: bool
+    monitoring_period: timedelta
+
+
+@dataclass(frozen=True)
+class ReportRecurrence:
+    note: str
+    incident_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Close:
+    customer_agreement: CustomerAgreement
+
+
+@dataclass(frozen=True)
+class Review:
+    findings: str
+    problem_management_inputs: tuple[ProblemManagementInput, ...] = field(default=())
+
+
+# Requests from the monitor: each names the round, version or level it was
+# derived from, and does nothing when the escalation has moved on since.
+@dataclass(frozen=True)
+class PassMonitoring:
+    round: int
+
+
+@dataclass(frozen=True)
+class RecordMissedPlanReview:
+    plan_version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordMissedProgressUpdate:
+    since_version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class RaiseAutomatically:
+    from_level: int
+    to_level: int
+    reason: str
+
+
+Command = (
+    StartEscalation
+    | AssignManager
+    | LinkRecord
+    | AssignTeam
+    | SetContacts
+    | AssessSituation
+    | RevisePlan
+    | RaiseLevel
+    | ReportProgress
+    | Resolve
+    | ReportRecurrence
+    | Close
+    | Review
+    | PassMonitoring
+    | RecordMissedPlanReview
+    | RecordMissedProgressUpdate
+    | RaiseAutomatically
+)

@@ -1,0 +1,271 @@
+"""decide(state, command) -> events: every rule of the escalation process. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from ec_escalation import commands as c
+from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound
+from ec_escalation.state import OPEN_STATUSES, Escalation
+from ec_events import escalations as e
+from ec_events.base import Event
+
+WORKING = frozenset({"active", "monitoring"})
+
+
+def decide(
+    state: Escalation | None, command: c.Command, *, escalation_id: UUID, now: datetime
+) -> list[Event]:
+    if isinstance(command, c.StartEscalation):
+        if state is not None:
+            raise NotAllowed(f"escalation {escalation_id} already exists")
+        return [_start(escalation_id, command, now)]
+    if state is None:
+        raise NotFound(f"no escalation {escalation_id}")
+    rule = _RULES[type(command)]
+    return rule(state, command, now)
+
+
+def _start(escalation_id: UUID, command: c.StartEscalation, now: datetime) -> Event:
+    return e.EscalationStarted(
+        escalation_id=escalation_id,
+        trigger=command.trigger,
+        reason=command.reason,
+        incident_ids=command.incident_ids,
+        title=command.title,
+        priority=command.priority,
+        customer=command.customer,
+        service=command.service,
+        criteria=command.criteria,
+        criteria_version=command.criteria_version,
+        started_at=now,
+    )
+
+
+def _require(state: Escalation, allowed: frozenset[str], action: str, needs: str) -> None:
+    if state.status not in allowed:
+        raise NotAllowed(f"cannot {action}: the escalation is {state.status}; {needs}")
+
+
+def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[Event]:
+    _require(s, OPEN_STATUSES, "assign a manager", "it must be open")
+    if s.manager == cmd.manager:
+        return []
+    return [
+        e.EscalationManagerAssigned(
+            escalation_id=s.id,
+            manager=cmd.manager,
+            previous_manager_id=s.manager.id if s.manager else None,
+        )
+    ]
+
+
+def _link(s: Escalation, cmd: c.LinkRecord, now: datetime) -> list[Event]:
+    _require(s, OPEN_STATUSES | {"closed"}, "link a record", "it must not be reviewed yet")
+    if any(link.kind == cmd.kind and link.ref == cmd.ref for link in s.links):
+        return []
+    return [e.RecordLinked(escalation_id=s.id, kind=cmd.kind, ref=cmd.ref)]
+
+
+def _assign_team(s: Escalation, cmd: c.AssignTeam, now: datetime) -> list[Event]:
+    _require(s, OPEN_STATUSES, "appoint the team", "it must be open")
+    if not cmd.members:
+        raise InvalidCommand("members: a team needs at least one member")
+    if s.team == cmd.members:
+        return []
+    return [e.EscalationTeamAssigned(escalation_id=s.id, members=cmd.members)]
+
+
+def _set_contacts(s: Escalation, cmd: c.SetContacts, now: datetime) -> list[Event]:
+    _require(s, OPEN_STATUSES, "set the communication contacts", "it must be open")
+    if (s.provider_contacts, s.customer_contacts) == (cmd.provider, cmd.customer):
+        return []
+    return [
+        e.CommunicationContactsSet(escalation_id=s.id, provider=cmd.provider, customer=cmd.customer)
+    ]
+
+
+def _assess(s: Escalation, cmd: c.AssessSituation, now: datetime) -> list[Event]:
+    _require(s, OPEN_STATUSES, "record an assessment", "it must be open")
+    return [
+        e.SituationAssessed(
+            escalation_id=s.id,
+            summary=cmd.summary,
+            impact=cmd.impact,
+            risk=cmd.risk,
+            affected_services=cmd.affected_services,
+            affected_customers=cmd.affected_customers,
+            known=cmd.known,
+            unknown=cmd.unknown,
+        )
+    ]
+
+
+def _revise_plan(s: Escalation, cmd: c.RevisePlan, now: datetime) -> list[Event]:
+    _require(s, WORKING, "revise the plan", "plans change while it is active or monitored")
+    if not cmd.actions:
+        raise InvalidCommand("actions: a plan needs at least one action")
+    if cmd.review_by <= now:
+        raise InvalidCommand("review_by: the plan's review deadline must be in the future")
+    return [
+        e.PlanRevised(
+            escalation_id=s.id,
+            plan_version=(s.plan.plan_version + 1) if s.plan else 1,
+            actions=cmd.actions,
+            resources=cmd.resources,
+            customer_agreed=cmd.customer_agreed,
+            reason=cmd.reason,
+            review_by=cmd.review_by,
+        )
+    ]
+
+
+def _raise_level(s: Escalation, cmd: c.RaiseLevel, now: datetime) -> list[Event]:
+    _require(s, WORKING, "raise the level", "it must be active or monitored")
+    if cmd.level <= s.level:
+        raise NotAllowed(f"cannot raise to level {cmd.level}: the escalation is at level {s.level}")
+    return [
+        e.EscalationLevelRaised(
+            escalation_id=s.id, from_level=s.level, to_level=cmd.level, reason=cmd.reason
+        )
+    ]
+
+
+def _report_progress(s: Escalation, cmd: c.ReportProgress, now: datetime) -> list[Event]:
+    _require(s, WORKING, "report progress", "it must be active or monitored")
+    if cmd.next_update_due <= now:
+        raise InvalidCommand("next_update_due: the next update must be due in the future")
+    return [
+        e.ProgressReported(escalation_id=s.id, note=cmd.note, next_update_due=cmd.next_update_due)
+    ]
+
+
+def _resolve(s: Escalation, cmd: c.Resolve, now: datetime) -> list[Event]:
+    _require(s, frozenset({"active"}), "resolve", "only an active escalation can be resolved")
+    if s.manager is None:
+        raise NotAllowed("cannot resolve: no escalation manager is assigned")
+    if not cmd.customer_confirmed:
+        raise InvalidCommand("customer_confirmed: the customer must confirm the resolution")
+    if cmd.monitoring_period <= timedelta(0):
+        raise InvalidCommand("monitoring_period: must be a positive duration")
+    return [
+        e.MonitoringStarted(
+            escalation_id=s.id,
+            round=s.monitoring_round + 1,
+            customer_confirmed=True,
+            monitoring_period=cmd.monitoring_period,
+            started_at=now,
+            ends_at=now + cmd.monitoring_period,
+        )
+    ]
+
+
+def _recur(s: Escalation, cmd: c.ReportRecurrence, now: datetime) -> list[Event]:
+    _require(
+        s,
+        frozenset({"monitoring", "monitoring_passed"}),
+        "report a recurrence",
+        "a recurrence reopens a resolved escalation that is not closed yet",
+    )
+    return [
+        e.EscalationReopened(
+            escalation_id=s.id, round=s.monitoring_round, note=cmd.note, incident_id=cmd.incident_id
+        )
+    ]
+
+
+def _close(s: Escalation, cmd: c.Close, now: datetime) -> list[Event]:
+    _require(
+        s, frozenset({"monitoring_passed"}), "close", "closing needs the monitoring period passed"
+    )
+    return [e.EscalationClosed(escalation_id=s.id, customer_agreement=cmd.customer_agreement)]
+
+
+def _review(s: Escalation, cmd: c.Review, now: datetime) -> list[Event]:
+    _require(s, frozenset({"closed"}), "review", "only a closed escalation is reviewed")
+    return [
+        e.EscalationReviewed(
+            escalation_id=s.id,
+            findings=cmd.findings,
+            problem_management_inputs=cmd.problem_management_inputs,
+        )
+    ]
+
+
+def _pass_monitoring(s: Escalation, cmd: c.PassMonitoring, now: datetime) -> list[Event]:
+    # A timer from an earlier round (before a recurrence) changes nothing.
+    if s.status != "monitoring" or s.monitoring_round != cmd.round:
+        return []
+    return [e.MonitoringPassed(escalation_id=s.id, round=cmd.round)]
+
+
+def _already_missed(s: Escalation, kind: str, due_at: datetime) -> bool:
+    return any(m.kind == kind and m.due_at == due_at for m in s.missed_deadlines)
+
+
+def _missed_plan_review(s: Escalation, cmd: c.RecordMissedPlanReview, now: datetime) -> list[Event]:
+    current = s.plan is not None and s.plan.plan_version == cmd.plan_version
+    if s.status not in WORKING or not current or _already_missed(s, "plan_review", cmd.due_at):
+        return []
+    return [
+        e.DeadlineMissed(
+            escalation_id=s.id,
+            kind="plan_review",
+            due_at=cmd.due_at,
+            details={"plan_version": cmd.plan_version},
+        )
+    ]
+
+
+def _missed_progress(
+    s: Escalation, cmd: c.RecordMissedProgressUpdate, now: datetime
+) -> list[Event]:
+    current = s.progress_version == cmd.since_version
+    kind = "progress_update"
+    if s.status not in WORKING or not current or _already_missed(s, kind, cmd.due_at):
+        return []
+    return [
+        e.DeadlineMissed(
+            escalation_id=s.id,
+            kind=kind,
+            due_at=cmd.due_at,
+            details={"since_version": cmd.since_version},
+        )
+    ]
+
+
+def _raise_automatically(s: Escalation, cmd: c.RaiseAutomatically, now: datetime) -> list[Event]:
+    if s.status != "active" or s.level != cmd.from_level or cmd.to_level <= s.level:
+        return []
+    return [
+        e.EscalationLevelRaised(
+            escalation_id=s.id,
+            from_level=s.level,
+            to_level=cmd.to_level,
+            reason=cmd.reason,
+            automatic=True,
+        )
+    ]
+
+
+_RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
+    c.AssignManager: _assign_manager,
+    c.LinkRecord: _link,
+    c.AssignTeam: _assign_team,
+    c.SetContacts: _set_contacts,
+    c.AssessSituation: _assess,
+    c.RevisePlan: _revise_plan,
+    c.RaiseLevel: _raise_level,
+    c.ReportProgress: _report_progress,
+    c.Resolve: _resolve,
+    c.ReportRecurrence: _recur,
+    c.Close: _close,
+    c.Review: _review,
+    c.PassMonitoring: _pass_monitoring,
+    c.RecordMissedPlanReview: _missed_plan_review,
+    c.RecordMissedProgressUpdate: _missed_progress,
+    c.RaiseAutomatically: _raise_automatically,
+}

@@ -1,0 +1,30 @@
+"""The escalation's refusals. Only the API module maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command the escalation refuses, with the reason."""
+
+
+class NotAllowed(DomainError):
+    """The command does not fit the escalation's state (HTTP 409)."""
+
+
+class InvalidCommand(DomainError):
+    """The command contradicts itself or the clock (HTTP 422)."""
+
+
+class NotFound(DomainError):
+    """No escalation with that id (HTTP 404)."""
+
+
+class StaleVersion(DomainError):
+    """The caller's If-Match names a version that is no longer current (HTTP 412)."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(
+            f"If-Match names version {expected}; the escalation is at version {actual}"
+        )
+        self.expected = expected
+        self.actual = actual

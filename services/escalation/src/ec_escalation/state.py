@@ -1,0 +1,170 @@
+"""The escalation's state, and evolve(state, event) -> state. Pure.
+
+`active` carries sub-facts (manager? team? contacts? assessed? plan version?
+level?) rather than more states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from ec_events import escalations as e
+from ec_events.base import Contact, Customer, Event, Person, TeamMember
+
+Status = Literal["active", "monitoring", "monitoring_passed", "closed", "reviewed"]
+OPEN_STATUSES: frozenset[str] = frozenset({"active", "monitoring", "monitoring_passed"})
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    ref: str
+
+
+class MissedDeadline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    due_at: datetime
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    version: int
+    status: Status
+    title: str
+    level: int
+    started_at: datetime
+    trigger: str
+    reason: str
+    incident_ids: tuple[UUID, ...] = ()
+    criteria: tuple[str, ...] = ()
+    criteria_version: str | None = None
+    priority: str | None = None
+    customer: Customer | None = None
+    service: str | None = None
+    manager: Person | None = None
+    links: tuple[Link, ...] = ()
+    team: tuple[TeamMember, ...] = ()
+    provider_contacts: tuple[Contact, ...] = ()
+    customer_contacts: tuple[Contact, ...] = ()
+    assessment: e.SituationAssessed | None = None
+    plan: e.PlanRevised | None = None
+    last_progress: e.ProgressReported | None = None
+    # Stream version of the last ProgressReported (or of the start): deadlines
+    # derived from it name it, so a stale deadline is recognised.
+    progress_version: int = 1
+    monitoring_round: int = 0
+    monitoring_period: timedelta | None = None
+    monitoring_ends_at: datetime | None = None
+    recurrences: int = 0
+    customer_agreement: e.CustomerAgreement | None = None
+    review: e.EscalationReviewed | None = None
+    missed_deadlines: tuple[MissedDeadline, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def _started(event: e.EscalationStarted) -> Escalation:
+    return Escalation(
+        id=event.escalation_id,
+        version=1,
+        status="active",
+        title=event.title,
+        level=event.level,
+        started_at=event.started_at,
+        trigger=event.trigger,
+        reason=event.reason,
+        incident_ids=event.incident_ids,
+        criteria=event.criteria,
+        criteria_version=event.criteria_version,
+        priority=event.priority,
+        customer=event.customer,
+        service=event.service,
+    )
+
+
+def _changes(state: Escalation, event: Event) -> dict[str, Any]:
+    """What each event changes, apart from the version."""
+    apply = _APPLY.get(type(event))
+    if apply is None:
+        raise ValueError(f"{event.event_name()} is not an escalation event")
+    return apply(state, event)
+
+
+_APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
+    e.EscalationManagerAssigned: lambda s, ev: {"manager": ev.manager},
+    e.RecordLinked: lambda s, ev: {
+        "links": (*s.links, Link(kind=ev.kind, ref=ev.ref)),
+        "incident_ids": _with_incidents(s.incident_ids, _incident_ref(ev)),
+    },
+    e.EscalationTeamAssigned: lambda s, ev: {"team": ev.members},
+    e.CommunicationContactsSet: lambda s, ev: {
+        "provider_contacts": ev.provider,
+        "customer_contacts": ev.customer,
+    },
+    e.SituationAssessed: lambda s, ev: {"assessment": ev},
+    e.PlanRevised: lambda s, ev: {"plan": ev},
+    e.EscalationLevelRaised: lambda s, ev: {"level": ev.to_level},
+    e.ProgressReported: lambda s, ev: {"last_progress": ev, "progress_version": s.version + 1},
+    e.MonitoringStarted: lambda s, ev: {
+        "status": "monitoring",
+        "monitoring_round": ev.round,
+        "monitoring_period": ev.monitoring_period,
+        "monitoring_ends_at": ev.ends_at,
+    },
+    e.EscalationReopened: lambda s, ev: {
+        "status": "active",
+        "monitoring_ends_at": None,
+        "recurrences": s.recurrences + 1,
+        "incident_ids": _with_incidents(
+            s.incident_ids, (ev.incident_id,) if ev.incident_id else ()
+        ),
+    },
+    e.MonitoringPassed: lambda s, ev: {"status": "monitoring_passed"},
+    e.EscalationClosed: lambda s, ev: {
+        "status": "closed",
+        "customer_agreement": ev.customer_agreement,
+    },
+    e.EscalationReviewed: lambda s, ev: {"status": "reviewed", "review": ev},
+    e.DeadlineMissed: lambda s, ev: {
+        "missed_deadlines": (*s.missed_deadlines, MissedDeadline(kind=ev.kind, due_at=ev.due_at))
+    },
+}
+
+
+def _with_incidents(known: tuple[UUID, ...], new: tuple[UUID, ...]) -> tuple[UUID, ...]:
+    return known + tuple(i for i in new if i not in known)
+
+
+def _incident_ref(event: e.RecordLinked) -> tuple[UUID, ...]:
+    # An incident linked by its Escalation Center id joins incident_ids too.
+    if event.kind != "incident":
+        return ()
+    try:
+        return (UUID(event.ref),)
+    except ValueError:
+        return ()
+
+
+def evolve(state: Escalation | None, event: Event) -> Escalation:
+    if isinstance(event, e.EscalationStarted):
+        if state is not None:
+            raise ValueError("EscalationStarted in a stream that already started")
+        return _started(event)
+    if state is None:
+        raise ValueError(f"{event.event_name()} before EscalationStarted")
+    return state.model_copy(update={"version": state.version + 1, **_changes(state, event)})
+
+
+def fold(events: Iterable[Event], state: Escalation | None = None) -> Escalation | None:
+    for event in events:
+        state = evolve(state, event)
+    return state
