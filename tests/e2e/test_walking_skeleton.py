@@ -6,46 +6,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.factories import API_TOKENS, bearer, incident_body
+from tests.support.factories import bearer, incident_body
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def cluster(
-    postgres_url: str, kafka_servers: str, topic_prefix: str, tmp_path: Path
-) -> AsyncIterator[dict[str, ServiceProcess]]:
-    env = {
-        "EC_DATABASE_URL": postgres_url,
-        "EC_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
-        "EC_TOPIC_PREFIX": topic_prefix,
-        "EC_API_TOKENS": API_TOKENS,
-        "EC_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "EC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-    }
-    services = {
-        name: ServiceProcess(f"ec_{name}", env=env, log_dir=tmp_path)
-        for name in ("intake", "escalation", "notifier", "monitor")
-    }
-    try:
-        for service in services.values():
-            service.start()
-        for service in services.values():
-            await service.wait_healthy()
-        yield services
-    finally:
-        for service in services.values():
-            service.stop()
 
 
 async def get_items(url: str, role: str, **params: str) -> list[dict[str, Any]]:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.factories import API_TOKENS
+from tests.support.processes import ServiceProcess
+
+SERVICES = ("intake", "escalation", "notifier", "monitor")
+
+
+def cluster_env(postgres_url: str, kafka_servers: str, topic_prefix: str) -> dict[str, str]:
+    return {
+        "EC_DATABASE_URL": postgres_url,
+        "EC_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
+        "EC_TOPIC_PREFIX": topic_prefix,
+        "EC_API_TOKENS": API_TOKENS,
+        "EC_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "EC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    }
+
+
+@pytest.fixture
+async def cluster(
+    postgres_url: str, kafka_servers: str, topic_prefix: str, tmp_path: Path
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    """The four services as separate processes on real Kafka and PostgreSQL."""
+    env = cluster_env(postgres_url, kafka_servers, topic_prefix)
+    services = {name: ServiceProcess(f"ec_{name}", env=env, log_dir=tmp_path) for name in SERVICES}
+    try:
+        for service in services.values():
+            service.start()
+        for service in services.values():
+            await service.wait_healthy()
+        yield services
+    finally:
+        for service in services.values():
+            service.stop()

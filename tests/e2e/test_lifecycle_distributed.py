@@ -1,0 +1,63 @@
+"""The whole lifecycle through the four service processes on real Kafka and
+PostgreSQL, and every stored event on the escalations topic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.factories import bearer
+from tests.support.kafka_reader import headers_of, read_until
+from tests.support.lifecycle import EXPECTED_TYPES, Services, run_whole_lifecycle
+from tests.support.processes import ServiceProcess
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def services(cluster: dict[str, ServiceProcess]) -> AsyncIterator[Services]:
+    async with AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(
+                httpx.AsyncClient(base_url=process.url, timeout=10)
+            )
+            for name, process in cluster.items()
+        }
+        yield Services(**clients)
+
+
+async def test_a_p1_incident_to_a_reviewed_escalation_across_processes(
+    services: Services, kafka_servers: str, topic_prefix: str
+) -> None:
+    life = await run_whole_lifecycle(services)
+
+    stored = (
+        await services.escalation.get(
+            f"/v1/escalations/{life.escalation_id}/events", headers=bearer("auditor")
+        )
+    ).json()["items"]
+    assert [e["type"] for e in stored] == EXPECTED_TYPES
+
+    history = (
+        await services.escalation.get(
+            "/v1/events", params={"limit": 10_000}, headers=bearer("auditor")
+        )
+    ).json()["items"]
+    assert [e["position"] for e in history] == sorted(e["position"] for e in history)
+
+    stored_ids = {e["id"] for e in history}
+    records = await read_until(
+        kafka_servers,
+        f"{topic_prefix}escalations",
+        lambda rs: stored_ids <= {headers_of(r)["ce_id"] for r in rs},
+    )
+    mine = [r for r in records if r.key == life.escalation_id.encode()]
+    assert [headers_of(r)["ce_id"] for r in mine] == [e["id"] for e in stored]
+    assert [headers_of(r)["ce_type"].rsplit(".", 1)[-1] for r in mine] == EXPECTED_TYPES
+    first: dict[str, Any] = json.loads(mine[0].value)
+    assert first["escalation_id"] == life.escalation_id

@@ -1,0 +1,162 @@
+"""Builders for the escalation's pure domain: commands with plausible content, and
+escalations taken through the process by decide and evolve, as the stream would hold them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from ec_escalation import commands as c
+from ec_escalation.decide import decide
+from ec_escalation.state import Escalation, evolve, fold
+from ec_events.base import Contact, Customer, Event, Person, PlanAction, TeamMember
+from ec_events.escalations import CustomerAgreement, ProblemManagementInput
+
+# The tests' clock: every time is relative to it.
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+MANAGER = Person(id="u-117", name="Dana Okafor", email="dana@provider.example")
+OTHER_MANAGER = Person(id="u-118", name="Ravi Menon", email="ravi@provider.example")
+INCIDENT_OWNER = TeamMember(
+    id="u-201", name="Lee Park", email="lee@provider.example", role="incident owner"
+)
+PROBLEM_OWNER = TeamMember(
+    id="u-305", name="Ana Ruiz", email="ana@provider.example", role="problem owner"
+)
+PROVIDER_CONTACT = Contact(name="Sam Patel", email="sam@provider.example")
+CUSTOMER_CONTACT = Contact(
+    name="Jo Meyer", email="jo@customer.example", channel="webhook", address="https://c.example/h"
+)
+
+
+def start(**overrides: Any) -> c.StartEscalation:
+    fields: dict[str, Any] = {
+        "trigger": "automatic",
+        "reason": "escalation criteria met: p1",
+        "title": "Payment gateway returns 502 for all EU merchants",
+        "incident_ids": (uuid.uuid4(),),
+        "priority": "P1",
+        "customer": Customer(id=f"cust-{uuid.uuid4().hex[:6]}", name="Northwind", tier="gold"),
+        "service": "payments-eu",
+        "criteria": ("p1",),
+        "criteria_version": "default-1",
+    }
+    return c.StartEscalation(**{**fields, **overrides})
+
+
+def action(*, due: datetime | None = None) -> PlanAction:
+    return PlanAction(
+        title="Restore the previous certificate chain",
+        owner="Lee Park",
+        due=due or NOW + timedelta(hours=2),
+    )
+
+
+def plan(*, review_by: datetime | None = None, reason: str = "first plan") -> c.RevisePlan:
+    return c.RevisePlan(
+        actions=(action(),),
+        customer_agreed=True,
+        reason=reason,
+        review_by=review_by or NOW + timedelta(hours=4),
+        resources=("two network engineers",),
+    )
+
+
+def progress(*, next_update_due: datetime | None = None) -> c.ReportProgress:
+    return c.ReportProgress(
+        note="3 of 5 gateways restored", next_update_due=next_update_due or NOW + timedelta(hours=1)
+    )
+
+
+def resolve(period: timedelta = timedelta(hours=24)) -> c.Resolve:
+    return c.Resolve(customer_confirmed=True, monitoring_period=period)
+
+
+def close() -> c.Close:
+    return c.Close(customer_agreement=CustomerAgreement(by="Jo Meyer", note="agreed on the call"))
+
+
+def review() -> c.Review:
+    return c.Review(
+        findings="certificate rotation lacked a canary",
+        problem_management_inputs=(
+            ProblemManagementInput(kind="update_problem", description="add a canary", ref="PRB1"),
+        ),
+    )
+
+
+@dataclass
+class History:
+    """One escalation's stream: `given` records commands' events, `when` only decides."""
+
+    id: UUID = field(default_factory=uuid.uuid4)
+    now: datetime = NOW
+    events: list[Event] = field(default_factory=list)
+    state: Escalation | None = None
+
+    def when(self, command: c.Command, *, at: datetime | None = None) -> list[Event]:
+        return decide(self.state, command, escalation_id=self.id, now=at or self.now)
+
+    def given(self, *commands: c.Command, at: datetime | None = None) -> History:
+        for command in commands:
+            new = self.when(command, at=at)
+            self.state = fold(new, self.state)
+            self.events.extend(new)
+        return self
+
+    def evolved(self, *events: Event) -> Escalation:
+        """The state these events would lead to, without recording them."""
+        state = self.state
+        for event in events:
+            state = evolve(state, event)
+        assert state is not None
+        return state
+
+    @property
+    def current(self) -> Escalation:
+        assert self.state is not None, "the escalation has not started"
+        return self.state
+
+
+def started(**overrides: Any) -> History:
+    return History().given(start(**overrides))
+
+
+def managed() -> History:
+    return started().given(c.AssignManager(manager=MANAGER))
+
+
+def in_monitoring(period: timedelta = timedelta(hours=24)) -> History:
+    return managed().given(resolve(period))
+
+
+def monitoring_passed() -> History:
+    history = in_monitoring()
+    return history.given(c.PassMonitoring(round=history.current.monitoring_round))
+
+
+def closed() -> History:
+    return monitoring_passed().given(close())
+
+
+def reviewed() -> History:
+    return closed().given(review())
+
+
+# An escalation in each status of the process (the active one has a manager).
+AT_STATUS = {
+    "active": managed,
+    "monitoring": in_monitoring,
+    "monitoring_passed": monitoring_passed,
+    "closed": closed,
+    "reviewed": reviewed,
+}
+
+
+def at_status(status: str) -> History:
+    history = AT_STATUS[status]()
+    assert history.current.status == status
+    return history
