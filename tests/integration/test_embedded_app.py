@@ -207,3 +207,36 @@ async def test_an_unknown_escalation_is_not_found(client: httpx.AsyncClient) -> 
     )
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_active_criteria_are_shown_with_their_version(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/criteria", headers=bearer("auditor"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == "default-1"
+    assert [rule["id"] for rule in body["rules"]] == [
+        "p1",
+        "p2-key-customer",
+        "sla-breached",
+        "reopened",
+        "customer-request",
+    ]
+
+
+async def test_criteria_come_from_the_configured_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = tmp_path / "criteria.yaml"
+    rules.write_text(
+        "version: strict-2\nrules:\n  - id: p3-gold\n    when: {priority: [P3], tier: [gold]}\n"
+    )
+    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    monkeypatch.setenv("EC_CRITERIA_FILE", str(rules))
+    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+        shown = (await client.get("/v1/criteria", headers=bearer("operator"))).json()
+        p3 = await report(client, priority="P3")
+        [escalation] = await eventually(lambda: escalations_of(client, p3["id"]))
+
+    assert shown["version"] == "strict-2"
+    assert escalation["level"] == 1

@@ -88,13 +88,17 @@ async def _link_incidents(
         )
 
 
-async def save_snapshot(conn: AsyncConnection, tables: Tables, state: Escalation) -> None:
-    values = {
+def snapshot_row(state: Escalation) -> dict[str, Any]:
+    return {
         "escalation_id": state.id,
         "version": state.version,
         "state_schema": STATE_SCHEMA,
-        "state": state.model_dump(mode="json"),
+        "state": state.to_json(),
     }
+
+
+async def save_snapshot(conn: AsyncConnection, tables: Tables, state: Escalation) -> None:
+    values = snapshot_row(state)
     insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = insert_(tables.snapshots).values(values)
     await conn.execute(
@@ -114,4 +118,4 @@ def snapshot_state(row: dict[str, Any]) -> Escalation | None:
     """A stored snapshot, or None when it was written by another state shape."""
     if row["state_schema"] != STATE_SCHEMA:
         return None
-    return Escalation.model_validate(row["state"])
+    return Escalation.from_json(row["state"])

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.projections import SNAPSHOT_EVERY, STATE_SCHEMA, board_row, clear, link_rows
+from ec_escalation.projections import SNAPSHOT_EVERY, board_row, clear, link_rows, snapshot_row
 from ec_escalation.state import Escalation, evolve
 from ec_escalation.store import EscalationStore
+from ec_platform.eventlog import EventLog, StoredEvent
 
 BATCH = 10_000
 INSERT_BATCH = 2_000
@@ -30,6 +33,47 @@ class RebuildResult:
         return self.events / self.seconds if self.seconds else float("inf")
 
 
+@dataclass
+class Replayed:
+    """Every escalation folded from the store, and when each last changed."""
+
+    states: dict[str, Escalation] = field(default_factory=dict)
+    updated: dict[str, datetime] = field(default_factory=dict)
+    events: int = 0
+
+
+async def replay(
+    conn: AsyncConnection,
+    log: EventLog,
+    *,
+    below_horizon: bool = True,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> Replayed:
+    """Folds the whole store, in global order, into the state of every escalation."""
+    started = time.perf_counter()
+    replayed = Replayed()
+    states, updated = replayed.states, replayed.updated
+
+    def fetch(after: int) -> asyncio.Task[list[StoredEvent]]:
+        return asyncio.create_task(
+            log.read_after(conn, after, limit=BATCH, below_horizon=below_horizon)
+        )
+
+    pending = fetch(0)
+    while batch := await pending:
+        # The next batch is on its way from the database while this one folds.
+        pending = fetch(batch[-1].position)
+        await asyncio.sleep(0)
+        for stored in batch:
+            states[stored.stream_id] = evolve(states.get(stored.stream_id), stored.event())
+            updated[stored.stream_id] = stored.recorded_at
+        replayed.events += len(batch)
+        if progress:
+            progress(replayed.events, total, time.perf_counter() - started)
+    return replayed
+
+
 async def rebuild(store: EscalationStore, *, progress: Progress | None = None) -> RebuildResult:
     """Replaces the read models in one transaction. Writers wait on the locks
     for its duration, so no append can slip between the replay and the swap."""
@@ -41,28 +85,17 @@ async def rebuild(store: EscalationStore, *, progress: Progress | None = None) -
             await conn.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
         total = int(await conn.scalar(select(func.count()).select_from(tables.events)) or 0)
         await clear(conn, tables)
-        states: dict[str, Escalation] = {}
-        updated: dict[str, datetime] = {}
-        done, after = 0, 0
-        while True:
-            batch = await store.log.read_after(conn, after, limit=BATCH, below_horizon=False)
-            if not batch:
-                break
-            for stored in batch:
-                states[stored.stream_id] = evolve(states.get(stored.stream_id), stored.event())
-                updated[stored.stream_id] = stored.recorded_at
-            done += len(batch)
-            after = batch[-1].position
-            if progress:
-                progress(done, total, time.perf_counter() - started)
+        replayed = await replay(
+            conn, store.log, below_horizon=False, progress=progress, total=total
+        )
         board: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
         snapshots: list[dict[str, Any]] = []
-        for stream_id, state in states.items():
-            board.append(board_row(state, updated[stream_id]))
+        for stream_id, state in replayed.states.items():
+            board.append(board_row(state, replayed.updated[stream_id]))
             links.extend(link_rows(state))
             if state.version >= SNAPSHOT_EVERY:
-                snapshots.append(_snapshot(state))
+                snapshots.append(snapshot_row(state))
         for table, rows in (
             (tables.board, board),
             (tables.incident_links, links),
@@ -70,16 +103,7 @@ async def rebuild(store: EscalationStore, *, progress: Progress | None = None) -
         ):
             for start in range(0, len(rows), INSERT_BATCH):
                 await conn.execute(insert(table), rows[start : start + INSERT_BATCH])
-    return RebuildResult(done, len(states), time.perf_counter() - started)
-
-
-def _snapshot(state: Escalation) -> dict[str, Any]:
-    return {
-        "escalation_id": state.id,
-        "version": state.version,
-        "state_schema": STATE_SCHEMA,
-        "state": state.model_dump(mode="json"),
-    }
+    return RebuildResult(replayed.events, len(replayed.states), time.perf_counter() - started)
 
 
 def print_progress(done: int, total: int, seconds: float) -> None:

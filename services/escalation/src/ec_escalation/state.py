@@ -6,11 +6,13 @@ level?) rather than more states."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import TypeAdapter
 
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, Event, Person, TeamMember
@@ -19,21 +21,20 @@ Status = Literal["active", "monitoring", "monitoring_passed", "closed", "reviewe
 OPEN_STATUSES: frozenset[str] = frozenset({"active", "monitoring", "monitoring_passed"})
 
 
-class Link(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class Link:
     kind: str
     ref: str
 
 
-class MissedDeadline(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class MissedDeadline:
     kind: str
     due_at: datetime
 
 
-class Escalation(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class Escalation:
     id: UUID
     version: int
     status: Status
@@ -70,6 +71,28 @@ class Escalation(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        dumped: dict[str, Any] = _adapter().dump_python(self, mode="json")
+        return dumped
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Escalation:
+        return _adapter().validate_python(data)
+
+
+@cache
+def _adapter() -> TypeAdapter[Escalation]:
+    return TypeAdapter(Escalation)
+
+
+def _updated(state: Escalation, changes: dict[str, Any]) -> Escalation:
+    # What dataclasses.replace does, without re-running __init__: replay folds
+    # millions of events, and this is five times faster.
+    new = object.__new__(Escalation)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def _started(event: e.EscalationStarted) -> Escalation:
@@ -161,7 +184,7 @@ def evolve(state: Escalation | None, event: Event) -> Escalation:
         return _started(event)
     if state is None:
         raise ValueError(f"{event.event_name()} before EscalationStarted")
-    return state.model_copy(update={"version": state.version + 1, **_changes(state, event)})
+    return _updated(state, {"version": state.version + 1, **_changes(state, event)})
 
 
 def fold(events: Iterable[Event], state: Escalation | None = None) -> Escalation | None:

@@ -9,7 +9,8 @@ from ec_platform.eventlog import StoredEvent
 
 
 def escalation_view(state: Escalation) -> dict[str, Any]:
-    body = state.model_dump(mode="json", exclude={"id", "status"})
+    body = state.to_json()
+    del body["id"], body["status"]
     return {"id": str(state.id), "state": state.status, **body}
 
 

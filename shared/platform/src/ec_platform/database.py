@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -63,6 +64,10 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=False,
             execution_options={"schema_translate_map": {schema: target}},
+            # Event payloads are decoded by the million in replays: orjson is
+            # several times faster than the standard library here.
+            json_deserializer=orjson.loads,
+            json_serializer=_json_text,
         )
         return cls(engine, schema=schema, physical_schema=target)
 
@@ -102,6 +107,10 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,103 @@
+"""Filling an escalation store fast (COPY), with realistic event payloads."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ec_platform.database import Database
+
+GOLDEN = Path(__file__).parents[1] / "tests" / "golden" / "events"
+# One escalation's life: what a store mostly holds.
+STORY = (
+    "EscalationStarted",
+    "EscalationManagerAssigned",
+    "RecordLinked",
+    "EscalationTeamAssigned",
+    "CommunicationContactsSet",
+    "SituationAssessed",
+    "PlanRevised",
+    "ProgressReported",
+    "EscalationLevelRaised",
+    "ProgressReported",
+    "PlanRevised",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "ProgressReported",
+    "MonitoringStarted",
+)
+COLUMNS = (
+    "position",
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "type",
+    "schema_version",
+    "data",
+    "recorded_at",
+    "actor_role",
+    "actor_name",
+    "correlation_id",
+    "causation_id",
+    "hash",
+)
+
+
+def _payloads() -> list[tuple[str, dict[str, Any]]]:
+    payloads = []
+    plan_version = 0
+    for name in STORY:
+        data = json.loads((GOLDEN / f"{name}.json").read_text())
+        if name == "PlanRevised":
+            plan_version += 1
+            data["plan_version"] = plan_version
+        payloads.append((name, data))
+    return payloads
+
+
+async def seed_escalations(db: Database, table: str, *, events: int) -> int:
+    """Writes `events` events, 20 per escalation, with COPY; returns how many."""
+    payloads = _payloads()
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    records = []
+    position = 0
+    for _ in range(events // len(payloads)):
+        stream = str(uuid.uuid4())
+        for version, (name, data) in enumerate(payloads, start=1):
+            position += 1
+            body = {**data, "escalation_id": stream}
+            if name == "EscalationStarted":
+                body["incident_ids"] = [str(uuid.uuid4())]
+            records.append(
+                (
+                    position,
+                    uuid.uuid4(),
+                    stream,
+                    version,
+                    name,
+                    1,
+                    json.dumps(body),
+                    at + timedelta(seconds=position),
+                    "operator",
+                    "bench",
+                    None,
+                    None,
+                    "0" * 64,
+                )
+            )
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.copy_records_to_table(
+            table, records=records, columns=list(COLUMNS), schema_name=db.physical_schema
+        )
+        await conn.commit()
+    return len(records)

@@ -1,0 +1,54 @@
+"""Reading many event rows from PostgreSQL at driver speed.
+
+Replays, rebuilds, audits and exports read millions of rows; through the
+SQLAlchemy result layer that costs several times what asyncpg itself needs, so
+these scans go to the driver directly (same connection, same transaction)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+COLUMNS = (
+    "position, event_id, stream_id, stream_version, type, schema_version, data, recorded_at, "
+    "actor_role, actor_name, correlation_id, causation_id, hash"
+)
+# A subquery, so it is computed once per statement (InitPlan), not once per row.
+HORIZON = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536)"
+
+
+async def scan_after(
+    conn: AsyncConnection,
+    table: str,
+    after: int,
+    *,
+    limit: int,
+    types: Sequence[str],
+    below_horizon: bool,
+) -> list[tuple[Any, ...]]:
+    """Rows of `table` (schema-qualified) past `after`, in position order, as
+    tuples in COLUMNS order with `data` decoded."""
+    conditions = ["position > $1"]
+    arguments: list[Any] = [after, limit]
+    if below_horizon:
+        conditions.append(f"position < {HORIZON}")
+    if types:
+        arguments.append(list(types))
+        conditions.append(f"type = ANY(${len(arguments)}::text[])")
+    sql = (
+        f"SELECT {COLUMNS} FROM {table} WHERE {' AND '.join(conditions)} ORDER BY position LIMIT $2"
+    )
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    records = await driver.fetch(sql, *arguments)
+    return [_decoded(tuple(record)) for record in records]
+
+
+def _decoded(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    data = row[6]
+    if isinstance(data, str):  # a connection without SQLAlchemy's JSON codec
+        return (*row[:6], json.loads(data), *row[7:])
+    return row
