@@ -8,13 +8,12 @@ import uuid
 
 from sqlalchemy import text
 
+from bench.report import Figure
+from bench.seed import seed_escalations
 from ec_escalation.rebuild import rebuild, replay
 from ec_escalation.service import open_store
 from ec_escalation.tables import SCHEMA
 from ec_platform.database import Database
-
-from bench.report import Figure
-from bench.seed import seed_escalations
 
 EVENTS = 1_000_000
 
