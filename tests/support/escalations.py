@@ -146,6 +146,48 @@ def reviewed() -> History:
     return closed().given(review())
 
 
+OPEN = frozenset({"active", "monitoring", "monitoring_passed"})
+WORKING = frozenset({"active", "monitoring"})
+
+# The statuses in which each operator command is accepted (PROCESS.md); in any
+# other it is refused as not allowed.
+ACCEPTED_IN: dict[type, frozenset[str]] = {
+    c.AssignManager: OPEN,
+    c.LinkRecord: OPEN | {"closed"},
+    c.AssignTeam: OPEN,
+    c.SetContacts: OPEN,
+    c.AssessSituation: OPEN,
+    c.RevisePlan: WORKING,
+    c.RaiseLevel: WORKING,
+    c.ReportProgress: WORKING,
+    c.Resolve: frozenset({"active"}),
+    c.ReportRecurrence: frozenset({"monitoring", "monitoring_passed"}),
+    c.Close: frozenset({"monitoring_passed"}),
+    c.Review: frozenset({"closed"}),
+}
+
+# The statuses in which each of the monitor's requests can record anything; in
+# any other it changes nothing (and is never refused: the escalation moved on).
+ACTS_IN: dict[type, frozenset[str]] = {
+    c.PassMonitoring: frozenset({"monitoring"}),
+    c.RecordMissedPlanReview: WORKING,
+    c.RecordMissedProgressUpdate: WORKING,
+    c.RaiseAutomatically: frozenset({"active"}),
+}
+
+# The arrows of PROCESS.md's state diagram; every other change of status is wrong.
+ARROWS = frozenset(
+    {
+        ("active", "monitoring"),
+        ("monitoring", "active"),
+        ("monitoring", "monitoring_passed"),
+        ("monitoring_passed", "active"),
+        ("monitoring_passed", "closed"),
+        ("closed", "reviewed"),
+    }
+)
+STATUSES = ("active", "monitoring", "monitoring_passed", "closed", "reviewed")
+
 # An escalation in each status of the process (the active one has a manager).
 AT_STATUS = {
     "active": managed,

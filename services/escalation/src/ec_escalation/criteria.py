@@ -88,7 +88,9 @@ def parse_rules(text: str, *, source: str) -> RuleSet:
     if not isinstance(document, dict):
         raise InvalidCriteria(f"{source}: expected a mapping with `rules`")
     # Without an explicit version, the content names it: any edit is a new version.
-    version = document.get("version") or f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    version = document.get("version")
+    if version is None:
+        version = f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     try:
         rule_set = RuleSet.model_validate(
             {"version": str(version), "source": source, "rules": document.get("rules") or []}
@@ -98,6 +100,10 @@ def parse_rules(text: str, *, source: str) -> RuleSet:
     ids = [rule.id for rule in rule_set.rules]
     if len(ids) != len(set(ids)):
         raise InvalidCriteria(f"{source}: rule ids must be unique")
+    unconditional = [rule.id for rule in rule_set.rules if rule.when == Conditions()]
+    if unconditional:
+        # An empty `when` would escalate every incident: surely a mistake.
+        raise InvalidCriteria(f"{source}: rule {unconditional[0]} has no condition")
     return rule_set
 
 

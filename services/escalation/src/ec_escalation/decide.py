@@ -14,6 +14,9 @@ from ec_events import escalations as e
 from ec_events.base import Event
 
 WORKING = frozenset({"active", "monitoring"})
+# Monitoring lasts hours to days; a year is far beyond any agreement, and the
+# limit keeps absurd durations from overflowing the calendar.
+LONGEST_MONITORING = timedelta(days=366)
 
 
 def decide(
@@ -65,9 +68,20 @@ def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[
 
 def _link(s: Escalation, cmd: c.LinkRecord, now: datetime) -> list[Event]:
     _require(s, OPEN_STATUSES | {"closed"}, "link a record", "it must not be reviewed yet")
-    if any(link.kind == cmd.kind and link.ref == cmd.ref for link in s.links):
+    ref = _canonical_ref(cmd.kind, cmd.ref)
+    if any(link.kind == cmd.kind and link.ref == ref for link in s.links):
         return []
-    return [e.RecordLinked(escalation_id=s.id, kind=cmd.kind, ref=cmd.ref)]
+    return [e.RecordLinked(escalation_id=s.id, kind=cmd.kind, ref=ref)]
+
+
+def _canonical_ref(kind: str, ref: str) -> str:
+    # An incident linked by its Escalation Center id is one link however it is spelled.
+    if kind != "incident":
+        return ref
+    try:
+        return str(UUID(ref))
+    except ValueError:
+        return ref
 
 
 def _assign_team(s: Escalation, cmd: c.AssignTeam, now: datetime) -> list[Event]:
@@ -149,8 +163,8 @@ def _resolve(s: Escalation, cmd: c.Resolve, now: datetime) -> list[Event]:
         raise NotAllowed("cannot resolve: no escalation manager is assigned")
     if not cmd.customer_confirmed:
         raise InvalidCommand("customer_confirmed: the customer must confirm the resolution")
-    if cmd.monitoring_period <= timedelta(0):
-        raise InvalidCommand("monitoring_period: must be a positive duration")
+    if not timedelta(0) < cmd.monitoring_period <= LONGEST_MONITORING:
+        raise InvalidCommand("monitoring_period: must be a positive duration of at most 366 days")
     return [
         e.MonitoringStarted(
             escalation_id=s.id,
