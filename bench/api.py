@@ -5,6 +5,7 @@ takes; the baseline is the same app's /healthz measured the same way."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import tempfile
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.http import Answer, LeanClient
 from bench.report import Figure
 from tests.support.factories import API_TOKENS, bearer
 from tests.support.infra import fresh_database, fresh_topic_prefix
@@ -22,30 +24,30 @@ from tests.support.processes import ServiceProcess
 RATE = 200
 SECONDS = 10.0
 ESCALATIONS = 50
-Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Request = Callable[[LeanClient, int], Awaitable[Answer]]
 
 
-async def _steady(
-    client: httpx.AsyncClient, request: Request, rate: int, seconds: float
-) -> list[float]:
+async def _steady(client: LeanClient, request: Request, rate: int, seconds: float) -> list[float]:
     """Open loop: one request every 1/rate s whatever the answers do; latency is
     counted from when the request was due, so queueing shows."""
     latencies: list[float] = []
     started = time.perf_counter()
-    total = int(rate * seconds)
 
-    async def one(n: int) -> None:
-        due = started + n / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        response = await request(client, n)
-        response.raise_for_status()
+    async def one(n: int, due: float) -> None:
+        answer = await request(client, n)
+        assert answer.status < 300, answer.body
         latencies.append(time.perf_counter() - due)
 
-    await asyncio.gather(*(one(n) for n in range(total)))
+    running = []
+    for n in range(int(rate * seconds)):
+        due = started + n / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        running.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*running)
     return latencies
 
 
-async def _most(client: httpx.AsyncClient, request: Request, workers: int, seconds: float) -> float:
+async def _most(client: LeanClient, request: Request, workers: int, seconds: float) -> float:
     done = 0
     deadline = time.perf_counter() + seconds
 
@@ -53,7 +55,7 @@ async def _most(client: httpx.AsyncClient, request: Request, workers: int, secon
         nonlocal done
         n = w
         while time.perf_counter() < deadline:
-            (await request(client, n)).raise_for_status()
+            assert (await request(client, n)).status < 300
             done += 1
             n += workers
 
@@ -85,31 +87,31 @@ async def run(*, kafka: str) -> list[Figure]:
 
 
 async def _measure(url: str) -> list[Figure]:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as setup:
         ids = []
         for n in range(ESCALATIONS):
-            started = await client.post(
+            started = await setup.post(
                 "/v1/escalations", json={"reason": f"bench {n}"}, headers=bearer("operator")
             )
             ids.append(started.json()["id"])
-        due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    client = LeanClient(url, headers=bearer("operator"), connections=64)
 
-        async def progress(c: httpx.AsyncClient, n: int) -> httpx.Response:
-            return await c.post(
-                f"/v1/escalations/{ids[n % ESCALATIONS]}/progress",
-                json={"note": f"update {n}", "next_update_due": due},
-                headers=bearer("operator"),
-            )
+    async def progress(c: LeanClient, n: int) -> Answer:
+        body = json.dumps({"note": f"update {n}", "next_update_due": due}).encode()
+        return await c.request("POST", f"/v1/escalations/{ids[n % ESCALATIONS]}/progress", body)
 
-        async def health(c: httpx.AsyncClient, n: int) -> httpx.Response:
-            return await c.get("/healthz")
+    async def health(c: LeanClient, n: int) -> Answer:
+        return await c.request("GET", "/healthz")
 
+    try:
         await _steady(client, progress, 50, 1.0)  # warm-up
         command_latency = await _steady(client, progress, RATE, SECONDS)
         health_latency = await _steady(client, health, RATE, SECONDS)
         command_rate = await _most(client, progress, 16, 5.0)
         health_rate = await _most(client, health, 16, 5.0)
+    finally:
+        await client.close()
     p50, p99 = _percentile(command_latency, 0.5), _percentile(command_latency, 0.99)
     h50, h99 = _percentile(health_latency, 0.5), _percentile(health_latency, 0.99)
     return [

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.report import Figure
 from bench.seed import seed_escalations
@@ -18,6 +20,21 @@ from ec_platform.database import Database
 EVENTS = 1_000_000
 
 
+async def _driver_read_rate(conn: AsyncConnection, schema: str) -> float:
+    """Reading the same rows in the same batches with asyncpg alone: the floor
+    of any replay, before decoding or folding anything."""
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    sql = (
+        f'SELECT position, stream_id, type, data::text FROM "{schema}".events '
+        "WHERE position > $1 ORDER BY position LIMIT 10000"
+    )
+    started, after, count = time.perf_counter(), 0, 0
+    while rows := await driver.fetch(sql, after):
+        count += len(rows)
+        after = rows[-1][0]
+    return count / (time.perf_counter() - started)
+
+
 async def run(*, database_url: str, events: int = EVENTS) -> list[Figure]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     db = Database.open(database_url, schema=SCHEMA, physical_schema=schema)
@@ -27,12 +44,7 @@ async def run(*, database_url: str, events: int = EVENTS) -> list[Figure]:
         stored = await seed_escalations(db, "events", events=events)
 
         async with db.read() as conn:
-            started = time.perf_counter()
-            rows = (
-                await conn.execute(text(f'SELECT * FROM "{schema}".events ORDER BY position'))
-            ).all()
-            raw_rate = len(rows) / (time.perf_counter() - started)
-            del rows
+            raw_rate = await _driver_read_rate(conn, schema)
 
         async with db.read() as conn:
             started = time.perf_counter()
@@ -46,7 +58,7 @@ async def run(*, database_url: str, events: int = EVENTS) -> list[Figure]:
         async with db.engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await db.close()
-    baseline = f"SELECT * of the same {stored:,} rows"
+    baseline = "the driver reading those rows, undecoded"
     return [
         Figure(
             f"replay into state, {stored:,} events",

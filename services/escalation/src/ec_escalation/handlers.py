@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_escalation.commands import Command, StartEscalation
 from ec_escalation.decide import decide
 from ec_escalation.errors import StaleVersion
+from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore, Recorded
 from ec_events import Envelope
 from ec_platform.clock import Clock
@@ -32,6 +34,30 @@ class Cause:
     consumer: str
 
 
+class StateCache:
+    """Recently used escalations as last committed, so a command folds only the
+    events recorded since (usually none) instead of replaying the stream."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._states: OrderedDict[UUID, Escalation] = OrderedDict()
+
+    def get(self, escalation_id: UUID) -> Escalation | None:
+        state = self._states.get(escalation_id)
+        if state is not None:
+            self._states.move_to_end(escalation_id)
+        return state
+
+    def committed(self, state: Escalation) -> None:
+        """Called only after the transaction that produced `state` committed."""
+        known = self._states.get(state.id)
+        if known is None or known.version < state.version:
+            self._states[state.id] = state
+            self._states.move_to_end(state.id)
+        while len(self._states) > self._size:
+            self._states.popitem(last=False)
+
+
 class Escalations:
     """The escalation use cases. `appended` is told after every commit that
     stored events, so the relay need not wait for its next poll."""
@@ -40,6 +66,7 @@ class Escalations:
         self.store = store
         self.clock = clock
         self.appended = appended
+        self.cache = StateCache()
 
     async def start(self, command: StartEscalation, *, actor: Actor) -> Recorded:
         return await self.execute(uuid.uuid4(), command, actor=actor)
@@ -67,9 +94,15 @@ class Escalations:
             if if_match is None:
                 raise
             raise StaleVersion(if_match, if_match + 1) from None
+        self._committed(recorded)
+        return recorded
+
+    def _committed(self, recorded: Recorded | None) -> None:
+        if recorded is None:
+            return
+        self.cache.committed(recorded.state)
         if recorded.events:
             self.appended()
-        return recorded
 
     async def execute_in(
         self,
@@ -83,7 +116,7 @@ class Escalations:
     ) -> Recorded:
         """The command inside the caller's transaction (so a consumer can record
         the message it came from in the same transaction)."""
-        state = await self.store.load(conn, escalation_id)
+        state = await self.store.load(conn, escalation_id, known=self.cache.get(escalation_id))
         if if_match is not None and state is not None and state.version != if_match:
             raise StaleVersion(if_match, state.version)
         now = self.clock()
@@ -139,6 +172,5 @@ class Escalations:
                 return await self.execute_in(conn, escalation_id, command, actor=actor, cause=cause)
 
         recorded = await retry_on_conflict(attempt)
-        if recorded and recorded.events:
-            self.appended()
+        self._committed(recorded)
         return recorded

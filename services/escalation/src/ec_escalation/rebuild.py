@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_escalation.projections import SNAPSHOT_EVERY, board_row, clear, link_rows, snapshot_row
 from ec_escalation.state import Escalation, evolve
 from ec_escalation.store import EscalationStore
-from ec_platform.eventlog import EventLog, StoredEvent
+from ec_platform.eventlog import EventLog, Payload
 
 BATCH = 10_000
 INSERT_BATCH = 2_000
@@ -53,13 +55,38 @@ async def replay(
     """Folds the whole store, in global order, into the state of every escalation."""
     started = time.perf_counter()
     replayed = Replayed()
-    states, updated = replayed.states, replayed.updated
 
-    def fetch(after: int) -> asyncio.Task[list[StoredEvent]]:
+    def fetch(after: int) -> asyncio.Task[list[Payload]]:
         return asyncio.create_task(
-            log.read_after(conn, after, limit=BATCH, below_horizon=below_horizon)
+            log.read_payloads_after(conn, after, limit=BATCH, below_horizon=below_horizon)
         )
 
+    with gc_paused():
+        return await _fold_all(fetch, replayed, progress, total, started)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """A fold allocates millions of objects and frees them by reference
+    counting; the cyclic collector would rescan the growing states on every
+    generation sweep and take most of the time (measured: 47k vs 124k events/s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def _fold_all(
+    fetch: Callable[[int], asyncio.Task[list[Payload]]],
+    replayed: Replayed,
+    progress: Progress | None,
+    total: int,
+    started: float,
+) -> Replayed:
+    states, updated = replayed.states, replayed.updated
     pending = fetch(0)
     while batch := await pending:
         # The next batch is on its way from the database while this one folds.

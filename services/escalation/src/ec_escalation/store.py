@@ -44,17 +44,24 @@ class EscalationStore:
     async def create(self) -> None:
         await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
 
-    async def load(self, conn: AsyncConnection, escalation_id: UUID) -> Escalation | None:
-        """The current state: the snapshot (a cache) plus the events after it."""
-        snapshots = self.tables.snapshots
-        row = (
-            await conn.execute(select(snapshots).where(snapshots.c.escalation_id == escalation_id))
-        ).first()
-        state = snapshot_state(dict(row._mapping)) if row else None
+    async def load(
+        self, conn: AsyncConnection, escalation_id: UUID, *, known: Escalation | None = None
+    ) -> Escalation | None:
+        """The current state: a state known to be committed (from the caller's
+        cache, else the snapshot table) plus the events recorded after it.
+        Events never change, so an old known state only means more to fold."""
+        state = known or await self._snapshot(conn, escalation_id)
         stored = await self.log.read_stream(
             conn, str(escalation_id), after_version=state.version if state else 0
         )
         return fold((s.event() for s in stored), state)
+
+    async def _snapshot(self, conn: AsyncConnection, escalation_id: UUID) -> Escalation | None:
+        snapshots = self.tables.snapshots
+        row = (
+            await conn.execute(select(snapshots).where(snapshots.c.escalation_id == escalation_id))
+        ).first()
+        return snapshot_state(dict(row._mapping)) if row else None
 
     async def load_as_of(
         self, conn: AsyncConnection, escalation_id: UUID, as_of: datetime

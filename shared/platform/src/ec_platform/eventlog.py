@@ -21,9 +21,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -44,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events import Envelope, Event, parse_event
 from ec_platform.database import Database
-from ec_platform.pgscan import scan_after
+from ec_platform.pgscan import scan_after, scan_payloads_after, scan_stream
 from ec_platform.sqltypes import UtcDateTime
 
 POSITIONS_PER_TRANSACTION = 1 << 16
@@ -127,6 +128,20 @@ class StoredEvent:
             # Extension attributes: the event's place in its stream and in the log.
             extensions={"streamversion": str(self.stream_version), "position": str(self.position)},
         )
+
+
+class Payload(NamedTuple):
+    """The part of a stored event a fold needs."""
+
+    position: int
+    stream_id: str
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    recorded_at: datetime
+
+    def event(self) -> Event:
+        return parse_event(self.type, self.data, self.schema_version)
 
 
 def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") -> Table:
@@ -267,13 +282,15 @@ class EventLog:
         after_version: int = 0,
         recorded_until: datetime | None = None,
     ) -> list[StoredEvent]:
+        if recorded_until is None and not self.db.is_sqlite:
+            rows = await scan_stream(conn, self._name, stream_id, after_version=after_version)
+            return [StoredEvent(*row) for row in rows]
         query = (
             select(self.table)
             .where(self.table.c.stream_id == stream_id)
+            .where(self.table.c.stream_version > after_version)
             .order_by(self.table.c.stream_version)
         )
-        if after_version:
-            query = query.where(self.table.c.stream_version > after_version)
         if recorded_until is not None:
             query = query.where(self.table.c.recorded_at <= recorded_until)
         return [_stored(row._mapping) for row in await conn.execute(query)]
@@ -287,6 +304,23 @@ class EventLog:
         )
         row = (await conn.execute(query)).first()
         return None if row is None else _stored(row._mapping)
+
+    async def read_payloads_after(
+        self, conn: AsyncConnection, after: int, *, limit: int, below_horizon: bool = True
+    ) -> list[Payload]:
+        """As read_after, but only what folding needs, read as fast as the driver can."""
+        if not self.db.is_sqlite:
+            rows = await scan_payloads_after(
+                conn, self._name, after, limit=limit, below_horizon=below_horizon
+            )
+            return [
+                Payload(position, stream, type_, version, orjson.loads(data), at)
+                for position, stream, type_, version, data, at in rows
+            ]
+        return [
+            Payload(e.position, e.stream_id, e.type, e.schema_version, e.data, e.recorded_at)
+            for e in await self.read_after(conn, after, limit=limit)
+        ]
 
     async def read_after(
         self,

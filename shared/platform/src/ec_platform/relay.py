@@ -1,19 +1,28 @@
 """Publishes an event log to a topic: the log is the outbox.
 
 Appending and publishing cannot be one transaction, so the relay tails the
-log by position, publishes what lies past its checkpoint, then moves the
-checkpoint (kept in the same database). A crash between the two re-publishes
-the same events with the same CloudEvent ids; nothing is ever skipped."""
+log by position, publishes what lies past its position, and records that
+position (its checkpoint, in the same database) at most every
+`checkpoint_every_s` and when it stops. A crash re-publishes what came after
+the last checkpoint, with the same CloudEvent ids; nothing is ever skipped.
+
+Of several replicas of a service, one relays at a time: the one holding a
+PostgreSQL advisory lock named after the relay. The others wait to take over."""
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+import asyncio
+import time
+
+from sqlalchemy import Table, text
 
 from ec_platform.bus.base import Bus
 from ec_platform.checkpoints import load_checkpoint, save_checkpoint
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog
 from ec_platform.tasks import Doorbell
+
+TAKE_OVER_POLL_S = 1.0
 
 
 class Relay:
@@ -27,8 +36,9 @@ class Relay:
         bus: Bus,
         topic: str,
         source: str,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         idle_poll_s: float = 0.2,
+        checkpoint_every_s: float = 1.0,
     ) -> None:
         self.name = name
         self.db = db
@@ -39,7 +49,11 @@ class Relay:
         self.source = source
         self.batch_size = batch_size
         self.idle_poll_s = idle_poll_s
+        self.checkpoint_every_s = checkpoint_every_s
         self._doorbell = Doorbell()
+        self._position: int | None = None
+        self._saved_position = 0
+        self._saved_at = 0.0
         self.published = 0
 
     def wake(self) -> None:
@@ -47,23 +61,61 @@ class Relay:
         self._doorbell.ring()
 
     async def publish_pending(self) -> int:
-        """Publishes everything past the checkpoint; returns how many events."""
+        """Publishes everything past the position; returns how many events."""
+        if self._position is None:
+            async with self.db.read() as conn:
+                self._position = self._saved_position = await load_checkpoint(
+                    conn, self.checkpoints, self.name
+                )
         total = 0
         while True:
             async with self.db.read() as conn:
-                after = await load_checkpoint(conn, self.checkpoints, self.name)
-                batch = await self.log.read_after(conn, after, limit=self.batch_size)
-            if not batch:
+                batch = await self.log.read_after(conn, self._position, limit=self.batch_size)
+            if batch:
+                await self.bus.publish(
+                    self.topic, [stored.envelope(self.source).to_binary() for stored in batch]
+                )
+                self._position = batch[-1].position
+                total += len(batch)
+                self.published += len(batch)
+            if time.monotonic() - self._saved_at >= self.checkpoint_every_s:
+                await self.save_checkpoint()
+            if len(batch) < self.batch_size:
                 return total
-            await self.bus.publish(
-                self.topic, [stored.envelope(self.source).to_binary() for stored in batch]
-            )
+
+    async def save_checkpoint(self) -> None:
+        position = self._position
+        if position is not None and position != self._saved_position:
             async with self.db.transaction() as conn:
-                await save_checkpoint(conn, self.checkpoints, self.name, batch[-1].position)
-            total += len(batch)
-            self.published += len(batch)
+                await save_checkpoint(conn, self.checkpoints, self.name, position)
+            self._saved_position = position
+        self._saved_at = time.monotonic()
+
+    async def _serve(self) -> None:
+        try:
+            await self._doorbell.serve(
+                f"relay {self.name}", self.publish_pending, idle_s=self.idle_poll_s
+            )
+        finally:
+            await self.save_checkpoint()
+            self._position = None  # whoever relays next starts from the checkpoint
 
     async def run(self) -> None:
-        await self._doorbell.serve(
-            f"relay {self.name}", self.publish_pending, idle_s=self.idle_poll_s
-        )
+        if self.db.is_sqlite:  # one process owns a SQLite file
+            await self._serve()
+            return
+        key = f"relay:{self.db.physical_schema}:{self.name}"
+        while True:
+            async with self.db.engine.connect() as lock:
+                leader = await lock.scalar(
+                    text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}
+                )
+                await lock.commit()  # the lock is the session's; no transaction stays open
+                if leader:
+                    try:
+                        await self._serve()
+                    finally:
+                        await lock.execute(
+                            text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key}
+                        )
+            await asyncio.sleep(TAKE_OVER_POLL_S)
