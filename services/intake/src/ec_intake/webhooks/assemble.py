@@ -1,0 +1,171 @@
+"""The part every mapper shares: values found in a payload, plus the source's
+configured paths, constants and defaults, become one validated IncidentIn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from ec_events.base import Priority
+from ec_intake.domain import IncidentIn
+from ec_intake.webhooks.config import SourceConfig
+from ec_intake.webhooks.errors import InvalidPayload
+from ec_intake.webhooks.extract import (
+    as_bool,
+    as_id,
+    as_int,
+    as_name,
+    as_time,
+    first_present,
+    joined,
+    lookup,
+    present,
+)
+
+# P1..P5 themselves, for platforms that already speak them.
+_SAME_PRIORITY: dict[str, Priority] = {p: p for p in get_args(Priority)}
+
+
+@dataclass
+class Found:
+    """What a mapper read, by incident field (`customer.id` for nested ones), and
+    the payload path of each: where a missing or bad value is reported.
+
+    A tuple for `priority` or `status` lists candidates, best first: the first that
+    the source's map knows wins."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def put(self, name: str, value: Any, origin: str) -> None:
+        self.origins.setdefault(name, origin)
+        if present(value):
+            self.values[name] = value
+            self.origins[name] = origin
+
+    def where(self, name: str) -> str:
+        return self.origins.get(name, name)
+
+
+def build_incident(
+    found: Found, record: Any, config: SourceConfig, *, prefix: str = ""
+) -> IncidentIn:
+    """`found` overlaid with the source's `paths` (read from `record`, reported
+    under `prefix`), then its constants, then its defaults."""
+    _overlay_paths(found, record, config, prefix)
+    for name, value in config.constants.items():
+        if name.startswith("attributes."):
+            found.attributes.setdefault(name.removeprefix("attributes."), value)
+        elif name not in found.values:
+            found.put(name, value, f"constants.{name}")
+    return _validated(_fields(found, config), found)
+
+
+def _overlay_paths(found: Found, record: Any, config: SourceConfig, prefix: str) -> None:
+    for name, paths in config.paths.items():
+        hit = first_present(record, paths)
+        if hit is None:
+            first = paths if isinstance(paths, str) else paths[0]
+            found.origins.setdefault(name, joined(prefix, first))
+            continue
+        path, value = hit
+        if name in config.value_maps:
+            mapped = lookup(config.value_maps[name], as_id(value), as_name(value))
+            value = value if mapped is None else mapped
+        if name.startswith("attributes."):
+            found.attributes[name.removeprefix("attributes.")] = value
+        else:
+            found.values[name] = value
+            found.origins[name] = joined(prefix, path)
+
+
+def _required_text(found: Found, name: str, *, identifier: bool) -> str:
+    value = found.values.get(name)
+    text = as_id(value) if identifier else as_name(value)
+    if text is None:
+        raise InvalidPayload(found.where(name), "missing")
+    return text
+
+
+def _fields(found: Found, config: SourceConfig) -> dict[str, Any]:
+    values = found.values
+    return {
+        "source": config.source,
+        "external_id": _required_text(found, "external_id", identifier=True),
+        "title": _required_text(found, "title", identifier=False),
+        "priority": _priority(found, config),
+        "customer": _customer(found, config),
+        "service": _service(found, config),
+        "sla_breached": as_bool(values.get("sla_breached"), found.where("sla_breached")) or False,
+        "reopen_count": as_int(values.get("reopen_count"), found.where("reopen_count")) or 0,
+        "customer_escalation_requested": as_bool(
+            values.get("customer_escalation_requested"),
+            found.where("customer_escalation_requested"),
+        )
+        or False,
+        "status": _status(found, config),
+        "occurred_at": as_time(values.get("occurred_at"), found.where("occurred_at")),
+        "attributes": found.attributes,
+    }
+
+
+def _candidates(value: Any) -> list[str]:
+    items = value if isinstance(value, tuple) else (value,)
+    texts = [text for item in items for text in (as_id(item), as_name(item)) if text]
+    return list(dict.fromkeys(texts))
+
+
+def _priority(found: Found, config: SourceConfig) -> Priority:
+    candidates = _candidates(found.values.get("priority"))
+    mapped = lookup(config.priority_map, *candidates) or lookup(_SAME_PRIORITY, *candidates)
+    if mapped is not None:
+        return mapped
+    if config.default_priority is not None:
+        return config.default_priority
+    problem = f"unknown priority {candidates[0]!r}" if candidates else "missing"
+    raise InvalidPayload(
+        found.where("priority"), f"{problem}; known: {sorted(config.priority_map)}"
+    )
+
+
+def _status(found: Found, config: SourceConfig) -> str:
+    candidates = _candidates(found.values.get("status"))
+    mapped = lookup(config.status_map, *candidates)
+    if mapped is not None:
+        return mapped
+    # An unmapped status passes through, normalised: the intake only acts on
+    # `resolved` and `closed`, and an unknown state is still worth recording.
+    return candidates[0].lower().replace(" ", "_")[:40] if candidates else config.default_status
+
+
+def _customer(found: Found, config: SourceConfig) -> dict[str, str]:
+    customer_id = as_id(found.values.get("customer.id"))
+    if customer_id is None:
+        if config.default_customer is None:
+            raise InvalidPayload(found.where("customer.id"), "missing, and no default customer")
+        return config.default_customer.model_dump()
+    tier = as_name(found.values.get("customer.tier"))
+    return {
+        "id": customer_id,
+        "name": as_name(found.values.get("customer.name")) or customer_id,
+        "tier": tier or config.customer_tiers.get(customer_id, config.default_tier),
+    }
+
+
+def _service(found: Found, config: SourceConfig) -> str:
+    service = as_name(found.values.get("service")) or config.default_service
+    if service is None:
+        raise InvalidPayload(found.where("service"), "missing, and no default service")
+    return service
+
+
+def _validated(fields: dict[str, Any], found: Found) -> IncidentIn:
+    try:
+        return IncidentIn.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        raise InvalidPayload(found.where(name), first["msg"]) from None

@@ -1,0 +1,25 @@
+"""Any other platform, declared in configuration: `paths` say where each
+incident field lives in the payload, `constants` fill what it never says,
+`value_maps` translate its vocabulary, and `priority_map` and `status_map` its
+priorities and statuses. For example:
+
+    {"platform": "generic",
+     "paths": {"external_id": "alert.id", "title": "alert.summary",
+               "priority": "alert.severity", "customer.id": "org.id",
+               "customer.name": "org.name", "service": "alert.component",
+               "attributes.url": "alert.link"},
+     "priority_map": {"sev1": "P1", "sev2": "P2"},
+     "constants": {"customer.tier": "gold"}}"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ec_intake.domain import IncidentIn
+from ec_intake.webhooks.assemble import Found, build_incident
+from ec_intake.webhooks.config import SourceConfig
+
+
+def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[IncidentIn]:
+    return [build_incident(Found(), payload, config)]

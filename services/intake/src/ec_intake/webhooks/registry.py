@@ -1,0 +1,41 @@
+"""Which mapper reads which source's payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ec_intake.domain import IncidentIn
+from ec_intake.webhooks import alertmanager, generic, jira, pagerduty, servicenow
+from ec_intake.webhooks.config import Platform, SourceConfig
+from ec_intake.webhooks.errors import InvalidPayload
+
+Mapper = Callable[[Mapping[str, Any], SourceConfig], list[IncidentIn]]
+
+MAPPERS: Mapping[Platform, Mapper] = {
+    "servicenow": servicenow.to_incidents,
+    "jira": jira.to_incidents,
+    "pagerduty": pagerduty.to_incidents,
+    "alertmanager": alertmanager.to_incidents,
+    "generic": generic.to_incidents,
+}
+BUILT_IN_SOURCES: tuple[Platform, ...] = ("servicenow", "jira", "pagerduty", "alertmanager")
+_BY_SOURCE: Mapping[str, Mapper] = {source: MAPPERS[source] for source in BUILT_IN_SOURCES}
+
+
+def mapper_for(source: str, config: SourceConfig | None = None) -> Mapper | None:
+    """The mapper of `config`'s platform (the generic one for a declared field
+    mapping), else of the built-in source so named; None for an unknown source."""
+    if config is not None:
+        return MAPPERS[config.platform]
+    return _BY_SOURCE.get(source)
+
+
+def to_incidents(payload: Any, config: SourceConfig) -> list[IncidentIn]:
+    """The incidents in a parsed JSON body, read as `config` says.
+
+    Raises NotAnIncident or InvalidPayload; an empty list means a valid delivery
+    that holds no incident (an Alertmanager group without alerts)."""
+    if not isinstance(payload, Mapping):
+        raise InvalidPayload("body", "expected a JSON object")
+    return MAPPERS[config.platform](payload, config)

@@ -1,0 +1,81 @@
+"""ServiceNow: an incident record as an outbound REST message or a business rule
+sends it (the record's fields at the top level), or as the Table API returns it
+(`{"result": {...}}`). Any field may be a plain value or, with display values,
+an object `{"value": ..., "display_value": ...}`; references without display
+values are `{"value": sys_id, "link": ...}`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ec_intake.domain import IncidentIn
+from ec_intake.webhooks.assemble import Found, build_incident
+from ec_intake.webhooks.config import SourceConfig
+from ec_intake.webhooks.errors import NotAnIncident
+from ec_intake.webhooks.extract import as_bool, as_id, as_name, joined, present
+
+# ServiceNow's default priority lookup: (impact, urgency) -> priority, 1 highest.
+IMPACT_URGENCY = {
+    ("1", "1"): "1",
+    ("1", "2"): "2",
+    ("2", "1"): "2",
+    ("1", "3"): "3",
+    ("2", "2"): "3",
+    ("3", "1"): "3",
+    ("2", "3"): "4",
+    ("3", "2"): "4",
+    ("3", "3"): "5",
+}
+_ATTRIBUTES = ("sys_id", "number", "state", "priority", "impact", "urgency")
+_REFERENCES = ("assignment_group", "assigned_to", "caller_id", "company", "cmdb_ci")
+_LEADING_CODE = re.compile(r"^\s*(\d+)\s*-")
+
+
+def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[IncidentIn]:
+    record, prefix = _record(payload)
+    kind = as_id(record.get("sys_class_name"))
+    if kind is not None and kind.lower() != "incident":
+        raise NotAnIncident(f"a ServiceNow {kind} record, not an incident")
+
+    def at(name: str) -> str:
+        return joined(prefix, name)
+
+    found = Found()
+    number = "number" if present(record.get("number")) else "sys_id"
+    found.put("external_id", record.get(number), at("number"))
+    found.put("title", record.get("short_description"), at("short_description"))
+    found.put("priority", _priority(record), at("priority"))
+    found.put("status", _with_code(record.get("state")), at("state"))
+    found.put("reopen_count", record.get("reopen_count"), at("reopen_count"))
+    made_sla = as_bool(record.get("made_sla"), at("made_sla"))
+    found.put("sla_breached", None if made_sla is None else not made_sla, at("made_sla"))
+    updated = "sys_updated_on" if present(record.get("sys_updated_on")) else "opened_at"
+    found.put("occurred_at", record.get(updated), at(updated))
+    found.attributes.update(_attributes(record))
+    return [build_incident(found, record, config, prefix=prefix)]
+
+
+def _record(payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    result = payload.get("result")
+    return (result, "result") if isinstance(result, Mapping) else (payload, "")
+
+
+def _with_code(value: Any) -> tuple[Any, ...]:
+    """The value, then the code in a display value like `1 - Critical`."""
+    match = _LEADING_CODE.match(as_name(value) or "")
+    return (value, match.group(1)) if match else (value,)
+
+
+def _priority(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    if present(record.get("priority")):
+        return _with_code(record.get("priority"))
+    impact, urgency = (_with_code(record.get(name))[-1] for name in ("impact", "urgency"))
+    code = IMPACT_URGENCY.get((as_id(impact) or "", as_id(urgency) or ""))
+    return (code,) if code else ()
+
+
+def _attributes(record: Mapping[str, Any]) -> dict[str, Any]:
+    found = {name: as_name(record.get(name)) for name in (*_ATTRIBUTES, *_REFERENCES)}
+    return {name: value for name, value in found.items() if value is not None}
