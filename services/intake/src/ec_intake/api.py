@@ -1,28 +1,49 @@
-"""The intake's HTTP interface."""
+"""The intake's HTTP interface: the normalised incident and the platforms' own webhooks."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import Counter
 
 from ec_intake.domain import IncidentIn
 from ec_intake.settings import IntakeSettings
-from ec_intake.store import IncidentStore
-from ec_platform.auth import IntakeCaller
+from ec_intake.store import Accepted, Recorder, Report
+from ec_intake.webhooks import (
+    BadSignature,
+    InvalidPayload,
+    NotAnIncident,
+    SourceConfig,
+    to_incidents,
+    verify_request,
+)
+from ec_platform.auth import IntakeCaller, require
 from ec_platform.clock import Clock
+from ec_platform.problems import ProblemError
 from ec_platform.relay import Relay
 from ec_platform.requests import parse_json_body, read_body
+
+_intake_role = require("intake")
 
 
 @dataclass(frozen=True)
 class IntakeContext:
     settings: IntakeSettings
-    store: IncidentStore
+    recorder: Recorder
     relay: Relay
     clock: Clock
+    sources: dict[str, SourceConfig]
+    rejected: Counter
+
+
+def _context(request: Request) -> IntakeContext:
+    context: IntakeContext = request.app.state.intake
+    return context
 
 
 def _incident_body_schema() -> dict[str, Any]:
@@ -32,6 +53,26 @@ def _incident_body_schema() -> dict[str, Any]:
             "content": {"application/json": {"schema": IncidentIn.model_json_schema()}},
         }
     }
+
+
+def _view(incoming: IncidentIn, accepted: Accepted) -> dict[str, Any]:
+    return {
+        "id": str(accepted.incident_id),
+        "source": incoming.source,
+        "external_id": incoming.external_id,
+        "events": list(accepted.events),
+        "event_ids": [str(i) for i in accepted.event_ids],
+        "changed": bool(accepted.events),
+    }
+
+
+async def _record(
+    context: IntakeContext, incoming: list[IncidentIn], actor: tuple[str, str]
+) -> list[Accepted]:
+    accepted = await context.recorder.record([Report(i, actor) for i in incoming])
+    if any(a.events for a in accepted):
+        context.relay.wake()
+    return accepted
 
 
 def build_router() -> APIRouter:
@@ -45,24 +86,83 @@ def build_router() -> APIRouter:
         responses={202: {"description": "durably recorded; events follow on the incidents topic"}},
     )
     async def post_incident(request: Request, caller: IntakeCaller) -> JSONResponse:
-        context: IntakeContext = request.app.state.intake
-        body = await read_body(request, max_bytes=context.settings.intake_max_body_bytes)
-        incoming = parse_json_body(IncidentIn, body)
-        accepted = await context.store.record(
-            incoming, principal=(caller.role, caller.name), now=context.clock()
-        )
-        if accepted.events:
-            context.relay.wake()
+        context = _context(request)
+        try:
+            body = await read_body(request, max_bytes=context.settings.intake_max_body_bytes)
+            incoming = parse_json_body(IncidentIn, body)
+        except ProblemError as problem:
+            context.rejected.labels("incidents", problem.type).inc()
+            raise
+        [accepted] = await _record(context, [incoming], (caller.role, caller.name))
+        return JSONResponse(_view(incoming, accepted), status_code=202)
+
+    @router.post(
+        "/v1/webhooks/{source}",
+        status_code=202,
+        summary="A platform's own webhook: servicenow, jira, pagerduty, alertmanager, …",
+        responses={202: {"description": "every incident in it durably recorded"}},
+    )
+    async def post_webhook(request: Request, source: str) -> JSONResponse:
+        context = _context(request)
+        try:
+            incoming, actor = await _read_webhook(request, context, source)
+        except ProblemError as problem:
+            context.rejected.labels(
+                source if source in context.sources else "unknown", problem.type
+            ).inc()
+            raise
+        accepted = await _record(context, incoming, actor)
         return JSONResponse(
-            {
-                "id": str(accepted.incident_id),
-                "source": incoming.source,
-                "external_id": incoming.external_id,
-                "events": list(accepted.events),
-                "event_ids": [str(i) for i in accepted.event_ids],
-                "changed": bool(accepted.events),
-            },
+            {"incidents": [_view(i, a) for i, a in zip(incoming, accepted, strict=True)]},
             status_code=202,
         )
 
     return router
+
+
+async def _read_webhook(
+    request: Request, context: IntakeContext, source: str
+) -> tuple[list[IncidentIn], tuple[str, str]]:
+    config = context.sources.get(source)
+    if config is None:
+        raise ProblemError(
+            404,
+            "Not Found",
+            f"no webhook source {source!r}; known: {', '.join(sorted(context.sources))}",
+            type="/problems/unknown-source",
+        )
+    body = await read_body(request, max_bytes=context.settings.intake_max_body_bytes)
+    try:
+        signed = verify_request(config.signature, request.headers, body, now=time.time())
+    except BadSignature as error:
+        raise ProblemError(
+            401, "Unauthorized", str(error), type="/problems/bad-signature"
+        ) from None
+    if signed:
+        actor = ("intake", f"webhook:{source}")
+    else:
+        caller = _intake_role(request)  # no secret for this source: a token must say who
+        actor = (caller.role, caller.name)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise ProblemError(
+            400,
+            "Malformed JSON",
+            f"the body is not valid JSON: {error}",
+            type="/problems/malformed-json",
+        ) from None
+    try:
+        return to_incidents(payload, config), actor
+    except InvalidPayload as error:
+        raise ProblemError(
+            422,
+            "Invalid input",
+            f"{error.field}: {error.message}",
+            type="/problems/invalid-input",
+            errors=[{"field": error.field, "message": error.message}],
+        ) from None
+    except NotAnIncident as error:
+        raise ProblemError(
+            422, "Not an incident", error.reason, type="/problems/not-an-incident"
+        ) from None

@@ -9,10 +9,11 @@ from starlette.datastructures import State
 
 from ec_intake.api import IntakeContext, build_router
 from ec_intake.settings import IntakeSettings
-from ec_intake.store import SCHEMA, IncidentStore, define_tables
+from ec_intake.sources import load_sources
+from ec_intake.store import SCHEMA, IncidentStore, Recorder, define_tables
 from ec_platform.app import Runtime, open_database
 from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks
+from ec_platform.tasks import BackgroundTasks, keep_running
 
 SOURCE = "/escalation-center/intake"
 
@@ -27,6 +28,10 @@ class IntakeService:
         return build_router()
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
+        secrets = self.settings.webhook_secrets
+        sources = load_sources(  # fails fast on a bad file
+            self.settings.intake_sources_file, secrets.get_secret_value() if secrets else None
+        )
         db = await open_database(runtime, stack, schema=SCHEMA)
         tables = define_tables()
         store = IncidentStore(db, tables)
@@ -40,9 +45,20 @@ class IntakeService:
             topic=self.settings.topics.incidents,
             source=SOURCE,
         )
+        recorder = Recorder(store, runtime.clock)
         tasks = BackgroundTasks()
         stack.push_async_callback(tasks.stop)
         tasks.start("intake relay", relay.run())
+        tasks.start("intake recorder", keep_running("intake recorder", recorder.run))
         state.intake = IntakeContext(
-            settings=self.settings, store=store, relay=relay, clock=runtime.clock
+            settings=self.settings,
+            recorder=recorder,
+            relay=relay,
+            clock=runtime.clock,
+            sources=sources,
+            rejected=runtime.metrics.counter(
+                "ec_intake_rejected",
+                "Incident reports refused, by source and problem type",
+                ("source", "problem"),
+            ),
         )

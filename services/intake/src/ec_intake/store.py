@@ -1,21 +1,31 @@
-"""The intake's own data: its event log, which is also its outbox."""
+"""The intake's own data: its event log, which is also its outbox. Reports are
+recorded in batches: whatever arrived while the previous transaction
+committed goes into the next one, so concurrent posts share a commit."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import MetaData, Table
 
+from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
 from ec_intake.domain import IncidentIn, decide, incident_id_for
 from ec_platform.checkpoints import checkpoint_table
+from ec_platform.clock import Clock
 from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, append_only_ddl, event_log_table
+from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl, event_log_table
 from ec_platform.retry import retry_on_conflict
 
 SCHEMA = "intake"
+MAX_BATCH = 200
+log = logging.getLogger(__name__)
+Actor = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,12 @@ class Accepted:
     event_ids: tuple[uuid.UUID, ...]
 
 
+@dataclass(frozen=True)
+class Report:
+    incoming: IncidentIn
+    actor: Actor
+
+
 class IncidentStore:
     def __init__(self, db: Database, tables: Tables) -> None:
         self.db = db
@@ -50,30 +66,92 @@ class IncidentStore:
     async def create(self) -> None:
         await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
 
-    async def record(
-        self, incoming: IncidentIn, *, principal: tuple[str, str], now: datetime
-    ) -> Accepted:
-        """Decides and stores in one transaction; returns once it is durable."""
-        incident_id = incident_id_for(incoming.source, incoming.external_id)
+    async def record_all(self, reports: Sequence[Report], *, now: datetime) -> list[Accepted]:
+        """Decides and stores every report in one transaction, in order (a
+        report sees the ones before it); returns once it is durable."""
+        return await retry_on_conflict(lambda: self._record_all(reports, now))
 
-        async def attempt() -> Accepted:
-            async with self.db.transaction() as conn:
-                last = await self.log.last_in_stream(conn, str(incident_id))
-                previous = last.event() if last else None
-                assert previous is None or isinstance(previous, IncidentFacts)
-                events = decide(previous, incoming)
-                new = [NewEvent.of(e, event_id=uuid.uuid4(), actor=principal) for e in events]
-                await self.log.append(
-                    conn,
-                    str(incident_id),
-                    last.stream_version if last else 0,
-                    new,
-                    recorded_at=now,
+    async def _record_all(self, reports: Sequence[Report], now: datetime) -> list[Accepted]:
+        ids = [str(incident_id_for(r.incoming.source, r.incoming.external_id)) for r in reports]
+        accepted: list[Accepted] = []
+        async with self.db.transaction() as conn:
+            last = await self.log.last_in_streams(conn, sorted(set(ids)))
+            known: dict[str, IncidentFacts | None] = {}
+            for stream_id, stored in last.items():
+                event = stored.event()
+                known[stream_id] = event if isinstance(event, IncidentFacts) else None
+            pending: dict[str, list[NewEvent]] = {}
+            for stream_id, report in zip(ids, reports, strict=True):
+                events = decide(known.get(stream_id), report.incoming)
+                new = [NewEvent.of(e, event_id=uuid.uuid4(), actor=report.actor) for e in events]
+                pending.setdefault(stream_id, []).extend(new)
+                known[stream_id] = _latest(events) or known.get(stream_id)
+                accepted.append(
+                    Accepted(
+                        incident_id=uuid.UUID(stream_id),
+                        events=tuple(n.type for n in new),
+                        event_ids=tuple(n.event_id for n in new),
+                    )
                 )
-            return Accepted(
-                incident_id=incident_id,
-                events=tuple(n.type for n in new),
-                event_ids=tuple(n.event_id for n in new),
+            await self.log.append_many(
+                conn,
+                [
+                    Append(
+                        stream_id, last[stream_id].stream_version if stream_id in last else 0, new
+                    )
+                    for stream_id, new in pending.items()
+                ],
+                recorded_at=now,
             )
+        return accepted
 
-        return await retry_on_conflict(attempt)
+
+def _latest(events: Sequence[Event]) -> IncidentFacts | None:
+    facts = [e for e in events if isinstance(e, IncidentFacts)]
+    return facts[-1] if facts else None
+
+
+class Recorder:
+    """Queues reports and records them in batches, each caller awaiting its own."""
+
+    def __init__(self, store: IncidentStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._queue: asyncio.Queue[tuple[list[Report], asyncio.Future[list[Accepted]]]] = (
+            asyncio.Queue()
+        )
+
+    async def record(self, reports: list[Report]) -> list[Accepted]:
+        future: asyncio.Future[list[Accepted]] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((reports, future))
+        return await future
+
+    async def run(self) -> None:
+        while True:
+            waiting = [await self._queue.get()]
+            while not self._queue.empty() and sum(len(r) for r, _ in waiting) < MAX_BATCH:
+                waiting.append(self._queue.get_nowait())
+            await self._record(waiting)
+
+    async def _record(
+        self, waiting: list[tuple[list[Report], asyncio.Future[list[Accepted]]]]
+    ) -> None:
+        try:
+            accepted = await self.store.record_all(
+                [r for reports, _ in waiting for r in reports], now=self.clock()
+            )
+        except Exception as error:
+            if len(waiting) == 1:
+                if not waiting[0][1].done():
+                    waiting[0][1].set_exception(error)
+                return
+            # One bad report must not fail the others: record them one by one.
+            log.warning("a batch of %d failed; recording them one by one", len(waiting))
+            for one in waiting:
+                await self._record([one])
+            return
+        start = 0
+        for reports, future in waiting:
+            if not future.done():
+                future.set_result(accepted[start : start + len(reports)])
+            start += len(reports)

@@ -36,9 +36,11 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     Uuid,
+    func,
     insert,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -144,6 +146,32 @@ class Payload(NamedTuple):
         return parse_event(self.type, self.data, self.schema_version)
 
 
+@dataclass(frozen=True)
+class Append:
+    stream_id: str
+    expected_version: int
+    events: Sequence[NewEvent]
+
+
+def _row(
+    item: Append, index: int, new: NewEvent, *, position: int, recorded_at: datetime
+) -> dict[str, Any]:
+    return {
+        "position": position,
+        "event_id": new.event_id,
+        "stream_id": item.stream_id,
+        "stream_version": item.expected_version + index + 1,
+        "type": new.type,
+        "schema_version": new.schema_version,
+        "data": new.data,
+        "recorded_at": recorded_at,
+        "actor_role": new.actor_role,
+        "actor_name": new.actor_name,
+        "correlation_id": new.correlation_id,
+        "causation_id": new.causation_id,
+    }
+
+
 def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") -> Table:
     return Table(
         name,
@@ -213,32 +241,32 @@ class EventLog:
     ) -> list[StoredEvent]:
         """Appends after `expected_version` (0 for a new stream) inside the
         caller's transaction, or raises VersionConflict."""
-        if not events:
+        return await self.append_many(
+            conn, [Append(stream_id, expected_version, events)], recorded_at=recorded_at
+        )
+
+    async def append_many(
+        self, conn: AsyncConnection, appends: Sequence[Append], *, recorded_at: datetime
+    ) -> list[StoredEvent]:
+        """Appends to several streams (each named once) in one insert; a batch
+        of writers pays one round trip, not one each."""
+        appends = [a for a in appends if a.events]
+        if not appends:
             return []
-        if len(events) >= POSITIONS_PER_TRANSACTION:
-            raise ValueError("too many events in one append")
-        next_position, previous_hash = await self._prepare(conn, stream_id, expected_version)
-        if expected_version > 0 and previous_hash is None:
-            raise VersionConflict(stream_id, expected_version)
+        if sum(len(a.events) for a in appends) >= POSITIONS_PER_TRANSACTION:
+            raise ValueError("too many events in one transaction")
+        position = await self._next_position(conn)
+        previous = await self._previous_hashes(conn, appends)
         rows: list[dict[str, Any]] = []
-        chain = previous_hash or GENESIS_HASH
-        for index, new in enumerate(events):
-            row = {
-                "position": next_position + index,
-                "event_id": new.event_id,
-                "stream_id": stream_id,
-                "stream_version": expected_version + index + 1,
-                "type": new.type,
-                "schema_version": new.schema_version,
-                "data": new.data,
-                "recorded_at": recorded_at,
-                "actor_role": new.actor_role,
-                "actor_name": new.actor_name,
-                "correlation_id": new.correlation_id,
-                "causation_id": new.causation_id,
-            }
-            chain = row["hash"] = chain_hash(chain, row)
-            rows.append(row)
+        for item in appends:
+            chain = previous.get(item.stream_id, GENESIS_HASH)
+            if item.expected_version > 0 and item.stream_id not in previous:
+                raise VersionConflict(item.stream_id, item.expected_version)
+            for index, new in enumerate(item.events):
+                row = _row(item, index, new, position=position, recorded_at=recorded_at)
+                chain = row["hash"] = chain_hash(chain, row)
+                rows.append(row)
+                position += 1
         try:
             await conn.execute(insert(self.table), rows)
         except IntegrityError as error:
@@ -246,33 +274,37 @@ class EventLog:
             if "event_id" in message:
                 raise DuplicateEvent(message) from None
             if "stream_version" in message:
-                raise VersionConflict(stream_id, expected_version) from None
+                first = appends[0]
+                raise VersionConflict(first.stream_id, first.expected_version) from None
             raise
         return [_stored(row) for row in rows]
 
-    async def _prepare(
-        self, conn: AsyncConnection, stream_id: str, expected_version: int
-    ) -> tuple[int, str | None]:
+    async def _next_position(self, conn: AsyncConnection) -> int:
         if self.db.is_sqlite:
-            next_position = f"(SELECT COALESCE(MAX(position), 0) + 1 FROM {self._name})"
+            sql = f"SELECT COALESCE(MAX(position), 0) + 1 FROM {self._name}"
         else:
             # The next free index in this transaction (a transaction may append twice).
-            next_position = (
-                "(SELECT b.base + COALESCE((SELECT MAX(position) + 1 - b.base "
+            sql = (
+                "SELECT b.base + COALESCE((SELECT MAX(position) + 1 - b.base "
                 f"FROM {self._name} WHERE position >= b.base AND position < b.base + 65536), 0) "
-                "FROM (SELECT pg_current_xact_id()::text::bigint * 65536 AS base) b)"
+                "FROM (SELECT pg_current_xact_id()::text::bigint * 65536 AS base) b"
             )
-        previous = (
-            f"(SELECT hash FROM {self._name} "
-            "WHERE stream_id = :stream AND stream_version = :version)"
+        return int(await conn.scalar(text(sql)) or 0)
+
+    async def _previous_hashes(
+        self, conn: AsyncConnection, appends: Sequence[Append]
+    ) -> dict[str, str]:
+        """The hash of each stream's event at the version its append expects."""
+        pairs = [(a.stream_id, a.expected_version) for a in appends if a.expected_version > 0]
+        if not pairs:
+            return {}
+        t = self.table
+        rows = await conn.execute(
+            select(t.c.stream_id, t.c.hash).where(
+                tuple_(t.c.stream_id, t.c.stream_version).in_(pairs)
+            )
         )
-        row = (
-            await conn.execute(
-                text(f"SELECT {next_position}, {previous}"),
-                {"stream": stream_id, "version": expected_version},
-            )
-        ).one()
-        return int(row[0]), row[1]
+        return {row.stream_id: row.hash for row in rows}
 
     async def read_stream(
         self,
@@ -304,6 +336,26 @@ class EventLog:
         )
         row = (await conn.execute(query)).first()
         return None if row is None else _stored(row._mapping)
+
+    async def last_in_streams(
+        self, conn: AsyncConnection, stream_ids: Sequence[str]
+    ) -> dict[str, StoredEvent]:
+        """The latest event of each stream that has one, in one query."""
+        if not stream_ids:
+            return {}
+        t = self.table
+        latest = (
+            select(t.c.stream_id, func.max(t.c.stream_version).label("version"))
+            .where(t.c.stream_id.in_(stream_ids))
+            .group_by(t.c.stream_id)
+            .subquery()
+        )
+        query = select(t).join(
+            latest,
+            (t.c.stream_id == latest.c.stream_id) & (t.c.stream_version == latest.c.version),
+        )
+        rows = await conn.execute(query)
+        return {row.stream_id: _stored(row._mapping) for row in rows}
 
     async def read_payloads_after(
         self, conn: AsyncConnection, after: int, *, limit: int, below_horizon: bool = True

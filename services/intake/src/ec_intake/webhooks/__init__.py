@@ -7,8 +7,7 @@ Pure: no HTTP, no I/O. The route `POST /v1/webhooks/{source}` is expected to:
 2. `verify_request(config.signature, request.headers, raw_body, now=time.time())`
    on the raw bytes, before parsing (BadSignature: 401);
 3. parse the JSON and call `to_incidents(payload, config)` (InvalidPayload: 422
-   naming `error.field`; NotAnIncident: 202 `{"ignored": error.reason}`, so the
-   platform neither retries nor disables the subscription);
+   naming `error.field`; NotAnIncident: 422 with the reason);
 4. record each incident as `POST /v1/incidents` does (Alertmanager sends several).
 """
 

@@ -12,8 +12,8 @@ class NotAnIncident(WebhookError):
     """A genuine webhook that does not describe an incident (PagerDuty's
     `service.updated`, Jira's `comment_created`, ...).
 
-    Answer 202 with `{"ignored": reason}`: the platform did nothing wrong, and a
-    4xx would only make it retry or disable the subscription."""
+    Answered 422 (`/problems/not-an-incident`) with the reason, publishing
+    nothing: subscribe the platform to incident events only."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
