@@ -9,7 +9,8 @@ from aiokafka import AIOKafkaProducer
 
 from bench.report import Figure
 from ec_events import Message
-from ec_platform.bus.kafka import KafkaBus, KafkaOptions
+from ec_platform.bus.kafka import KafkaBus
+from ec_platform.bus.kafka_common import KafkaOptions
 
 MESSAGES = 50_000
 BATCH = 1_000

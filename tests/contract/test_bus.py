@@ -11,7 +11,8 @@ import pytest
 
 from ec_events import Message, dead_letter_topic
 from ec_platform.bus import Bus, Delivery, InMemoryBus, PoisonMessage, Subscription
-from ec_platform.bus.kafka import KafkaBus, KafkaOptions
+from ec_platform.bus.kafka import KafkaBus
+from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.bus.processing import RetryPolicy
 from tests.support.infra import kafka_bootstrap
 from tests.support.waiting import eventually

@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from ec_platform.bus.base import Bus
-from ec_platform.bus.kafka import KafkaBus, KafkaOptions
+from ec_platform.bus.kafka import KafkaBus
+from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.bus.memory import InMemoryBus
 from ec_platform.bus.processing import RetryPolicy
 from ec_platform.settings import PlatformSettings
