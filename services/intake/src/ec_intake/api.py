@@ -26,7 +26,7 @@ from ec_platform.auth import IntakeCaller, require
 from ec_platform.clock import Clock
 from ec_platform.problems import ProblemError
 from ec_platform.relay import Relay
-from ec_platform.requests import parse_json_body, read_body
+from ec_platform.requests import body_schema, parse_json_body, read_body
 
 _intake_role = require("intake")
 
@@ -44,15 +44,6 @@ class IntakeContext:
 def _context(request: Request) -> IntakeContext:
     context: IntakeContext = request.app.state.intake
     return context
-
-
-def _incident_body_schema() -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": IncidentIn.model_json_schema()}},
-        }
-    }
 
 
 def _view(incoming: IncidentIn, accepted: Accepted) -> dict[str, Any]:
@@ -82,7 +73,7 @@ def build_router() -> APIRouter:
         "/v1/incidents",
         status_code=202,
         summary="Report an incident (normalised form)",
-        openapi_extra=_incident_body_schema(),
+        openapi_extra=body_schema(IncidentIn),
         responses={202: {"description": "durably recorded; events follow on the incidents topic"}},
     )
     async def post_incident(request: Request, caller: IntakeCaller) -> JSONResponse:
@@ -100,6 +91,12 @@ def build_router() -> APIRouter:
         "/v1/webhooks/{source}",
         status_code=202,
         summary="A platform's own webhook: servicenow, jira, pagerduty, alertmanager, …",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
         responses={202: {"description": "every incident in it durably recorded"}},
     )
     async def post_webhook(request: Request, source: str) -> JSONResponse:
