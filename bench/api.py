@@ -4,18 +4,15 @@ takes; the baseline is the same app's /healthz measured the same way."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import statistics
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from bench.http import Answer, LeanClient
+from bench.load import closed, steady
 from bench.report import Figure
 from tests.support.factories import API_TOKENS, bearer
 from tests.support.infra import fresh_database, fresh_topic_prefix
@@ -24,48 +21,6 @@ from tests.support.processes import ServiceProcess
 RATE = 200
 SECONDS = 10.0
 ESCALATIONS = 50
-Request = Callable[[LeanClient, int], Awaitable[Answer]]
-
-
-async def _steady(client: LeanClient, request: Request, rate: int, seconds: float) -> list[float]:
-    """Open loop: one request every 1/rate s whatever the answers do; latency is
-    counted from when the request was due, so queueing shows."""
-    latencies: list[float] = []
-    started = time.perf_counter()
-
-    async def one(n: int, due: float) -> None:
-        answer = await request(client, n)
-        assert answer.status < 300, answer.body
-        latencies.append(time.perf_counter() - due)
-
-    running = []
-    for n in range(int(rate * seconds)):
-        due = started + n / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        running.append(asyncio.create_task(one(n, due)))
-    await asyncio.gather(*running)
-    return latencies
-
-
-async def _most(client: LeanClient, request: Request, workers: int, seconds: float) -> float:
-    done = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker(w: int) -> None:
-        nonlocal done
-        n = w
-        while time.perf_counter() < deadline:
-            assert (await request(client, n)).status < 300
-            done += 1
-            n += workers
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(workers)))
-    return done / (time.perf_counter() - started)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(share * 1000) - 1] * 1000
 
 
 async def run(*, kafka: str) -> list[Figure]:
@@ -105,15 +60,15 @@ async def _measure(url: str) -> list[Figure]:
         return await c.request("GET", "/healthz")
 
     try:
-        await _steady(client, progress, 50, 1.0)  # warm-up
-        command_latency = await _steady(client, progress, RATE, SECONDS)
-        health_latency = await _steady(client, health, RATE, SECONDS)
-        command_rate = await _most(client, progress, 16, 5.0)
-        health_rate = await _most(client, health, 16, 5.0)
+        await steady(client, progress, rate=50, seconds=1.0)  # warm-up
+        commands = await steady(client, progress, rate=RATE, seconds=SECONDS)
+        healths = await steady(client, health, rate=RATE, seconds=SECONDS)
+        command_rate = (await closed(client, progress, clients=16, seconds=5.0)).rate
+        health_rate = (await closed(client, health, clients=16, seconds=5.0)).rate
     finally:
         await client.close()
-    p50, p99 = _percentile(command_latency, 0.5), _percentile(command_latency, 0.99)
-    h50, h99 = _percentile(health_latency, 0.5), _percentile(health_latency, 0.99)
+    p50, p99 = commands.percentile_ms(0.5), commands.percentile_ms(0.99)
+    h50, h99 = healths.percentile_ms(0.5), healths.percentile_ms(0.99)
     return [
         Figure(
             f"command p50 ms at {RATE}/s (POST progress)",

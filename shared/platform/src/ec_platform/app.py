@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -90,6 +91,11 @@ def create_service_app(
             app.state.health_checks = runtime.health_checks
             for plugin in plugins:
                 await plugin.start(runtime, app.state, stack)
+            # Everything loaded so far lives as long as the process: keep the
+            # cyclic collector from rescanning it (its full sweeps paused
+            # requests for ~100 ms under load, measured in the intake bench).
+            gc.collect()
+            gc.freeze()
             logging.getLogger(__name__).info("%s started", title)
             yield
 
