@@ -176,10 +176,20 @@ def request_for(timer: Timer, policy: RaisePolicy) -> Event:
     if timer.kind == "progress_update":
         return m.ProgressOverdue(**common, since_version=timer.since_version or 1)
     level = timer.level or 1
-    waited = policy.after[level - 1] if level <= len(policy.after) else None
+    waited = _spoken(policy.after[level - 1]) if level <= len(policy.after) else "too long"
     return m.RaiseRequested(
         **common,
         from_level=level,
         to_level=level + 1,
-        reason=f"automatic: no progress at level {level} for {waited or 'the agreed time'}",
+        reason=f"automatic: no progress at level {level} for {waited}",
     )
+
+
+def _spoken(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts) or "0 s"

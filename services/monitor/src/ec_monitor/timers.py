@@ -18,7 +18,7 @@ from ec_monitor.policy import Plan, RaisePolicy, Timer, Watch, plan_timers, requ
 from ec_monitor.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, append_only_ddl
+from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl
 from ec_platform.inbox import first_delivery
 
 CONSUMER = "escalations"
@@ -114,10 +114,13 @@ class TimerBook:
             query = query.with_for_update(skip_locked=True)
         async with self.db.transaction() as conn:
             due = [_timer(row._mapping) for row in await conn.execute(query)]
-            for timer in due:
-                request = request_for(timer, self.policy)
-                new = NewEvent.of(request, event_id=uuid.uuid4(), actor=MONITOR_ACTOR)
-                await self.outbox.append(conn, str(timer.id), 0, [new], recorded_at=now)
+            # One stream per timer, at version 1: a timer that somehow came
+            # round again could not be recorded twice.
+            await self.outbox.append_many(
+                conn,
+                [Append(str(timer.id), 0, [_request(timer, self.policy)]) for timer in due],
+                recorded_at=now,
+            )
             if due:
                 await conn.execute(
                     update(timers)
@@ -136,6 +139,10 @@ class TimerBook:
                 .limit(1)
             )
         return due
+
+
+def _request(timer: Timer, policy: RaisePolicy) -> NewEvent:
+    return NewEvent.of(request_for(timer, policy), event_id=uuid.uuid4(), actor=MONITOR_ACTOR)
 
 
 def _row(timer: Timer, *, source: uuid.UUID, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""Time passing by itself, in the embedded mode: an escalation left without
+progress climbs the hierarchy, and missed deadlines enter its history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ec_embedded.app import create_app
+from tests.support.apps import serving
+from tests.support.factories import API_TOKENS, bearer
+from tests.support.lifecycle import MANAGER, Lifecycle, Services, soon
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    monkeypatch.setenv("EC_RAISE_AFTER", '["PT2S", "PT2S"]')
+    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+        yield client
+
+
+async def events_of(client: httpx.AsyncClient, escalation_id: str) -> list[dict[str, Any]]:
+    response = await client.get(
+        f"/v1/escalations/{escalation_id}/events", headers=bearer("auditor")
+    )
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_an_escalation_without_progress_climbs_to_the_top_level_by_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    life = Lifecycle(Services(client, client, client, client))
+    await life.start_from_p1()
+
+    async def at_top() -> dict[str, Any] | None:
+        state = await life.state()
+        return state if state["level"] == 3 else None
+
+    await eventually(at_top, timeout=15)
+    raises = [
+        e
+        for e in await events_of(client, life.escalation_id)
+        if e["type"] == "EscalationLevelRaised"
+    ]
+    assert [(r["data"]["from_level"], r["data"]["to_level"]) for r in raises] == [(1, 2), (2, 3)]
+    assert all(r["data"]["automatic"] for r in raises)
+    assert raises[0]["data"]["reason"] == "automatic: no progress at level 1 for 2 s"
+    assert raises[0]["actor"] == {"role": "service", "name": "monitor"}
+
+    # the top level asks for nothing higher
+    await asyncio.sleep(2.5)
+    assert (await life.state())["level"] == 3
+
+
+async def test_progress_keeps_an_escalation_from_climbing(client: httpx.AsyncClient) -> None:
+    life = Lifecycle(Services(client, client, client, client))
+    await life.start_from_p1()
+    for _ in range(4):
+        await asyncio.sleep(1)
+        await life.ok("POST", "progress", {"note": "still on it", "next_update_due": soon(hours=1)})
+
+    assert (await life.state())["level"] == 1
+
+
+async def test_missed_plan_reviews_and_progress_updates_enter_the_history(
+    client: httpx.AsyncClient,
+) -> None:
+    life = Lifecycle(Services(client, client, client, client))
+    await life.start_from_p1()
+    await life.ok("PUT", "manager", {"manager": MANAGER})
+    await life.ok(
+        "PUT",
+        "plan",
+        {
+            "actions": [{"title": "Restore", "owner": "Lee", "due": soon(hours=1)}],
+            "resources": [],
+            "customer_agreed": True,
+            "reason": "first",
+            "review_by": soon(seconds=1),
+        },
+    )
+    await life.ok("POST", "progress", {"note": "working", "next_update_due": soon(seconds=1)})
+
+    async def both_missed() -> list[dict[str, Any]] | None:
+        missed = [
+            e for e in await events_of(client, life.escalation_id) if e["type"] == "DeadlineMissed"
+        ]
+        return missed if len(missed) == 2 else None
+
+    missed = await eventually(both_missed, timeout=10)
+    assert {m["data"]["kind"] for m in missed} == {"plan_review", "progress_update"}
+
+    timers = (
+        await client.get(
+            "/v1/timers", params={"escalation_id": life.escalation_id}, headers=bearer("operator")
+        )
+    ).json()["items"]
+    fired = [t for t in timers if t["status"] == "fired" and t["kind"] != "auto_raise"]
+    for timer in fired:
+        late = datetime.fromisoformat(timer["fired_at"]) - datetime.fromisoformat(timer["due_at"])
+        assert late.total_seconds() < 1.0, timer
+    overdue = await client.get(
+        "/v1/escalations", params={"overdue": "true"}, headers=bearer("operator")
+    )
+    assert [item["id"] for item in overdue.json()["items"]] == [life.escalation_id]
