@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 
-from bench import api, bus, escalation, eventlog, intake
+from bench import api, bus, escalation, eventlog, intake, monitor
 from bench.report import print_figures
 
 
@@ -21,6 +21,8 @@ async def main(only: set[str]) -> None:
         print_figures("escalation store at scale", await escalation.run(database_url=database_url))
     if not only or "intake" in only:
         print_figures("intake HTTP API", await intake.run(kafka=bootstrap))
+    if not only or "monitor" in only:
+        print_figures("monitor timers", await monitor.run(kafka=bootstrap))
     if not only or "api" in only:
         print_figures("escalation HTTP API", await api.run(kafka=bootstrap))
 
@@ -28,6 +30,6 @@ async def main(only: set[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
-        "--only", action="append", default=[], help="bus, store, replay, intake, api"
+        "--only", action="append", default=[], help="bus, store, replay, intake, monitor, api"
     )
     asyncio.run(main(set(parser.parse_args().only)))
