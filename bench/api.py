@@ -5,18 +5,15 @@ takes; the baseline is the same app's /healthz measured the same way."""
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 
 from bench.http import Answer, LeanClient
 from bench.load import closed, steady
 from bench.report import Figure
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.infra import fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess
+from bench.service import running
+from tests.support.factories import bearer
 
 RATE = 200
 SECONDS = 10.0
@@ -24,21 +21,8 @@ ESCALATIONS = 50
 
 
 async def run(*, kafka: str) -> list[Figure]:
-    async with fresh_database() as url:
-        env = {
-            "EC_DATABASE_URL": url,
-            "EC_KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "EC_TOPIC_PREFIX": fresh_topic_prefix(),
-            "EC_API_TOKENS": API_TOKENS,
-        }
-        with tempfile.TemporaryDirectory() as logs:
-            service = ServiceProcess("ec_escalation", env=env, log_dir=Path(logs))
-            service.start()
-            try:
-                await service.wait_healthy()
-                return await _measure(service.url)
-            finally:
-                service.stop()
+    async with running("ec_escalation", kafka=kafka) as service:
+        return await _measure(service.url)
 
 
 async def _measure(url: str) -> list[Figure]:

@@ -5,15 +5,12 @@ same way in the same run (the framework's ceiling on this machine)."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 from bench.http import Answer, LeanClient
 from bench.load import closed, steady
 from bench.report import Figure
-from tests.support.factories import API_TOKENS, bearer, incident_body
-from tests.support.infra import fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess
+from bench.service import running
+from tests.support.factories import bearer, incident_body
 
 CLIENTS = 50
 SECONDS = 10.0
@@ -21,21 +18,8 @@ STEADY_RATE = 500
 
 
 async def run(*, kafka: str) -> list[Figure]:
-    async with fresh_database() as url:
-        env = {
-            "EC_DATABASE_URL": url,
-            "EC_KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "EC_TOPIC_PREFIX": fresh_topic_prefix(),
-            "EC_API_TOKENS": API_TOKENS,
-        }
-        with tempfile.TemporaryDirectory() as logs:
-            service = ServiceProcess("ec_intake", env=env, log_dir=Path(logs))
-            service.start()
-            try:
-                await service.wait_healthy()
-                return await _measure(service.url)
-            finally:
-                service.stop()
+    async with running("ec_intake", kafka=kafka) as service:
+        return await _measure(service.url)
 
 
 async def _measure(url: str) -> list[Figure]:

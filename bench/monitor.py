@@ -5,20 +5,16 @@ other timers pending; the baseline is the same burst with none pending."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.report import Figure
-from tests.support.factories import API_TOKENS
-from tests.support.infra import fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess
+from bench.service import running
 
 PENDING = 100_000
 BURST = 20_000
@@ -82,29 +78,17 @@ async def _burst_rate(db: asyncpg.Connection) -> float:
 
 
 async def run(*, kafka: str) -> list[Figure]:
-    async with fresh_database() as url:
-        env = {
-            "EC_DATABASE_URL": url,
-            "EC_KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "EC_TOPIC_PREFIX": fresh_topic_prefix(),
-            "EC_API_TOKENS": API_TOKENS,
-        }
-        with tempfile.TemporaryDirectory() as logs:
-            service = ServiceProcess("ec_monitor", env=env, log_dir=Path(logs))
-            service.start()
-            db = await asyncpg.connect(
-                make_url(url).set(drivername="postgresql").render_as_string(False)
-            )
-            try:
-                await service.wait_healthy()
-                late_alone, alone = await _lateness_ms(db), await _burst_rate(db)
-                far = datetime.now(UTC) + timedelta(days=30)
-                await _seed(db, [far + timedelta(seconds=n) for n in range(PENDING)])
-                await db.execute("ANALYZE monitor.timers")
-                late, crowded = await _lateness_ms(db), await _burst_rate(db)
-            finally:
-                await db.close()
-                service.stop()
+    async with running("ec_monitor", kafka=kafka) as service:
+        dsn = make_url(service.database_url).set(drivername="postgresql")
+        db = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+        try:
+            late_alone, alone = await _lateness_ms(db), await _burst_rate(db)
+            far = datetime.now(UTC) + timedelta(days=30)
+            await _seed(db, [far + timedelta(seconds=n) for n in range(PENDING)])
+            await db.execute("ANALYZE monitor.timers")
+            late, crowded = await _lateness_ms(db), await _burst_rate(db)
+        finally:
+            await db.close()
     alone_name = "the same, nothing else pending"
     return [
         Figure(

@@ -20,7 +20,7 @@ from ec_platform.eventlog import (
     append_only_ddl,
     event_log_table,
 )
-from tests.support.infra import fresh_database
+from tests.support.infra import DATABASES, database_of
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -36,9 +36,9 @@ def new(type: str = "RecordLinked", **data: object) -> NewEvent:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[EventLog]:
-    async def open_log(url: str) -> AsyncIterator[EventLog]:
+    async with database_of(request.param, tmp_path) as url:
         db = Database.open(url, schema="contract")
         metadata = MetaData()
         table = event_log_table(metadata, schema="contract")
@@ -47,14 +47,6 @@ async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[E
             yield EventLog(db, table)
         finally:
             await db.close()
-
-    if request.param == "sqlite":
-        async for opened in open_log(f"sqlite+aiosqlite:///{tmp_path}/log.db"):
-            yield opened
-    else:
-        async with fresh_database() as url:
-            async for opened in open_log(url):
-                yield opened
 
 
 async def append(log: EventLog, stream: str, expected: int, *events: NewEvent) -> None:

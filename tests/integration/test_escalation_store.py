@@ -21,7 +21,7 @@ from ec_escalation.service import open_store
 from ec_escalation.tables import SCHEMA
 from ec_events.base import Person
 from ec_platform.database import Database
-from tests.support.infra import fresh_database
+from tests.support.infra import DATABASES, database_of
 
 ACTOR = ("operator", "olivia")
 
@@ -35,22 +35,14 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def escalations(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Escalations]:
-    async def build(url: str) -> AsyncIterator[Escalations]:
+    async with database_of(request.param, tmp_path) as url:
         db = Database.open(url, schema=SCHEMA)
         try:
             yield Escalations(await open_store(db), Clock(), lambda: None)
         finally:
             await db.close()
-
-    if request.param == "sqlite":
-        async for built in build(f"sqlite+aiosqlite:///{tmp_path}/ec.db"):
-            yield built
-    else:
-        async with fresh_database() as url:
-            async for built in build(url):
-                yield built
 
 
 async def started(escalations: Escalations, progress_reports: int = 0) -> uuid.UUID:

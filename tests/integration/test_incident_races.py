@@ -21,28 +21,18 @@ from ec_events.incidents import IncidentReported
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 from tests.support.factories import incident_body
-from tests.support.infra import fresh_database
+from tests.support.infra import DATABASES, database_of
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def policy(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[IncidentPolicy]:
-    async def build(url: str) -> AsyncIterator[IncidentPolicy]:
+    async with database_of(request.param, tmp_path) as url:
         db = Database.open(url, schema=SCHEMA)
         try:
-            store = await open_store(db)
-            yield IncidentPolicy(
-                Escalations(store, utc_now, lambda: None), default_rules(), utc_now
-            )
+            escalations = Escalations(await open_store(db), utc_now, lambda: None)
+            yield IncidentPolicy(escalations, default_rules(), utc_now)
         finally:
             await db.close()
-
-    if request.param == "sqlite":
-        async for built in build(f"sqlite+aiosqlite:///{tmp_path}/ec.db"):
-            yield built
-    else:
-        async with fresh_database() as url:
-            async for built in build(url):
-                yield built
 
 
 def report() -> IncidentReported:

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -50,3 +51,16 @@ async def fresh_database() -> AsyncIterator[str]:
 
 def fresh_topic_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
+
+
+DATABASES = ["sqlite", "postgres"]
+
+
+@asynccontextmanager
+async def database_of(kind: str, folder: Path) -> AsyncIterator[str]:
+    """A database URL of either kind, for contract tests run against both."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder}/ec.db"
+    else:
+        async with fresh_database() as url:
+            yield url

@@ -1,0 +1,242 @@
+"""What an event log holds: the records written and read, the table, the
+hash chain, and the triggers that keep it append-only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
+
+from ec_events import Envelope, Event, parse_event
+from ec_platform.database import Database
+from ec_platform.sqltypes import UtcDateTime
+
+POSITIONS_PER_TRANSACTION = 1 << 16
+
+
+class VersionConflict(Exception):
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} is no longer at version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+class DuplicateEvent(Exception):
+    """An event with that id is already stored (a retried append)."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_id: UUID
+    type: str
+    data: dict[str, Any]
+    actor_role: str
+    actor_name: str
+    schema_version: int = 1
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        event: Event,
+        *,
+        event_id: UUID,
+        actor: tuple[str, str],
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> NewEvent:
+        return cls(
+            event_id=event_id,
+            type=event.event_name(),
+            data=event.model_dump(mode="json"),
+            schema_version=event.schema_version,
+            actor_role=actor[0],
+            actor_name=actor[1],
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int
+    event_id: UUID
+    stream_id: str
+    stream_version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    recorded_at: datetime
+    actor_role: str
+    actor_name: str
+    correlation_id: str | None
+    causation_id: str | None
+    hash: str
+
+    def event(self) -> Event:
+        return parse_event(self.type, self.data, self.schema_version)
+
+    def envelope(self, source: str) -> Envelope:
+        return Envelope(
+            id=str(self.event_id),
+            type=self.type,
+            source=source,
+            subject=self.stream_id,
+            time=self.recorded_at,
+            data=self.data,
+            schema_version=self.schema_version,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+            # Extension attributes: the event's place in its stream and in the log.
+            extensions={"streamversion": str(self.stream_version), "position": str(self.position)},
+        )
+
+
+class Payload(NamedTuple):
+    """The part of a stored event a fold needs."""
+
+    position: int
+    stream_id: str
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    recorded_at: datetime
+
+    def event(self) -> Event:
+        return parse_event(self.type, self.data, self.schema_version)
+
+
+@dataclass(frozen=True)
+class Append:
+    stream_id: str
+    expected_version: int
+    events: Sequence[NewEvent]
+
+
+def new_row(
+    item: Append, index: int, new: NewEvent, *, position: int, recorded_at: datetime
+) -> dict[str, Any]:
+    return {
+        "position": position,
+        "event_id": new.event_id,
+        "stream_id": item.stream_id,
+        "stream_version": item.expected_version + index + 1,
+        "type": new.type,
+        "schema_version": new.schema_version,
+        "data": new.data,
+        "recorded_at": recorded_at,
+        "actor_role": new.actor_role,
+        "actor_name": new.actor_name,
+        "correlation_id": new.correlation_id,
+        "causation_id": new.causation_id,
+    }
+
+
+def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("stream_id", String(64), nullable=False),
+        Column("stream_version", Integer, nullable=False),
+        Column("type", String(100), nullable=False),
+        Column("schema_version", SmallInteger, nullable=False),
+        # json, not jsonb: payloads are never queried inside, and json hands
+        # back the stored text as is, which makes replays several times faster.
+        Column("data", JSON, nullable=False),
+        Column("recorded_at", UtcDateTime(), nullable=False),
+        Column("actor_role", String(40), nullable=False),
+        Column("actor_name", String(200), nullable=False),
+        Column("correlation_id", String(100)),
+        Column("causation_id", String(100)),
+        Column("hash", String(64), nullable=False),
+        UniqueConstraint("stream_id", "stream_version", name=f"uq_{name}_stream_version"),
+        UniqueConstraint("event_id", name=f"uq_{name}_event_id"),
+        schema=schema,
+    )
+
+
+def chain_hash(previous_hash: str, row: dict[str, Any]) -> str:
+    """The event's fingerprint, covering its content and the previous event of
+    its stream: altering or reordering any stored event breaks the chain."""
+    content = {key: row[key] for key in _HASHED}
+    content["event_id"] = str(content["event_id"])
+    content["recorded_at"] = content["recorded_at"].isoformat()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
+
+
+_HASHED = (
+    "position",
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "type",
+    "schema_version",
+    "data",
+    "recorded_at",
+    "actor_role",
+    "actor_name",
+    "correlation_id",
+    "causation_id",
+)
+GENESIS_HASH = ""
+
+
+def stored_from(row: Any) -> StoredEvent:
+    mapping = row if isinstance(row, dict) else dict(row)
+    return StoredEvent(
+        position=mapping["position"],
+        event_id=mapping["event_id"],
+        stream_id=mapping["stream_id"],
+        stream_version=mapping["stream_version"],
+        type=mapping["type"],
+        schema_version=mapping["schema_version"],
+        data=mapping["data"],
+        recorded_at=mapping["recorded_at"],
+        actor_role=mapping["actor_role"],
+        actor_name=mapping["actor_name"],
+        correlation_id=mapping["correlation_id"],
+        causation_id=mapping["causation_id"],
+        hash=mapping["hash"],
+    )
+
+
+def append_only_ddl(db: Database, table: Table) -> list[str]:
+    """Triggers that make the database itself refuse UPDATE, DELETE and TRUNCATE."""
+    name = table.name
+    if db.is_sqlite:
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{name} is append-only: {op} refused'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    q = db.qualifier
+    return [
+        f"CREATE OR REPLACE FUNCTION {q}refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP "
+        "USING ERRCODE = 'restrict_violation'; END $$",
+        f"CREATE OR REPLACE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {q}{name} "
+        f"FOR EACH ROW EXECUTE FUNCTION {q}refuse_change()",
+        f"CREATE OR REPLACE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {q}{name} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {q}refuse_change()",
+    ]
