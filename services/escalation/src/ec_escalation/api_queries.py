@@ -105,7 +105,8 @@ def build_router() -> APIRouter:
         _: Reader,
         as_of: Annotated[datetime | None, Query(description="the state as it was then")] = None,
     ) -> JSONResponse:
-        store = context_of(request).escalations.store
+        escalations = context_of(request).escalations
+        store = escalations.store
         if as_of is not None and as_of.tzinfo is None:
             raise ProblemError(
                 422,
@@ -117,7 +118,9 @@ def build_router() -> APIRouter:
             state = (
                 await store.load_as_of(conn, escalation_id, as_of)
                 if as_of is not None
-                else await store.load(conn, escalation_id)
+                else await store.load(
+                    conn, escalation_id, known=escalations.cache.get(escalation_id)
+                )
             )
         if state is None:
             detail = f"no escalation {escalation_id}" + (

@@ -81,8 +81,14 @@ class EscalationService:
             except NotFound as error:
                 raise PoisonMessage(str(error)) from None
 
-        for topic, handler in ((topics.incidents, on_incident), (topics.monitor, on_monitor)):
-            consumer = runtime.bus.subscribe(group=GROUP, topics=[topic], handler=handler)
+        for name, topic, handler in (
+            ("incidents", topics.incidents, on_incident),
+            ("monitor", topics.monitor, on_monitor),
+        ):
+            # A group per topic: a rebalance of one never pauses the other.
+            consumer = runtime.bus.subscribe(
+                group=f"{GROUP}.{name}", topics=[topic], handler=handler
+            )
             await consumer.start()
             stack.push_async_callback(consumer.stop)
         state.escalation = EscalationContext(escalations=escalations, rules=rules)
