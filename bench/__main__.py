@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 
-from bench import api, bus, escalation, eventlog, intake, monitor
+from bench import api, bus, escalation, eventlog, intake, monitor, notifier
 from bench.report import print_figures
 
 
@@ -23,6 +23,8 @@ async def main(only: set[str]) -> None:
         print_figures("intake HTTP API", await intake.run(kafka=bootstrap))
     if not only or "monitor" in only:
         print_figures("monitor timers", await monitor.run(kafka=bootstrap))
+    if not only or "notifier" in only:
+        print_figures("notifier deliveries", await notifier.run(kafka=bootstrap))
     if not only or "api" in only:
         print_figures("escalation HTTP API", await api.run(kafka=bootstrap))
 
@@ -30,6 +32,9 @@ async def main(only: set[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
-        "--only", action="append", default=[], help="bus, store, replay, intake, monitor, api"
+        "--only",
+        action="append",
+        default=[],
+        help="bus, store, replay, intake, monitor, notifier, api",
     )
     asyncio.run(main(set(parser.parse_args().only)))

@@ -1,54 +1,94 @@
-"""The notifier's HTTP interface."""
+"""The notifier's HTTP interface: the delivery log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ec_notifier.deliveries import DeliveryLog
-from ec_platform.auth import Reader
+from ec_notifier.api_subscriptions import add_subscription_routes
+from ec_notifier.claims import NotFailed, NotFound
+from ec_notifier.context import NotifierContext, context_of
+from ec_platform.auth import Operator, Reader
 from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from ec_platform.problems import ProblemError
 
-
-@dataclass(frozen=True)
-class NotifierContext:
-    deliveries: DeliveryLog
+Status = Literal["pending", "sending", "delivered", "failed"]
 
 
 def build_router() -> APIRouter:
     router = APIRouter(tags=["notifier"])
 
-    @router.get("/v1/deliveries", summary="The delivery log")
+    @router.get("/v1/deliveries", summary="The delivery log, oldest first")
     async def list_deliveries(
         request: Request,
         _: Reader,
         escalation_id: UUID | None = None,
-        status: str | None = None,
+        status: Status | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        context: NotifierContext = request.app.state.notifier
-        log = context.deliveries
-        table = log.tables.deliveries
+        context = context_of(request)
+        table = context.tables.deliveries
         keyset = TimeIdKeyset(table.c.created_at, table.c.id, "created_at", "id")
         query = keyset.page_query(select(table), cursor=cursor, limit=limit)
         if escalation_id is not None:
             query = query.where(table.c.escalation_id == escalation_id)
         if status is not None:
             query = query.where(table.c.status == status)
-        async with log.db.read() as conn:
+        async with context.db.read() as conn:
             rows = [dict(r._mapping) for r in await conn.execute(query)]
         page, following = keyset.page(rows, limit=limit)
-        return {"items": [_view(row) for row in page], "next": following}
+        return {"items": [delivery_view(row) for row in page], "next": following}
 
+    @router.get("/v1/deliveries/{delivery_id}", summary="One delivery, with its text")
+    async def get_delivery(request: Request, _: Reader, delivery_id: UUID) -> dict[str, Any]:
+        row = await _delivery(context_of(request), delivery_id)
+        return {**delivery_view(row), "body": row["body"]}
+
+    @router.post(
+        "/v1/deliveries/{delivery_id}/retry",
+        status_code=202,
+        summary="Send a failed delivery again (a fresh set of attempts)",
+    )
+    async def retry_delivery(request: Request, _: Operator, delivery_id: UUID) -> JSONResponse:
+        context = context_of(request)
+        try:
+            await context.claims.retry(delivery_id, now=context.clock())
+        except NotFound:
+            raise ProblemError(404, "Not Found", f"no delivery {delivery_id}") from None
+        except NotFailed as error:
+            raise ProblemError(
+                409,
+                "Conflict",
+                f"only a failed delivery can be retried; this one is {error.status}",
+                type="/problems/delivery-not-failed",
+            ) from None
+        context.doorbell.ring()
+        return JSONResponse(delivery_view(await _delivery(context, delivery_id)), status_code=202)
+
+    add_subscription_routes(router)
     return router
 
 
-def _view(row: dict[str, Any]) -> dict[str, Any]:
+async def _delivery(context: NotifierContext, delivery_id: UUID) -> dict[str, Any]:
+    table = context.tables.deliveries
+    async with context.db.read() as conn:
+        row = (await conn.execute(select(table).where(table.c.id == delivery_id))).first()
+    if row is None:
+        raise ProblemError(404, "Not Found", f"no delivery {delivery_id}")
+    return dict(row._mapping)
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def delivery_view(row: dict[str, Any]) -> dict[str, Any]:
+    waiting = row["status"] in ("pending", "sending")
     return {
         "id": str(row["id"]),
         "event_id": str(row["event_id"]),
@@ -56,11 +96,15 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "escalation_id": str(row["escalation_id"]),
         "channel": row["channel"],
         "recipient": row["recipient"],
+        "recipient_name": row["recipient_name"],
+        "role": row["role"],
         "subject": row["subject"],
         "status": row["status"],
         "attempts": row["attempts"],
         "last_error": row["last_error"],
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
-        "delivered_at": row["delivered_at"].isoformat() if row["delivered_at"] else None,
+        "created_at": _time(row["created_at"]),
+        "updated_at": _time(row["updated_at"]),
+        # For a delivery being sent, the end of its claim's lease.
+        "next_attempt_at": _time(row["next_attempt_at"]) if waiting else None,
+        "delivered_at": _time(row["delivered_at"]),
     }

@@ -1,40 +1,159 @@
-"""Who hears of an escalation event, on which channel, with which words. Pure."""
+"""Who hears of an escalation event, and on which channel. Pure: the rules come
+from the routing file (see routing_file.py), the people from the audience."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from ec_events.base import Event
-from ec_events.escalations import EscalationEvent, EscalationStarted
+from ec_events.base import Contact, Event, Person
+from ec_events.escalations import EscalationManagerAssigned, EscalationTeamAssigned
+from ec_notifier.audience import Audience
 
-LOG_CHANNEL = "log"
+EMAIL, SLACK, TEAMS, WEBHOOK, LOG = "email", "slack", "teams", "webhook", "log"
+SUBSCRIPTION = "subscription"
 OPERATIONS_LOG = "operations-log"
+CHAT_KINDS = (SLACK, TEAMS)
+
+# Where each product's incoming webhooks live; any other chat host is told by
+# the routing file (`chat.hosts`), else `chat.default`.
+KNOWN_CHAT_HOSTS: tuple[tuple[str, str], ...] = (
+    ("hooks.slack.com", SLACK),
+    (".webhook.office.com", TEAMS),
+    (".logic.azure.com", TEAMS),
+    (".powerplatform.com", TEAMS),
+)
+
+CONTACT_EVENTS = frozenset(
+    {
+        "EscalationStarted",
+        "EscalationLevelRaised",
+        "ProgressReported",
+        "MonitoringStarted",
+        "EscalationReopened",
+        "EscalationClosed",
+    }
+)
 
 
 @dataclass(frozen=True)
-class Notice:
+class Hears:
+    """A set of event names; `None` means every event."""
+
+    events: frozenset[str] | None = None
+
+    def includes(self, name: str) -> bool:
+        return self.events is None or name in self.events
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone on a management list: an email address, a chat webhook or a webhook."""
+
+    name: str
+    email: str | None = None
+    channel: str = "email"
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class ManagementList:
+    people: tuple[Member, ...] = ()
+    hears: Hears = Hears()
+
+
+@dataclass(frozen=True)
+class ChatRouting:
+    default: str = SLACK
+    hosts: Mapping[str, str] = field(default_factory=dict)
+
+    def kind_of(self, url: str) -> str:
+        host = (urlsplit(url).hostname or "").lower()
+        netloc = urlsplit(url).netloc.lower()
+        for name in (netloc, host):
+            if name in self.hosts:
+                return self.hosts[name]
+        for suffix, kind in KNOWN_CHAT_HOSTS:
+            if host == suffix.lstrip(".") or host.endswith(suffix):
+                return kind
+        return self.default
+
+
+@dataclass(frozen=True)
+class Routing:
+    manager: Hears = Hears()
+    team: Hears = Hears()
+    provider_contacts: Hears = Hears(CONTACT_EVENTS)
+    customer_contacts: Hears = Hears(CONTACT_EVENTS)
+    operations_log: Hears = Hears()
+    management: Mapping[int, ManagementList] = field(default_factory=dict)
+    chat: ChatRouting = ChatRouting()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One recipient on one channel, and why they hear of it."""
+
     channel: str
     recipient: str
-    subject: str
-    body: str
+    name: str
+    role: str
+    # Where it is sent, when that is not the recipient itself (a subscription's URL).
+    url: str | None = None
+
+    @property
+    def host_address(self) -> str:
+        return self.url or self.recipient
 
 
-def notices_for(event: Event) -> list[Notice]:
-    """Every escalation event goes to the operations log; richer routing comes
-    from configuration (contacts, team, management lists)."""
-    if not isinstance(event, EscalationEvent):
-        return []
-    subject, body = render(event)
-    return [Notice(LOG_CHANNEL, OPERATIONS_LOG, subject, body)]
-
-
-def render(event: EscalationEvent) -> tuple[str, str]:
-    if isinstance(event, EscalationStarted):
-        who = event.customer.name if event.customer else "an unnamed customer"
-        return (
-            f"Escalation started: {event.title}",
-            f"An escalation was started for {who} ({event.priority or 'no priority'}).\n"
-            f"Why: {event.reason}.\nLevel: {event.level}.",
-        )
+def targets_for(routing: Routing, before: Audience, after: Audience, event: Event) -> list[Target]:
+    """Everyone who hears of `event`, once per channel and address. `before` is
+    the audience the event found, `after` the one it leaves: a manager or team
+    member being replaced hears of it too."""
     name = event.event_name()
-    return (f"Escalation update: {name}", f"Escalation {event.escalation_id}: {name}.")
+    found: list[Target] = []
+    if routing.manager.includes(name):
+        managers = [after.manager]
+        if isinstance(event, EscalationManagerAssigned):
+            managers.append(before.manager)
+        found += [_person(m, "escalation manager") for m in managers if m is not None]
+    if routing.team.includes(name):
+        members = list(after.team)
+        if isinstance(event, EscalationTeamAssigned):
+            members += [m for m in before.team if m not in after.team]
+        found += [_person(m, f"team ({m.role})") for m in members]
+    if routing.provider_contacts.includes(name):
+        found += [_contact(routing.chat, c, "provider contact") for c in after.provider]
+    if routing.customer_contacts.includes(name):
+        found += [_contact(routing.chat, c, "customer contact") for c in after.customer_contacts]
+    for level, listed in sorted(routing.management.items()):
+        if after.level >= level and listed.hears.includes(name):
+            role = f"level {level} management"
+            found += [_contact(routing.chat, c, role) for c in listed.people]
+    if routing.operations_log.includes(name):
+        found.append(Target(LOG, OPERATIONS_LOG, "operations log", "operations log"))
+    return list(_unique(found))
+
+
+def _person(person: Person, role: str) -> Target:
+    return Target(EMAIL, person.email.lower(), person.name, role)
+
+
+def _contact(chat: ChatRouting, contact: Contact | Member, role: str) -> Target:
+    if contact.channel == "chat" and contact.address:
+        return Target(chat.kind_of(contact.address), contact.address, contact.name, role)
+    if contact.channel == "webhook" and contact.address:
+        return Target(WEBHOOK, contact.address, contact.name, role)
+    # A chat or webhook contact without an address falls back to their email.
+    return Target(EMAIL, (contact.email or "").lower(), contact.name, role)
+
+
+def _unique(targets: Iterable[Target]) -> Iterator[Target]:
+    """The first reason wins: someone who is both manager and contact hears once."""
+    seen: set[tuple[str, str]] = set()
+    for target in targets:
+        key = (target.channel, target.recipient)
+        if key not in seen:
+            seen.add(key)
+            yield target

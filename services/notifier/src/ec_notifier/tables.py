@@ -1,21 +1,40 @@
-"""The notifier's tables: the delivery log and the consumer's inbox."""
+"""The notifier's tables: the delivery log, the audiences it keeps, the events
+webhooks carry, subscriptions, and the consumer's inbox."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 
 from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.sqltypes import Json, UtcDateTime
 
 SCHEMA = "notifier"
+STATUSES = ("pending", "sending", "delivered", "failed")
+# Rows the dispatcher may claim: pending ones when due, sending ones whose
+# lease ran out (their process died); `next_attempt_at` holds the lease's end.
+CLAIMABLE = "status IN ('pending', 'sending')"
 
 
 @dataclass(frozen=True)
 class Tables:
     metadata: MetaData
     deliveries: Table
+    audiences: Table
+    events: Table
+    subscriptions: Table
     inbox: Table
 
 
@@ -24,17 +43,25 @@ def define_tables() -> Tables:
     deliveries = Table(
         "deliveries",
         metadata,
+        # Derived from (event, channel, recipient): the same delivery has the
+        # same id wherever and however often it is worked out.
         Column("id", Uuid, primary_key=True),
         Column("event_id", Uuid, nullable=False),
         Column("event_type", String(100), nullable=False),
         Column("escalation_id", Uuid, nullable=False),
         Column("channel", String(40), nullable=False),
-        Column("recipient", String(400), nullable=False),
+        Column("recipient", String(2000), nullable=False),
+        Column("recipient_name", String(200), nullable=False),
+        Column("role", String(200), nullable=False),
+        Column("subscription_id", Uuid),
+        # What the per-host limits and circuits count by: scheme://host:port.
+        Column("host", String(300), nullable=False),
         Column("subject", String(1000), nullable=False),
         Column("body", Text, nullable=False),
         Column("status", String(20), nullable=False),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text),
+        Column("claim_token", Uuid),
         Column("next_attempt_at", UtcDateTime(), nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
@@ -42,10 +69,51 @@ def define_tables() -> Tables:
         # One event reaches one recipient on one channel once, however often
         # Kafka re-delivers it.
         UniqueConstraint("event_id", "channel", "recipient", name="uq_deliveries_once"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_deliveries_escalation", "escalation_id"),
+        Index(
+            "ix_deliveries_claimable",
+            "next_attempt_at",
+            postgresql_where=text(CLAIMABLE),
+            sqlite_where=text(CLAIMABLE),
+        ),
+        Index("ix_deliveries_escalation", "escalation_id", "created_at"),
+        Index("ix_deliveries_status", "status", "created_at"),
+        Index("ix_deliveries_created", "created_at", "id"),
+        schema=SCHEMA,
+    )
+    audiences = Table(
+        "audiences",
+        metadata,
+        Column("escalation_id", Uuid, primary_key=True),
+        Column("audience", Json, nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        schema=SCHEMA,
+    )
+    events = Table(
+        "events",
+        metadata,
+        # The CloudEvent in structured mode, as webhooks and subscriptions carry it.
+        Column("event_id", Uuid, primary_key=True),
+        Column("cloudevent", Json, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        schema=SCHEMA,
+    )
+    subscriptions = Table(
+        "subscriptions",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("url", String(2000), nullable=False),
+        # Needed in clear to sign; shown to the subscriber once, never listed.
+        Column("secret", String(200), nullable=False),
+        Column("event_types", Json),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("created_by", String(200), nullable=False),
         schema=SCHEMA,
     )
     return Tables(
-        metadata=metadata, deliveries=deliveries, inbox=inbox_table(metadata, schema=SCHEMA)
+        metadata=metadata,
+        deliveries=deliveries,
+        audiences=audiences,
+        events=events,
+        subscriptions=subscriptions,
+        inbox=inbox_table(metadata, schema=SCHEMA),
     )

@@ -1,0 +1,98 @@
+"""Subscriptions: other systems ask for escalation events as signed webhooks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ec_notifier.context import context_of
+from ec_notifier.routing_file import ESCALATION_EVENTS
+from ec_platform.auth import Admin
+from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ec_platform.problems import ProblemError
+from ec_platform.requests import body_schema, parse_json_body, read_body
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    event_types: list[str] | None = Field(
+        default=None, description="escalation event names; none or empty means every event"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http or https URL")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; the signature authenticates us")
+        if parts.fragment:
+            raise ValueError("must not have a fragment")
+        return value
+
+    @field_validator("event_types")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = sorted(set(value) - ESCALATION_EVENTS)
+        if unknown:
+            raise ValueError(f"not escalation events: {', '.join(unknown)}")
+        return sorted(set(value)) or None
+
+
+def add_subscription_routes(router: APIRouter) -> None:
+    @router.post(
+        "/v1/subscriptions",
+        status_code=201,
+        summary="Subscribe a URL to escalation events; answers its secret once",
+        openapi_extra=body_schema(SubscriptionIn),
+    )
+    async def create_subscription(request: Request, who: Admin) -> JSONResponse:
+        context = context_of(request)
+        wanted = parse_json_body(
+            SubscriptionIn, await read_body(request, max_bytes=context.max_body_bytes)
+        )
+        subscription, secret = await context.subscriptions.create(
+            url=wanted.url, event_types=wanted.event_types, by=who.name, now=context.clock()
+        )
+        return JSONResponse(
+            {**subscription.view(), "secret": secret},
+            status_code=201,
+            headers={"Location": f"/v1/subscriptions/{subscription.id}"},
+        )
+
+    @router.get("/v1/subscriptions", summary="The subscriptions (never their secrets)")
+    async def list_subscriptions(
+        request: Request,
+        _: Admin,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        page, following = await context_of(request).subscriptions.page(cursor=cursor, limit=limit)
+        return {"items": [s.view() for s in page], "next": following}
+
+    @router.get("/v1/subscriptions/{subscription_id}", summary="One subscription")
+    async def get_subscription(request: Request, _: Admin, subscription_id: UUID) -> dict[str, Any]:
+        found = await context_of(request).subscriptions.get(subscription_id)
+        if found is None:
+            raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
+        return found.view()
+
+    @router.delete(
+        "/v1/subscriptions/{subscription_id}",
+        status_code=204,
+        summary="Unsubscribe; deliveries not yet made fail as the subscription is gone",
+    )
+    async def delete_subscription(request: Request, _: Admin, subscription_id: UUID) -> Response:
+        if not await context_of(request).subscriptions.delete(subscription_id):
+            raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
+        return Response(status_code=204)

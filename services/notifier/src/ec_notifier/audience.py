@@ -1,0 +1,91 @@
+"""The notifier's own view of one escalation: who is involved and what it is
+about, folded from the events it consumes (a ProgressReported names nobody,
+so the people must be remembered from earlier events). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ec_events.base import Contact, Event, Person, TeamMember
+from ec_events.escalations import (
+    CommunicationContactsSet,
+    EscalationLevelRaised,
+    EscalationManagerAssigned,
+    EscalationStarted,
+    EscalationTeamAssigned,
+)
+
+
+@dataclass(frozen=True)
+class Audience:
+    escalation_id: str
+    title: str = ""
+    customer: str | None = None
+    priority: str | None = None
+    service: str | None = None
+    level: int = 1
+    manager: Person | None = None
+    team: tuple[TeamMember, ...] = ()
+    provider: tuple[Contact, ...] = ()
+    customer_contacts: tuple[Contact, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How people recognise the escalation in a subject line."""
+        title = self.title or f"escalation {self.escalation_id[:8]}"
+        return f"{title} ({self.customer})" if self.customer else title
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "escalation_id": self.escalation_id,
+            "title": self.title,
+            "customer": self.customer,
+            "priority": self.priority,
+            "service": self.service,
+            "level": self.level,
+            "manager": self.manager.model_dump() if self.manager else None,
+            "team": [m.model_dump() for m in self.team],
+            "provider": [c.model_dump() for c in self.provider],
+            "customer_contacts": [c.model_dump() for c in self.customer_contacts],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        manager = data.get("manager")
+        return cls(
+            escalation_id=data["escalation_id"],
+            title=data.get("title", ""),
+            customer=data.get("customer"),
+            priority=data.get("priority"),
+            service=data.get("service"),
+            level=data.get("level", 1),
+            manager=Person.model_validate(manager) if manager else None,
+            team=tuple(TeamMember.model_validate(m) for m in data.get("team", [])),
+            provider=tuple(Contact.model_validate(c) for c in data.get("provider", [])),
+            customer_contacts=tuple(
+                Contact.model_validate(c) for c in data.get("customer_contacts", [])
+            ),
+        )
+
+
+def evolve(audience: Audience, event: Event) -> Audience:
+    """The audience after `event`; events that change no one leave it as it is."""
+    if isinstance(event, EscalationStarted):
+        return replace(
+            audience,
+            title=event.title,
+            customer=event.customer.name if event.customer else None,
+            priority=event.priority,
+            service=event.service,
+            level=event.level,
+        )
+    if isinstance(event, EscalationManagerAssigned):
+        return replace(audience, manager=event.manager)
+    if isinstance(event, EscalationTeamAssigned):
+        return replace(audience, team=event.members)
+    if isinstance(event, CommunicationContactsSet):
+        return replace(audience, provider=event.provider, customer_contacts=event.customer)
+    if isinstance(event, EscalationLevelRaised):
+        return replace(audience, level=max(audience.level, event.to_level))
+    return audience

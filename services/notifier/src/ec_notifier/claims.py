@@ -1,0 +1,215 @@
+"""The delivery log's state changes: claiming due deliveries (committed before
+anything is sent), recording each attempt's outcome, and re-queuing by hand."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from ec_notifier.policy import RetryPolicy
+from ec_notifier.tables import Tables
+from ec_platform.database import Database
+
+# Candidates looked at per claimed slot: enough that a few full hosts at the
+# head of the queue do not starve the others.
+LOOKAHEAD = 4
+MAX_CANDIDATES = 2_000
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this process holds until `lease_until`, under `claim_token`."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    channel: str
+    recipient: str
+    recipient_name: str
+    host: str
+    subject: str
+    body: str
+    attempts: int
+    claim_token: uuid.UUID
+    lease_until: datetime
+    cloudevent: dict[str, Any] | None
+    subscription_url: str | None
+    subscription_secret: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    error: str | None = None
+    # Retrying cannot help (the address was refused): failed at once.
+    permanent: bool = False
+    # Whether this says something about the receiving host's health.
+    host_ok: bool | None = None
+
+
+class NotFound(Exception):
+    pass
+
+
+class NotFailed(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class Claims:
+    def __init__(self, db: Database, tables: Tables, policy: RetryPolicy, lease: timedelta) -> None:
+        self.db = db
+        self.tables = tables
+        self.policy = policy
+        self.lease = lease
+
+    async def claim(
+        self, now: datetime, *, limit: int, closed_hosts: list[str], capacity: Callable[[str], int]
+    ) -> list[Claimed]:
+        """Up to `limit` due deliveries, within each host's `capacity`, marked
+        `sending` under a fresh token and committed before this returns. Rows
+        another replica is claiming at the same moment are skipped, not waited for."""
+        d, e, s = self.tables.deliveries, self.tables.events, self.tables.subscriptions
+        candidates = (
+            select(d, e.c.cloudevent, s.c.url.label("subscription_url"), s.c.secret)
+            .select_from(
+                d.outerjoin(e, e.c.event_id == d.c.event_id).outerjoin(
+                    s, s.c.id == d.c.subscription_id
+                )
+            )
+            .where(d.c.status.in_(("pending", "sending")), d.c.next_attempt_at <= now)
+            .order_by(d.c.next_attempt_at)
+            .limit(min(limit * LOOKAHEAD, MAX_CANDIDATES))
+            .with_for_update(skip_locked=True, of=d)
+        )
+        if closed_hosts:
+            candidates = candidates.where(d.c.host.not_in(closed_hosts))
+        token = uuid.uuid4()
+        lease_until = now + self.lease
+        async with self.db.transaction() as conn:
+            picked = _pick(list(await conn.execute(candidates)), limit, capacity)
+            if not picked:
+                return []
+            await conn.execute(
+                update(d)
+                .where(d.c.id.in_([row.id for row in picked]))
+                .values(
+                    status="sending",
+                    claim_token=token,
+                    attempts=d.c.attempts + 1,
+                    next_attempt_at=lease_until,
+                    updated_at=now,
+                )
+            )
+        return [_claimed(row._mapping, token, lease_until) for row in picked]
+
+    async def finish(
+        self, outcomes: list[tuple[Claimed, Outcome]], *, now: datetime, jitter: Callable[[], float]
+    ) -> None:
+        """Records attempts' outcomes in one transaction. An outcome whose claim
+        has lapsed (another process took the delivery over) changes nothing:
+        the outcome is that process's to record."""
+        table = self.tables.deliveries
+        mine = (
+            table.c.id == bindparam("b_id"),
+            table.c.claim_token == bindparam("b_token"),
+            table.c.status == "sending",
+        )
+        delivered = [
+            {"b_id": claimed.id, "b_token": claimed.claim_token}
+            for claimed, outcome in outcomes
+            if outcome.delivered
+        ]
+        async with self.db.transaction() as conn:
+            if delivered:
+                await conn.execute(
+                    update(table)
+                    .where(*mine)
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        updated_at=now,
+                        claim_token=None,
+                        last_error=None,
+                    ),
+                    delivered,
+                )
+            for claimed, outcome in outcomes:
+                if not outcome.delivered:
+                    await conn.execute(
+                        update(table)
+                        .where(*mine)
+                        .values(**self._failure(claimed, outcome, now, jitter())),
+                        {"b_id": claimed.id, "b_token": claimed.claim_token},
+                    )
+
+    def _failure(
+        self, claimed: Claimed, outcome: Outcome, now: datetime, jitter: float
+    ) -> dict[str, Any]:
+        retry_at = (
+            None if outcome.permanent else self.policy.next_attempt(claimed.attempts, now, jitter)
+        )
+        values: dict[str, Any] = {
+            "claim_token": None,
+            "updated_at": now,
+            "last_error": (outcome.error or "failed")[:2000],
+        }
+        if retry_at is None:
+            return values | {"status": "failed"}
+        return values | {"status": "pending", "next_attempt_at": retry_at}
+
+    async def retry(self, delivery_id: uuid.UUID, *, now: datetime) -> None:
+        """Puts a failed delivery back in the queue with a fresh set of attempts."""
+        table = self.tables.deliveries
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                update(table)
+                .where(table.c.id == delivery_id, table.c.status == "failed")
+                .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+            )
+            if result.rowcount:
+                return
+            status = (
+                await conn.execute(select(table.c.status).where(table.c.id == delivery_id))
+            ).scalar_one_or_none()
+        if status is None:
+            raise NotFound(str(delivery_id))
+        raise NotFailed(status)
+
+
+def _pick(candidates: list[Any], limit: int, capacity: Callable[[str], int]) -> list[Any]:
+    room: dict[str, int] = {}
+    picked: list[Any] = []
+    for row in candidates:
+        if len(picked) >= limit:
+            break
+        if row.host not in room:
+            room[row.host] = capacity(row.host)
+        if room[row.host] > 0:
+            room[row.host] -= 1
+            picked.append(row)
+    return picked
+
+
+def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
+    return Claimed(
+        id=row["id"],
+        event_id=row["event_id"],
+        channel=row["channel"],
+        recipient=row["recipient"],
+        recipient_name=row["recipient_name"],
+        host=row["host"],
+        subject=row["subject"],
+        body=row["body"],
+        attempts=row["attempts"] + 1,
+        claim_token=token,
+        lease_until=lease_until,
+        cloudevent=row["cloudevent"],
+        subscription_url=row["subscription_url"],
+        subscription_secret=row["secret"],
+    )

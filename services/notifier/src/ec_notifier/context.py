@@ -1,0 +1,30 @@
+"""What the notifier's routes reach through `app.state.notifier`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ec_notifier.claims import Claims
+from ec_notifier.subscriptions import Subscriptions
+from ec_notifier.tables import Tables
+from ec_platform.clock import Clock
+from ec_platform.database import Database
+from ec_platform.tasks import Doorbell
+
+
+@dataclass(frozen=True)
+class NotifierContext:
+    db: Database
+    tables: Tables
+    claims: Claims
+    subscriptions: Subscriptions
+    doorbell: Doorbell
+    clock: Clock
+    max_body_bytes: int
+
+
+def context_of(request: Request) -> NotifierContext:
+    context: NotifierContext = request.app.state.notifier
+    return context

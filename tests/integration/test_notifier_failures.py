@@ -1,0 +1,126 @@
+"""Receivers that fail: a hanging one holds up no healthy one and is backed off,
+a dead one's deliveries end `failed` and go out on retry once it is back, and
+two replicas on one database never send a delivery twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AsyncExitStack
+
+import pytest
+
+from tests.support.factories import bearer
+from tests.support.notifier import Notifier, Story, running_notifier
+from tests.support.notifier_receivers import receivers
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_a_hanging_receiver_holds_up_no_healthy_one_and_is_not_hammered(
+    postgres_url: str,
+) -> None:
+    events = 30
+    with receivers("hang", "ok") as (_, [hanging, healthy]):
+        async with running_notifier(
+            postgres_url,
+            notifier_host_concurrency=2,
+            notifier_circuit_failures=2,
+            notifier_circuit_base_s=5,
+        ) as notifier:
+            await notifier.subscribe(f"{hanging.url}/hook")
+            await notifier.subscribe(f"{healthy.url}/hook")
+            story = Story()
+            started = time.monotonic()
+
+            await notifier.publish(
+                story.started(), *[story.progress(f"{n}") for n in range(events - 1)]
+            )
+
+            async def all_arrived() -> bool:
+                return len(healthy.accepted()) == events
+
+            await eventually(all_arrived, timeout=5)
+            took = time.monotonic() - started
+            await asyncio.sleep(1.5)  # past the request timeout: the hanging host's circuit opens
+
+            assert took < 3, f"the healthy receiver waited {took:.1f} s"
+            # two in flight, timing out after 1 s, then left alone for 5 s
+            assert len(hanging.requests) <= 4
+            waiting = await notifier.deliveries(status="pending")
+            assert len(waiting) >= events - 4
+            assert all(
+                d["recipient_name"].startswith(f"subscription {hanging.url}") for d in waiting
+            )
+
+
+async def test_a_dead_receivers_deliveries_fail_and_go_out_on_retry_once_it_is_back(
+    postgres_url: str,
+) -> None:
+    with receivers("fail") as (_, [dead]):
+        async with running_notifier(
+            postgres_url, notifier_max_attempts=3, notifier_circuit_failures=100
+        ) as notifier:
+            await notifier.subscribe(f"{dead.url}/hook")
+            story = Story()
+            await notifier.publish(story.started(), story.linked())
+
+            async def failed() -> list[dict[str, object]] | None:
+                items = await notifier.deliveries(status="failed")
+                return items if len(items) == 2 else None
+
+            given_up = await eventually(failed, timeout=10)
+            assert {d["attempts"] for d in given_up} == {3}
+            assert all("HTTP 503" in str(d["last_error"]) for d in given_up)
+            assert len(dead.requests) == 6  # three attempts each, then silence
+            await asyncio.sleep(0.5)
+            assert len(dead.requests) == 6
+
+            dead.mode = "ok"
+            for delivery in given_up:
+                retried = await notifier.client.post(
+                    f"/v1/deliveries/{delivery['id']}/retry", headers=bearer("operator")
+                )
+                assert retried.status_code == 202, retried.text
+                assert retried.json()["status"] in ("pending", "sending", "delivered")
+
+            async def delivered() -> list[dict[str, object]] | None:
+                items = await notifier.deliveries(status="delivered")
+                return items if len(items) == 2 + 2 else None  # and the two log lines
+
+            await eventually(delivered, timeout=10)
+            assert sorted(dead.delivery_ids().values()) == [1, 1]
+            assert set(dead.delivery_ids()) == {str(d["id"]) for d in given_up}
+
+
+async def test_two_replicas_on_one_database_never_send_a_delivery_twice(
+    postgres_url: str,
+) -> None:
+    events = 120
+    with receivers("ok") as (_, [receiver]):
+        async with AsyncExitStack() as stack:
+            first = await stack.enter_async_context(running_notifier(postgres_url))
+            second = await stack.enter_async_context(running_notifier(postgres_url))
+            await first.subscribe(f"{receiver.url}/hook")
+            stories = [Story() for _ in range(events // 2)]
+
+            for story in stories:
+                # each replica consumes its own share, as a consumer group would give it
+                await first.publish(story.started())
+                await second.publish(story.linked())
+            await first.settled(count=events * 2, timeout=20)
+
+            arrived = receiver.delivery_ids()
+            assert len(arrived) == events
+            assert set(arrived.values()) == {1}
+            assert await sent_by(first) > 0
+            assert await sent_by(second) > 0
+            assert await sent_by(first) + await sent_by(second) == events
+
+
+async def sent_by(notifier: Notifier) -> float:
+    metrics = await notifier.client.get("/metrics", headers=bearer("auditor"))
+    wanted = 'ec_notifier_attempts_total{channel="subscription",outcome="delivered"}'
+    lines = [line for line in metrics.text.splitlines() if line.startswith(wanted)]
+    return float(lines[0].split()[-1]) if lines else 0.0

@@ -1,0 +1,57 @@
+"""The whole escalation lifecycle in the embedded mode, told to people and
+systems: the contacts' mailboxes on a real SMTP server, the level-2 list, the
+manager and team, and a subscriber that verifies every signature."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ec_embedded.app import create_app
+from tests.support.apps import serving
+from tests.support.factories import bearer
+from tests.support.lifecycle import Services, run_whole_lifecycle
+from tests.support.notifier_lifecycle import check_what_was_told, notifier_env
+from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def sinks() -> Iterator[tuple[SmtpSink, HttpReceiver]]:
+    with receivers("ok") as (smtp, [http]):
+        yield smtp, http
+
+
+async def test_the_whole_lifecycle_tells_each_person_once_per_event_that_concerns_them(
+    sinks: tuple[SmtpSink, HttpReceiver], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp, http = sinks
+    for name, value in notifier_env(smtp, tmp_path / "routing.yaml").items():
+        monkeypatch.setenv(name, value)
+    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+        subscribed = await client.post(
+            "/v1/subscriptions", json={"url": f"{http.url}/ec"}, headers=bearer("admin")
+        )
+        life = await run_whole_lifecycle(Services(client, client, client, client))
+        events = (
+            await client.get(
+                f"/v1/escalations/{life.escalation_id}/events", headers=bearer("auditor")
+            )
+        ).json()["items"]
+
+        async def settled() -> list[dict[str, Any]] | None:
+            answer = await client.get(
+                "/v1/deliveries",
+                params={"escalation_id": life.escalation_id, "limit": 500},
+                headers=bearer("operator"),
+            )
+            items: list[dict[str, Any]] = answer.json()["items"]
+            done = {d["event_id"] for d in items} == {e["id"] for e in events}
+            return items if done and all(d["status"] == "delivered" for d in items) else None
+
+        await eventually(settled, timeout=15)
+
+    check_what_was_told(smtp, http, subscribed.json()["secret"], events)
