@@ -122,3 +122,20 @@ def test_a_missing_upcaster_is_an_error_not_a_silent_misread(
 def test_messages_that_are_not_cloudevents_are_refused(message: Message, reason: str) -> None:
     with pytest.raises(InvalidEnvelope, match=reason):
         Envelope.from_binary(message)
+
+
+def test_stored_json_text_reads_as_the_same_event_old_versions_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    current = golden("RecordLinked")
+    assert registry.parse_event_json("RecordLinked", json.dumps(current), 1) == (
+        RecordLinked.model_validate(current)
+    )
+
+    monkeypatch.setattr(RecordLinked, "schema_version", 2)
+    monkeypatch.setitem(
+        registry.UPCASTERS, ("RecordLinked", 1), lambda data: {**data, "ref": "lifted"}
+    )
+    lifted = registry.parse_event_json("RecordLinked", json.dumps(current), 1)
+    assert isinstance(lifted, RecordLinked)
+    assert lifted.ref == "lifted"

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from ec_events import Envelope, Event, parse_event
+from ec_events.registry import parse_event_json
 from ec_platform.database import Database
 from ec_platform.sqltypes import UtcDateTime
 
@@ -117,10 +118,14 @@ class Payload(NamedTuple):
     stream_id: str
     type: str
     schema_version: int
-    data: dict[str, Any]
+    # The stored JSON text as it came from the database (PostgreSQL), or the
+    # decoded payload (SQLite).
+    data: str | dict[str, Any]
     recorded_at: datetime
 
     def event(self) -> Event:
+        if isinstance(self.data, str):
+            return parse_event_json(self.type, self.data, self.schema_version)
         return parse_event(self.type, self.data, self.schema_version)
 
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Table, func, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -199,10 +198,7 @@ class EventLog:
             rows = await scan_payloads_after(
                 conn, self._name, after, limit=limit, below_horizon=below_horizon
             )
-            return [
-                Payload(position, stream, type_, version, orjson.loads(data), at)
-                for position, stream, type_, version, data, at in rows
-            ]
+            return [Payload(*row) for row in rows]
         return [
             Payload(e.position, e.stream_id, e.type, e.schema_version, e.data, e.recorded_at)
             for e in await self.read_after(conn, after, limit=limit)
