@@ -244,3 +244,58 @@ async def test_a_handler_can_declare_a_message_poison(under_test: BusUnderTest) 
 
 async def _at_least(items: list[object], count: int) -> list[object] | None:
     return items if len(items) >= count else None
+
+
+async def test_a_batch_handler_takes_what_arrived_together(under_test: BusUnderTest) -> None:
+    await under_test.ready()
+    batches: list[list[bytes]] = []
+
+    async def one(delivery: Delivery) -> None:
+        batches.append([delivery.message.value])
+
+    async def many(deliveries: list[Delivery]) -> None:
+        batches.append([d.message.value for d in deliveries])
+
+    await under_test.bus.publish(under_test.topic, [message("k", str(i)) for i in range(50)])
+    subscription = under_test.bus.subscribe(
+        group="batches", topics=[under_test.topic], handler=one, batch_handler=many
+    )
+    await subscription.start()
+    under_test.stack.push_async_callback(subscription.stop)
+
+    await eventually(lambda: _at_least([v for b in batches for v in b], 50), timeout=30)
+    assert [v for b in batches for v in b] == [str(i).encode() for i in range(50)]
+    assert max(len(b) for b in batches) > 1
+
+
+async def test_a_failing_batch_is_handled_one_by_one_and_only_the_bad_message_dead_letters(
+    under_test: BusUnderTest,
+) -> None:
+    await under_test.ready()
+    dead = await under_test.collect(dead_letter_topic(under_test.topic))
+    handled: list[bytes] = []
+
+    async def one(delivery: Delivery) -> None:
+        if delivery.message.value == b"bad":
+            raise PoisonMessage("unreadable")
+        handled.append(delivery.message.value)
+
+    async def many(deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            if delivery.message.value == b"bad":
+                raise PoisonMessage("unreadable")
+        handled.extend(d.message.value for d in deliveries)
+
+    await under_test.bus.publish(
+        under_test.topic, [message("k", "a"), message("k", "bad"), message("k", "b")]
+    )
+    subscription = under_test.bus.subscribe(
+        group="batches", topics=[under_test.topic], handler=one, batch_handler=many
+    )
+    await subscription.start()
+    under_test.stack.push_async_callback(subscription.stop)
+
+    await eventually(lambda: _at_least(handled, 2), timeout=30)
+    [letter] = await eventually(lambda: _at_least(dead, 1), timeout=30)
+    assert handled == [b"a", b"b"]
+    assert letter.message.value == b"bad"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,54 +52,66 @@ class Recorder:
 
     async def record(self, envelope: Envelope, event: Event, *, now: datetime) -> int:
         """Records the deliveries `event` calls for, once per event; their count."""
+        return await self.record_all([(envelope, event)], now=now)
+
+    async def record_all(self, received: Sequence[tuple[Envelope, Event]], *, now: datetime) -> int:
+        """As record, for several events in one transaction (a consumed batch)."""
+        async with self.db.transaction() as conn:
+            # A microsecond apart, so the log lists one batch in arrival order.
+            counts = [
+                await self._record(conn, e, event, now + timedelta(microseconds=n))
+                for n, (e, event) in enumerate(received)
+            ]
+        return sum(counts)
+
+    async def _record(
+        self, conn: AsyncConnection, envelope: Envelope, event: Event, now: datetime
+    ) -> int:
         if not isinstance(event, EscalationEvent):
             return 0
-        async with self.db.transaction() as conn:
-            if not await first_delivery(
-                conn, self.tables.inbox, consumer=CONSUMER, message_id=envelope.id
-            ):
-                return 0
-            stored, before = await self._audience(conn, str(event.escalation_id))
-            after = evolve(before, event)
-            targets = targets_for(self.routing, before, after, event)
-            targets += await self._subscribers(conn, envelope.type)
-            text = render(event, after)
-            rows = [
-                {
-                    "id": delivery_id(envelope.id, t.channel, t.recipient),
-                    "event_id": uuid.UUID(envelope.id),
-                    "event_type": envelope.type,
-                    "escalation_id": event.escalation_id,
-                    "channel": t.channel,
-                    "recipient": t.recipient,
-                    "recipient_name": t.name[:200],
-                    "role": t.role[:200],
-                    "subscription_id": uuid.UUID(t.recipient)
-                    if t.channel == SUBSCRIPTION
-                    else None,
-                    "host": host_of(t.channel, t.host_address),
-                    "subject": text.subject[:1000],
-                    "body": text.body,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for t in targets
-            ]
-            if rows:
-                await conn.execute(insert(self.tables.deliveries), rows)
-            if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
-                await conn.execute(
-                    insert(self.tables.events).values(
-                        event_id=uuid.UUID(envelope.id),
-                        cloudevent=envelope.to_structured(),
-                        created_at=now,
-                    )
+        if not await first_delivery(
+            conn, self.tables.inbox, consumer=CONSUMER, message_id=envelope.id
+        ):
+            return 0
+        stored, before = await self._audience(conn, str(event.escalation_id))
+        after = evolve(before, event)
+        targets = targets_for(self.routing, before, after, event)
+        targets += await self._subscribers(conn, envelope.type)
+        text = render(event, after)
+        rows = [
+            {
+                "id": delivery_id(envelope.id, t.channel, t.recipient),
+                "event_id": uuid.UUID(envelope.id),
+                "event_type": envelope.type,
+                "escalation_id": event.escalation_id,
+                "channel": t.channel,
+                "recipient": t.recipient,
+                "recipient_name": t.name[:200],
+                "role": t.role[:200],
+                "subscription_id": uuid.UUID(t.recipient) if t.channel == SUBSCRIPTION else None,
+                "host": host_of(t.channel, t.host_address),
+                "subject": text.subject[:1000],
+                "body": text.body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for t in targets
+        ]
+        if rows:
+            await conn.execute(insert(self.tables.deliveries), rows)
+        if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
+            await conn.execute(
+                insert(self.tables.events).values(
+                    event_id=uuid.UUID(envelope.id),
+                    cloudevent=envelope.to_structured(),
+                    created_at=now,
                 )
-            if after != before or not stored:
-                await self._save(conn, after, now)
+            )
+        if after != before or not stored:
+            await self._save(conn, after, now)
         return len(rows)
 
     async def _audience(self, conn: AsyncConnection, escalation_id: str) -> tuple[bool, Audience]:

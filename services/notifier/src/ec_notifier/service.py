@@ -103,15 +103,24 @@ class NotifierService:
             "ec_notifier_deliveries_recorded", "Deliveries recorded from escalation events"
         )
 
-        async def on_escalation_event(delivery: Delivery) -> None:
-            envelope, event = delivery.decode()
-            count = await recorder.record(envelope, event, now=runtime.clock())
+        async def on_escalation_events(deliveries: list[Delivery]) -> None:
+            # One transaction for what arrived together; a poison message makes
+            # the bus fall back to one at a time, which dead-letters just it.
+            count = await recorder.record_all(
+                [delivery.decode() for delivery in deliveries], now=runtime.clock()
+            )
             if count:
                 recorded.inc(count)
                 doorbell.ring()
 
+        async def on_escalation_event(delivery: Delivery) -> None:
+            await on_escalation_events([delivery])
+
         consumer = runtime.bus.subscribe(
-            group=GROUP, topics=[settings.topics.escalations], handler=on_escalation_event
+            group=GROUP,
+            topics=[settings.topics.escalations],
+            handler=on_escalation_event,
+            batch_handler=on_escalation_events,
         )
         await consumer.start()
         stack.push_async_callback(consumer.stop)

@@ -38,6 +38,9 @@ class Delivery:
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
+# Optional: handles several deliveries of one partition at once (one
+# transaction for many messages); on failure they are handled one by one.
+BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 
 
 class Subscription(Protocol):
@@ -53,7 +56,14 @@ class Bus(Protocol):
 
     async def ensure_topics(self, topics: Sequence[str]) -> None: ...
 
-    def subscribe(self, *, group: str, topics: Sequence[str], handler: Handler) -> Subscription:
+    def subscribe(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        batch_handler: BatchHandler | None = None,
+    ) -> Subscription:
         """Consumers of one group share the work; offsets are committed only
         after the handler returned; what cannot be handled is dead-lettered."""
         ...

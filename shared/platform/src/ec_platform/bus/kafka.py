@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from ec_events import Message
-from ec_platform.bus.base import Handler, Subscription
+from ec_platform.bus.base import BatchHandler, Handler, Subscription
 from ec_platform.bus.kafka_common import KafkaOptions, started
 from ec_platform.bus.kafka_consumer import KafkaConsumer
 from ec_platform.bus.processing import DeliveryProcessor, RetryPolicy
@@ -99,8 +99,19 @@ class KafkaBus:
         finally:
             await admin.close()
 
-    def subscribe(self, *, group: str, topics: Sequence[str], handler: Handler) -> Subscription:
+    def subscribe(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        batch_handler: BatchHandler | None = None,
+    ) -> Subscription:
         processor = DeliveryProcessor(
-            group=group, handler=handler, publish=self.publish, policy=self.policy
+            group=group,
+            handler=handler,
+            batch_handler=batch_handler,
+            publish=self.publish,
+            policy=self.policy,
         )
         return KafkaConsumer(self.options, group, tuple(topics), processor)

@@ -63,16 +63,23 @@ class KafkaConsumer:
 
     async def _consume_batch(self, consumer: AIOKafkaConsumer) -> None:
         batches = await consumer.getmany(timeout_ms=500, max_records=200)
-        for partition, records in batches.items():
-            for record in records:
-                message = Message(
-                    key=record.key, value=record.value or b"", headers=tuple(record.headers)
+        for records in batches.values():
+            deliveries = [
+                Delivery(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    Message(
+                        key=record.key, value=record.value or b"", headers=tuple(record.headers)
+                    ),
                 )
-                await self._processor.process(
-                    Delivery(record.topic, record.partition, record.offset, message)
-                )
-                self._handled[partition] = record.offset + 1
+                for record in records
+            ]
+            await self._processor.process_batch(deliveries, self._mark_handled)
         await self.commit_handled()
+
+    def _mark_handled(self, delivery: Delivery) -> None:
+        self._handled[TopicPartition(delivery.topic, delivery.partition)] = delivery.offset + 1
 
     async def commit_handled(self) -> None:
         if not self._handled or self._consumer is None:

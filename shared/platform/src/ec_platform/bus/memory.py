@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ec_events import Message
-from ec_platform.bus.base import Delivery, Handler, Subscription
+from ec_platform.bus.base import BatchHandler, Delivery, Handler, Subscription
 from ec_platform.bus.processing import DeliveryProcessor, RetryPolicy
 
 BATCH = 100
@@ -41,9 +41,20 @@ class InMemoryBus:
         """What a topic holds (for inspection and tests)."""
         return list(self._topics.get(topic, []))
 
-    def subscribe(self, *, group: str, topics: Sequence[str], handler: Handler) -> Subscription:
+    def subscribe(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        batch_handler: BatchHandler | None = None,
+    ) -> Subscription:
         processor = DeliveryProcessor(
-            group=group, handler=handler, publish=self.publish, policy=self.policy
+            group=group,
+            handler=handler,
+            batch_handler=batch_handler,
+            publish=self.publish,
+            policy=self.policy,
         )
         return _InMemoryConsumer(self, group, tuple(topics), processor)
 
@@ -67,10 +78,15 @@ class InMemoryBus:
         # One member of a group at a time, like one partition owned by one consumer.
         async with self._group_locks[group]:
             batch = self._pending(group, topics)
-            for delivery in batch:
-                await processor.process(delivery)
-                self._offsets[(group, delivery.topic)] = delivery.offset + 1
+            if batch:
+                await processor.process_batch(batch, self._committer(group))
             return bool(batch)
+
+    def _committer(self, group: str) -> Callable[[Delivery], None]:
+        def commit(delivery: Delivery) -> None:
+            self._offsets[(group, delivery.topic)] = delivery.offset + 1
+
+        return commit
 
     async def _wait_for(self, group: str, topics: Sequence[str]) -> None:
         async with self._published:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ec_events import Message, dead_letter_topic
-from ec_platform.bus.base import Delivery, Handler, PoisonMessage
+from ec_platform.bus.base import BatchHandler, Delivery, Handler, PoisonMessage
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,41 @@ class DeliveryProcessor:
         handler: Handler,
         publish: Publish,
         policy: RetryPolicy,
+        batch_handler: BatchHandler | None = None,
         on_outcome: Callable[[str, str], None] = lambda _topic, _outcome: None,
     ) -> None:
         self.group = group
         self.handler = handler
+        self.batch_handler = batch_handler
         self.publish = publish
         self.policy = policy
         self.on_outcome = on_outcome
+
+    async def process_batch(
+        self, deliveries: list[Delivery], done: Callable[[Delivery], None]
+    ) -> None:
+        """All at once when a batch handler is given; one by one, with retries
+        and dead letters, when there is none or the batch fails. `done` hears of
+        each delivery once it is handled (or dead-lettered), so the offsets to
+        commit advance with the work."""
+        if self.batch_handler is not None and len(deliveries) > 1:
+            try:
+                await self.batch_handler(deliveries)
+            except Exception as error:
+                log.warning(
+                    "group %s: a batch of %d failed (%r); handling them one by one",
+                    self.group,
+                    len(deliveries),
+                    error,
+                )
+            else:
+                for delivery in deliveries:
+                    self.on_outcome(delivery.topic, "handled")
+                    done(delivery)
+                return
+        for delivery in deliveries:
+            await self.process(delivery)
+            done(delivery)
 
     async def process(self, delivery: Delivery) -> None:
         attempt = 0
