@@ -63,10 +63,7 @@ class Relay:
     async def publish_pending(self) -> int:
         """Publishes everything past the position; returns how many events."""
         if self._position is None:
-            async with self.db.read() as conn:
-                self._position = self._saved_position = await load_checkpoint(
-                    conn, self.checkpoints, self.name
-                )
+            self._position = self._saved_position = await self._start_position()
         total = 0
         while True:
             async with self.db.read() as conn:
@@ -82,6 +79,15 @@ class Relay:
                 await self.save_checkpoint()
             if len(batch) < self.batch_size:
                 return total
+
+    async def _start_position(self) -> int:
+        if not self.bus.durable:
+            # What an in-process bus held died with the last process, consumed
+            # or not: publish the whole log again; consumers skip what they
+            # already handled (their inboxes), so nothing is lost or doubled.
+            return 0
+        async with self.db.read() as conn:
+            return await load_checkpoint(conn, self.checkpoints, self.name)
 
     async def save_checkpoint(self) -> None:
         position = self._position

@@ -50,6 +50,9 @@ class Subscription(Protocol):
 
 
 class Bus(Protocol):
+    # Whether published messages outlive the process (Kafka) or not (in-process).
+    durable: bool
+
     async def publish(self, topic: str, messages: Sequence[Message]) -> None:
         """Returns once every message is durably accepted (Kafka: acks=all)."""
         ...

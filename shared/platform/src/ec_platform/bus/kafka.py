@@ -28,6 +28,8 @@ READY_WAIT_S = 5.0
 
 
 class KafkaBus:
+    durable = True
+
     def __init__(self, options: KafkaOptions, policy: RetryPolicy | None = None) -> None:
         self.options = options
         self.policy = policy or RetryPolicy()

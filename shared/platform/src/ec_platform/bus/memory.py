@@ -2,9 +2,10 @@
 
 Same delivery semantics as Kafka: per-topic order, consumer groups that share
 work and keep their own offsets, offsets advanced only after the handler
-returned, dead letters for what cannot be handled. Topics live in memory: in
-the embedded mode the services' own tables (outboxes, inboxes) are what make
-acknowledged data durable across restarts."""
+returned, dead letters for what cannot be handled. Topics live in memory, so
+relays publish their whole log again when the process starts (see Relay) and
+consumers skip what their inboxes say they handled: acknowledged data survives
+a restart in the services' own tables."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ BATCH = 100
 
 
 class InMemoryBus:
+    durable = False
+
     def __init__(self, policy: RetryPolicy | None = None) -> None:
         self.policy = policy or RetryPolicy()
         self._topics: dict[str, list[Message]] = defaultdict(list)
