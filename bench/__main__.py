@@ -1,32 +1,36 @@
-"""`make bench`: real Kafka and PostgreSQL are started by deploy/with-infra.sh."""
+"""`make bench`: real Kafka and PostgreSQL are started by deploy/with-infra.sh.
+`make bench BENCH_ARGS='--only replay'` runs one section."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 
 from bench import api, bus, escalation, eventlog, intake, monitor, notifier
-from bench.report import print_figures
+from bench.report import Figure, print_figures
+
+
+def sections(
+    database_url: str, kafka: str
+) -> dict[str, tuple[str, Callable[[], Awaitable[list[Figure]]]]]:
+    return {
+        "bus": ("bus", lambda: bus.run(bootstrap=kafka)),
+        "store": ("event store (PostgreSQL)", lambda: eventlog.run(database_url=database_url)),
+        "replay": ("escalation store at scale", lambda: escalation.run(database_url=database_url)),
+        "intake": ("intake HTTP API", lambda: intake.run(kafka=kafka)),
+        "monitor": ("monitor timers", lambda: monitor.run(kafka=kafka)),
+        "notifier": ("notifier deliveries", lambda: notifier.run(kafka=kafka)),
+        "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
+    }
 
 
 async def main(only: set[str]) -> None:
-    database_url = os.environ["EC_TEST_DATABASE_URL"]
-    bootstrap = os.environ["EC_TEST_KAFKA"]
-    if not only or "bus" in only:
-        print_figures("bus", await bus.run(bootstrap=bootstrap))
-    if not only or "store" in only:
-        print_figures("event store (PostgreSQL)", await eventlog.run(database_url=database_url))
-    if not only or "replay" in only:
-        print_figures("escalation store at scale", await escalation.run(database_url=database_url))
-    if not only or "intake" in only:
-        print_figures("intake HTTP API", await intake.run(kafka=bootstrap))
-    if not only or "monitor" in only:
-        print_figures("monitor timers", await monitor.run(kafka=bootstrap))
-    if not only or "notifier" in only:
-        print_figures("notifier deliveries", await notifier.run(kafka=bootstrap))
-    if not only or "api" in only:
-        print_figures("escalation HTTP API", await api.run(kafka=bootstrap))
+    chosen = sections(os.environ["EC_TEST_DATABASE_URL"], os.environ["EC_TEST_KAFKA"])
+    for name, (title, run) in chosen.items():
+        if not only or name in only:
+            print_figures(title, await run())
 
 
 if __name__ == "__main__":
