@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ec_platform.database import Database
+from ec_platform.event_records import COLUMNS
 
 GOLDEN = Path(__file__).parents[1] / "tests" / "golden" / "events"
 # One escalation's life: what a store mostly holds.
@@ -33,21 +34,6 @@ STORY = (
     "ProgressReported",
     "ProgressReported",
     "MonitoringStarted",
-)
-COLUMNS = (
-    "position",
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "type",
-    "schema_version",
-    "data",
-    "recorded_at",
-    "actor_role",
-    "actor_name",
-    "correlation_id",
-    "causation_id",
-    "hash",
 )
 
 

@@ -202,3 +202,26 @@ def at_status(status: str) -> History:
     history = AT_STATUS[status]()
     assert history.current.status == status
     return history
+
+
+# The events of the whole process, as tests/support/lifecycle.py drives it
+# through HTTP and the domain tests through decide: one list for both.
+WHOLE_LIFECYCLE = [
+    "EscalationStarted",
+    "EscalationManagerAssigned",
+    "RecordLinked",
+    "RecordLinked",
+    "EscalationTeamAssigned",
+    "CommunicationContactsSet",
+    "SituationAssessed",
+    "PlanRevised",
+    "PlanRevised",
+    "EscalationLevelRaised",
+    "ProgressReported",
+    "MonitoringStarted",
+    "EscalationReopened",
+    "MonitoringStarted",
+    "MonitoringPassed",
+    "EscalationClosed",
+    "EscalationReviewed",
+]

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.escalations import WHOLE_LIFECYCLE
 from tests.support.factories import bearer, incident_body
 from tests.support.waiting import eventually
 
@@ -213,22 +214,4 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
     return life
 
 
-EXPECTED_TYPES = [
-    "EscalationStarted",
-    "EscalationManagerAssigned",
-    "RecordLinked",
-    "RecordLinked",
-    "EscalationTeamAssigned",
-    "CommunicationContactsSet",
-    "SituationAssessed",
-    "PlanRevised",
-    "PlanRevised",
-    "EscalationLevelRaised",
-    "ProgressReported",
-    "MonitoringStarted",
-    "EscalationReopened",
-    "MonitoringStarted",
-    "MonitoringPassed",
-    "EscalationClosed",
-    "EscalationReviewed",
-]
+EXPECTED_TYPES = WHOLE_LIFECYCLE

@@ -27,6 +27,7 @@ from tests.support.escalations import (
     PROBLEM_OWNER,
     PROVIDER_CONTACT,
     STATUSES,
+    WHOLE_LIFECYCLE,
     History,
     at_status,
     close,
@@ -849,25 +850,7 @@ def test_the_whole_process_with_a_recurrence_folds_to_the_state_built_step_by_st
         review(),
     )
 
-    assert [type(event).__name__ for event in history.events] == [
-        "EscalationStarted",
-        "EscalationManagerAssigned",
-        "RecordLinked",
-        "RecordLinked",
-        "EscalationTeamAssigned",
-        "CommunicationContactsSet",
-        "SituationAssessed",
-        "PlanRevised",
-        "PlanRevised",
-        "EscalationLevelRaised",
-        "ProgressReported",
-        "MonitoringStarted",
-        "EscalationReopened",
-        "MonitoringStarted",
-        "MonitoringPassed",
-        "EscalationClosed",
-        "EscalationReviewed",
-    ]
+    assert [type(event).__name__ for event in history.events] == WHOLE_LIFECYCLE
     state = history.current
     assert fold(history.events) == state
     assert state.version == len(history.events) == 17

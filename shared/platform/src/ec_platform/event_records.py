@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -183,28 +183,18 @@ def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") ->
 def chain_hash(previous_hash: str, row: dict[str, Any]) -> str:
     """The event's fingerprint, covering its content and the previous event of
     its stream: altering or reordering any stored event breaks the chain."""
-    content = {key: row[key] for key in _HASHED}
+    content = {key: row[key] for key in HASHED_COLUMNS}
     content["event_id"] = str(content["event_id"])
     content["recorded_at"] = content["recorded_at"].isoformat()
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
 
 
-_HASHED = (
-    "position",
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "type",
-    "schema_version",
-    "data",
-    "recorded_at",
-    "actor_role",
-    "actor_name",
-    "correlation_id",
-    "causation_id",
-)
 GENESIS_HASH = ""
+# The stored columns, in StoredEvent's field order (scans build it from rows by
+# position); the hash covers every one of them but itself.
+COLUMNS = tuple(field.name for field in fields(StoredEvent))
+HASHED_COLUMNS = tuple(name for name in COLUMNS if name != "hash")
 
 
 def stored_from(row: Any) -> StoredEvent:

@@ -12,10 +12,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-COLUMNS = (
-    "position, event_id, stream_id, stream_version, type, schema_version, data, recorded_at, "
-    "actor_role, actor_name, correlation_id, causation_id, hash"
-)
+from ec_platform.event_records import COLUMNS as STORED_COLUMNS
+
+COLUMNS = ", ".join(STORED_COLUMNS)
 # A subquery, so it is computed once per statement (InitPlan), not once per row.
 HORIZON = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536)"
 
