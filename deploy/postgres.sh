@@ -14,12 +14,23 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 local_dir=${EC_LOCAL_DIR:-$root/.local}
-home=$local_dir/postgres
-data=$home/data
-sockets=$home/run
-log=$home/postgres.log
 port=${PG_PORT:-55432}
 database=${PG_DATABASE:-escalation_center}
+
+# The server runs as 'postgres' when we are root, and that user must be able to
+# reach its data folder. A clone inside a private folder (mktemp -d is 0700) is
+# out of its reach, so the cluster then lives in a folder of its own, named after
+# the project folder so that two clones never share one.
+place_cluster() {
+  home=$local_dir/postgres
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+    ! (cd / && runuser -u postgres -- test -x "$(dirname "$local_dir")" 2>/dev/null); then
+    home=/var/tmp/ec-postgres-$(printf '%s' "$local_dir" | sha256sum | cut -c1-12)
+  fi
+  data=$home/data
+  sockets=$home/run
+  log=$home/postgres.log
+}
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -33,13 +44,14 @@ install_server() {
 
 # initdb and the server refuse to run as root, so they run as 'postgres' then.
 as_server_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 answers() { "$(bin_dir)/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; }
 
 start() {
   install_server
+  place_cluster
   local bin; bin=$(bin_dir)
   mkdir -p "$home" "$sockets"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$home" "$sockets"
@@ -60,6 +72,7 @@ start() {
 }
 
 stop() {
+  place_cluster
   local bin; bin=$(bin_dir)
   if [ -z "$bin" ] || [ ! -f "$data/postmaster.pid" ]; then echo "postgres: not running"; return 0; fi
   as_server_user "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null || true
