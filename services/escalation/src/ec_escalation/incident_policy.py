@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.commands import Command, ReportRecurrence, StartEscalation
@@ -21,6 +19,7 @@ from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.incidents import RESOLVED_STATUSES, IncidentFacts, IncidentResolved, IncidentUpdated
 from ec_platform.clock import Clock
+from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "incidents"
 # Fixed forever: an automatic escalation's id derives from the incident event
@@ -109,8 +108,7 @@ class IncidentPolicy:
 
     async def _remember(self, conn: AsyncConnection, event: IncidentFacts, now: datetime) -> None:
         table = self.tables.incidents
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(table).values(
+        statement = insert_on_conflict(conn, table).values(
             incident_id=event.incident_id,
             customer_id=event.customer.id,
             service=event.service,

@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.state import Escalation
 from ec_escalation.tables import Tables
+from ec_platform.upsert import insert_on_conflict
 
 SNAPSHOT_EVERY = 50
 STATE_SCHEMA = 1
@@ -99,8 +98,7 @@ def snapshot_row(state: Escalation) -> dict[str, Any]:
 
 async def save_snapshot(conn: AsyncConnection, tables: Tables, state: Escalation) -> None:
     values = snapshot_row(state)
-    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert_(tables.snapshots).values(values)
+    statement = insert_on_conflict(conn, tables.snapshots).values(values)
     await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[tables.snapshots.c.escalation_id],

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events import Envelope
@@ -20,6 +18,7 @@ from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl
 from ec_platform.inbox import first_delivery
+from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "escalations"
 MONITOR_ACTOR = ("service", "monitor")
@@ -82,13 +81,13 @@ class TimerBook:
                 .values(status="cancelled", cancelled_at=now)
             )
         if plan.set:
-            insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             rows = [_row(timer, source=source, now=now) for timer in plan.set]
-            await conn.execute(insert_(timers).values(rows).on_conflict_do_nothing())
+            await conn.execute(
+                insert_on_conflict(conn, timers).values(rows).on_conflict_do_nothing()
+            )
 
     async def _save_watch(self, conn: AsyncConnection, watch: Watch) -> None:
-        insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        statement = insert_(self.tables.watches).values(
+        statement = insert_on_conflict(conn, self.tables.watches).values(
             escalation_id=watch.escalation_id, status=watch.status, level=watch.level
         )
         await conn.execute(

@@ -7,12 +7,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events import Envelope
@@ -24,6 +21,7 @@ from ec_notifier.tables import Tables
 from ec_notifier.templates import render
 from ec_platform.database import Database
 from ec_platform.inbox import first_delivery
+from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "escalations"
 DELIVERY_IDS = uuid.UUID("5b0f3c1e-2f7e-4c57-9a43-6f0d8a1e0c11")
@@ -125,13 +123,12 @@ class Recorder:
         return True, Audience.from_json(stored)
 
     async def _save(self, conn: AsyncConnection, audience: Audience, now: datetime) -> None:
-        dialect_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         values = {
             "escalation_id": uuid.UUID(audience.escalation_id),
             "audience": audience.to_json(),
             "updated_at": now,
         }
-        statement = dialect_insert(self.tables.audiences).values(values)
+        statement = insert_on_conflict(conn, self.tables.audiences).values(values)
         await conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["escalation_id"],

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_platform.sqltypes import UtcDateTime
+from ec_platform.upsert import insert_on_conflict
 
 
 def checkpoint_table(metadata: MetaData, *, schema: str) -> Table:
@@ -29,9 +28,8 @@ async def load_checkpoint(conn: AsyncConnection, table: Table, name: str) -> int
 
 
 async def save_checkpoint(conn: AsyncConnection, table: Table, name: str, position: int) -> None:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     values = {"name": name, "position": position, "updated_at": datetime.now(UTC)}
-    statement = insert(table).values(values)
+    statement = insert_on_conflict(conn, table).values(values)
     await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[table.c.name],

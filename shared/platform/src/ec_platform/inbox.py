@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, MetaData, String, Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_platform.sqltypes import UtcDateTime
+from ec_platform.upsert import insert_on_conflict
 
 
 def inbox_table(metadata: MetaData, *, schema: str) -> Table:
@@ -29,7 +28,6 @@ async def first_delivery(
 ) -> bool:
     """Records the message as processed; False when it already was."""
     values = {"consumer": consumer, "message_id": message_id, "processed_at": datetime.now(UTC)}
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(values).on_conflict_do_nothing()
+    statement = insert_on_conflict(conn, table).values(values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
