@@ -87,7 +87,7 @@ async def test_messages_of_one_key_arrive_in_order_with_headers(under_test: BusU
 
     await under_test.bus.publish(under_test.topic, [message("k1", str(i)) for i in range(20)])
 
-    await eventually(lambda: _at_least(seen, 20), timeout=30)
+    await eventually(lambda: _at_least(seen, 20))
     assert [d.message.value.decode() for d in seen] == [str(i) for i in range(20)]
     assert all(d.message.key == b"k1" and d.message.header("h") == "v" for d in seen)
 
@@ -99,8 +99,8 @@ async def test_every_group_gets_every_message(under_test: BusUnderTest) -> None:
 
     await under_test.bus.publish(under_test.topic, [message(f"k{i}", str(i)) for i in range(10)])
 
-    await eventually(lambda: _at_least(first, 10), timeout=30)
-    await eventually(lambda: _at_least(second, 10), timeout=30)
+    await eventually(lambda: _at_least(first, 10))
+    await eventually(lambda: _at_least(second, 10))
     assert sorted(d.message.value for d in first) == sorted(d.message.value for d in second)
 
 
@@ -122,7 +122,7 @@ async def test_members_of_one_group_share_the_work_without_repeats(
 
     await under_test.bus.publish(under_test.topic, [message(f"k{i}", str(i)) for i in range(60)])
 
-    await eventually(lambda: _at_least(handled, 60), timeout=30)
+    await eventually(lambda: _at_least(handled, 60))
     await asyncio.sleep(0.5)
     values = [value for _, value in handled]
     assert sorted(values) == sorted(str(i).encode() for i in range(60))
@@ -148,8 +148,8 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_the_consumer_ca
         under_test.topic, [message("k", "good-1"), message("k", "bad"), message("k", "good-2")]
     )
 
-    await eventually(lambda: _at_least(handled, 2), timeout=30)
-    [letter] = await eventually(lambda: _at_least(dead, 1), timeout=30)
+    await eventually(lambda: _at_least(handled, 2))
+    [letter] = await eventually(lambda: _at_least(dead, 1))
     assert handled == [b"good-1", b"good-2"]
     assert attempts == FAST.max_attempts
     assert letter.message.value == b"bad"
@@ -171,7 +171,7 @@ async def test_an_undecodable_message_is_dead_lettered_at_once(under_test: BusUn
     await under_test.subscribe(handle, group="g")
     await under_test.bus.publish(under_test.topic, [message("k", "garbage")])
 
-    [letter] = await eventually(lambda: _at_least(dead, 1), timeout=30)
+    [letter] = await eventually(lambda: _at_least(dead, 1))
     assert attempts == 1
     assert (letter.message.header("ec_dlq_reason") or "").startswith("poison")
 
@@ -192,7 +192,7 @@ async def test_transient_failures_are_retried_not_dead_lettered(under_test: BusU
     await under_test.subscribe(handle, group="g")
     await under_test.bus.publish(under_test.topic, [message("k", "v")])
 
-    await eventually(lambda: _at_least(handled, 1), timeout=30)
+    await eventually(lambda: _at_least(handled, 1))
     assert handled == [b"v"]
     assert dead == []
 
@@ -223,7 +223,7 @@ async def test_offsets_advance_only_after_the_handler_returned(under_test: BusUn
     await under_test.subscribe(keep, group="durable")
 
     # then the unfinished message comes again, the finished one does not
-    await eventually(lambda: _at_least(second_run, 1), timeout=30)
+    await eventually(lambda: _at_least(second_run, 1))
     assert first_run == [b"1"]
     assert second_run == [b"2"]
 
@@ -238,7 +238,7 @@ async def test_a_handler_can_declare_a_message_poison(under_test: BusUnderTest) 
     await under_test.subscribe(refuse, group="g")
     await under_test.bus.publish(under_test.topic, [message("k", "v")])
 
-    [letter] = await eventually(lambda: _at_least(dead, 1), timeout=30)
+    [letter] = await eventually(lambda: _at_least(dead, 1))
     assert "unknown escalation" in (letter.message.header("ec_dlq_reason") or "")
 
 
@@ -263,7 +263,7 @@ async def test_a_batch_handler_takes_what_arrived_together(under_test: BusUnderT
     await subscription.start()
     under_test.stack.push_async_callback(subscription.stop)
 
-    await eventually(lambda: _at_least([v for b in batches for v in b], 50), timeout=30)
+    await eventually(lambda: _at_least([v for b in batches for v in b], 50))
     assert [v for b in batches for v in b] == [str(i).encode() for i in range(50)]
     assert max(len(b) for b in batches) > 1
 
@@ -295,7 +295,7 @@ async def test_a_failing_batch_is_handled_one_by_one_and_only_the_bad_message_de
     await subscription.start()
     under_test.stack.push_async_callback(subscription.stop)
 
-    await eventually(lambda: _at_least(handled, 2), timeout=30)
-    [letter] = await eventually(lambda: _at_least(dead, 1), timeout=30)
+    await eventually(lambda: _at_least(handled, 2))
+    [letter] = await eventually(lambda: _at_least(dead, 1))
     assert handled == [b"a", b"b"]
     assert letter.message.value == b"bad"

@@ -97,7 +97,7 @@ async def test_a_notifier_killed_mid_burst_loses_nothing_and_sends_nothing_twice
         async def a_third_arrived() -> bool:
             return sum(arrived(smtp, http).values()) >= SENT // 3
 
-        await eventually(a_third_arrived, timeout=30, interval=0.002)
+        await eventually(a_third_arrived, interval=0.002)
         first.kill()
     finally:
         first.stop()
@@ -118,7 +118,7 @@ async def test_a_notifier_killed_mid_burst_loses_nothing_and_sends_nothing_twice
             done = len(found) == ROWS and {s for s, _ in found.values()} == {"delivered"}
             return found if done else None
 
-        final = await eventually(all_delivered, timeout=30, interval=0.2)
+        final = await eventually(all_delivered, interval=0.2)
     finally:
         second.stop()
 

@@ -76,5 +76,5 @@ async def test_the_whole_lifecycle_across_processes_tells_each_person_once_per_e
         done = {d["event_id"] for d in items} == {e["id"] for e in events}
         return items if done and all(d["status"] == "delivered" for d in items) else None
 
-    await eventually(settled, timeout=20)
+    await eventually(settled)
     check_what_was_told(smtp, http, subscribed.json()["secret"], events)

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
+from tests.support.waiting import GENEROUS_WAIT
+
 
 async def read_until(
     bootstrap: str,
     topic: str,
     found: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
     *,
-    timeout: float = 30.0,
+    timeout: float = GENEROUS_WAIT,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     consumer = AIOKafkaConsumer(
         topic,

@@ -12,7 +12,7 @@ import httpx
 
 from tests.support.escalations import WHOLE_LIFECYCLE
 from tests.support.factories import bearer, incident_body
-from tests.support.waiting import eventually
+from tests.support.waiting import GENEROUS_WAIT, eventually
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,12 @@ class Lifecycle:
             items: list[dict[str, Any]] = response.json()["items"]
             return items
 
-        [escalation] = await eventually(listed, timeout=20)
+        [escalation] = await eventually(listed)
         self.escalation_id = escalation["id"]
 
-    async def wait_for_state(self, wanted: str, *, timeout: float = 20) -> dict[str, Any]:
+    async def wait_for_state(
+        self, wanted: str, *, timeout: float = GENEROUS_WAIT
+    ) -> dict[str, Any]:
         async def reached() -> dict[str, Any] | None:
             state = await self.state()
             return state if state["state"] == wanted else None

@@ -22,7 +22,7 @@ from ec_platform.auth import TokenRegistry
 from ec_platform.bus import InMemoryBus
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer
-from tests.support.waiting import eventually
+from tests.support.waiting import GENEROUS_WAIT, eventually
 
 QUICK = {
     "notifier_retry_base_s": 0.05,
@@ -66,7 +66,7 @@ class Notifier:
             if cursor is None:
                 return items
 
-    async def settled(self, count: int, *, timeout: float = 15) -> list[dict[str, Any]]:
+    async def settled(self, count: int, *, timeout: float = GENEROUS_WAIT) -> list[dict[str, Any]]:
         """The deliveries once `count` of them are delivered or failed."""
 
         async def done() -> list[dict[str, Any]] | None:
