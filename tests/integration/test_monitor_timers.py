@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,43 @@ async def test_an_escalation_without_progress_climbs_to_the_top_level_by_itself(
     assert (await life.state())["level"] == 3
 
 
-async def test_progress_keeps_an_escalation_from_climbing(client: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def patient_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Levels climb after an hour without progress: nothing climbs during a test."""
+    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    monkeypatch.setenv("EC_RAISE_AFTER", '["PT1H", "PT1H"]')
+    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+        yield client
+
+
+async def test_progress_keeps_an_escalation_from_climbing(
+    patient_client: httpx.AsyncClient,
+) -> None:
+    client = patient_client
     life = Lifecycle(Services(client, client, client, client))
     await life.start_from_p1()
-    for _ in range(4):
-        await asyncio.sleep(1)
-        await life.ok("POST", "progress", {"note": "still on it", "next_update_due": soon(hours=1)})
+    for n in range(3):
+        await life.ok("POST", "progress", {"note": f"update {n}", "next_update_due": soon(hours=2)})
 
+    async def raise_timers() -> list[dict[str, Any]] | None:
+        response = await client.get(
+            "/v1/timers",
+            params={"escalation_id": life.escalation_id, "kind": "auto_raise"},
+            headers=bearer("operator"),
+        )
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items if len(items) == 4 else None
+
+    timers = await eventually(raise_timers)
+    progress = [
+        e for e in await events_of(client, life.escalation_id) if e["type"] == "ProgressReported"
+    ]
+    [pending] = [t for t in timers if t["status"] == "pending"]
+    assert sorted(t["status"] for t in timers) == ["cancelled"] * 3 + ["pending"]
+    last_progress_at = datetime.fromisoformat(progress[-1]["recorded_at"])
+    assert datetime.fromisoformat(pending["due_at"]) == last_progress_at + timedelta(hours=1)
     assert (await life.state())["level"] == 1
 
 
