@@ -132,6 +132,11 @@ def test_an_event_type_path_without_event_types_is_refused() -> None:
         source_config("acme", {**ACME, "event_type_path": "kind"})
 
 
+def test_an_event_type_path_on_a_built_in_platform_is_refused() -> None:
+    with pytest.raises(ValidationError, match="generic"):
+        source_config("jira", {"event_type_path": "webhookEvent", "event_types": ["x"]})
+
+
 def test_a_value_the_incident_model_refuses_is_invalid_naming_its_path() -> None:
     payload = example("generic", "acme_monitor")
     payload["alert"]["component"] = "x" * 201

@@ -138,6 +138,14 @@ class SourceConfig(_Config):
             for needed in ("external_id", "title"):
                 if needed not in self.paths and needed not in self.constants:
                     raise ValueError(f"a generic source needs paths[{needed!r}]")
-        if self.event_type_path is not None and not self.event_types:
+        return self
+
+    @model_validator(mode="after")
+    def _event_type_path_for_generic(self) -> SourceConfig:
+        if self.event_type_path is None:
+            return self
+        if self.platform != "generic":
+            raise ValueError("event_type_path: only a generic source says where its type is")
+        if not self.event_types:
             raise ValueError("event_type_path needs event_types: the types that are incidents")
         return self
