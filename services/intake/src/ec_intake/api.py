@@ -39,6 +39,8 @@ class IntakeContext:
     clock: Clock
     sources: dict[str, SourceConfig]
     rejected: Counter
+    ignored: Counter
+    unresolved: Counter
 
 
 def _context(request: Request) -> IntakeContext:
@@ -63,7 +65,18 @@ async def _record(
     accepted = await context.recorder.record([Report(i, actor) for i in incoming])
     if any(a.events for a in accepted):
         context.relay.wake()
+    for incident in incoming:
+        if not incident.customer_resolved:
+            context.unresolved.labels(incident.source).inc()
     return accepted
+
+
+def _ignored(context: IntakeContext, source: str, ignored: NotAnIncident) -> JSONResponse:
+    context.ignored.labels(source, ignored.reason).inc()
+    return JSONResponse(
+        {"ignored": True, "reason": ignored.reason, "detail": ignored.detail, "incidents": []},
+        status_code=200,
+    )
 
 
 def build_router() -> APIRouter:
@@ -97,7 +110,13 @@ def build_router() -> APIRouter:
                 "content": {"application/json": {"schema": {"type": "object"}}},
             }
         },
-        responses={202: {"description": "every incident in it durably recorded"}},
+        responses={
+            200: {
+                "description": "an authentic delivery that holds no incident (a test ping, "
+                'another event type): `{"ignored": true, "reason", "detail"}`, nothing recorded'
+            },
+            202: {"description": "every incident in it durably recorded"},
+        },
     )
     async def post_webhook(request: Request, source: str) -> JSONResponse:
         context = _context(request)
@@ -108,6 +127,8 @@ def build_router() -> APIRouter:
                 source if source in context.sources else "unknown", problem.type
             ).inc()
             raise
+        except NotAnIncident as ignored:
+            return _ignored(context, source, ignored)
         accepted = await _record(context, incoming, actor)
         return JSONResponse(
             {"incidents": [_view(i, a) for i, a in zip(incoming, accepted, strict=True)]},
@@ -150,6 +171,7 @@ async def _read_webhook(
             type="/problems/malformed-json",
         ) from None
     try:
+        # NotAnIncident passes: not a refusal, the route acknowledges it.
         return to_incidents(payload, config), actor
     except InvalidPayload as error:
         raise ProblemError(
@@ -158,8 +180,4 @@ async def _read_webhook(
             f"{error.field}: {error.message}",
             type="/problems/invalid-input",
             errors=[{"field": error.field, "message": error.message}],
-        ) from None
-    except NotAnIncident as error:
-        raise ProblemError(
-            422, "Not an incident", error.reason, type="/problems/not-an-incident"
         ) from None

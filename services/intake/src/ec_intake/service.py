@@ -61,4 +61,14 @@ class IntakeService:
                 "Incident reports refused, by source and problem type",
                 ("source", "problem"),
             ),
+            ignored=runtime.metrics.counter(
+                "ec_intake_ignored",
+                "Authentic webhook deliveries that hold no incident, acknowledged and ignored",
+                ("source", "reason"),
+            ),
+            unresolved=runtime.metrics.counter(
+                "ec_intake_customer_unresolved",
+                "Incidents received without a customer the intake could resolve",
+                ("source",),
+            ),
         )
