@@ -1,0 +1,59 @@
+"""An escalation started by hand: what the operator asked for, completed from
+what the service knows of the incidents it names. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from ec_escalation.commands import StartEscalation
+from ec_escalation.errors import NotAllowed
+from ec_events.base import Customer, Priority
+
+
+@dataclass(frozen=True)
+class ManualStart:
+    """The operator's request, as given."""
+
+    reason: str
+    incident_ids: tuple[UUID, ...] = ()
+    title: str | None = None
+    priority: Priority | None = None
+    customer: Customer | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class SeenIncidents:
+    """What the service knows of the named incidents."""
+
+    known: frozenset[UUID] = frozenset()
+    # incident id -> the open escalation it already belongs to
+    open_escalations: Mapping[UUID, UUID] = field(default_factory=dict)
+    # The latest facts of the first named incident, as the intake reported them.
+    first_facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+def start_command(request: ManualStart, seen: SeenIncidents) -> StartEscalation:
+    incident_ids = tuple(dict.fromkeys(request.incident_ids))
+    for incident_id in incident_ids:
+        if incident_id in seen.open_escalations:
+            raise NotAllowed(
+                f"incident {incident_id} already has an open escalation "
+                f"{seen.open_escalations[incident_id]}"
+            )
+    facts = seen.first_facts
+    customer = request.customer or (
+        Customer.model_validate(facts["customer"]) if "customer" in facts else None
+    )
+    return StartEscalation(
+        trigger="manual",
+        reason=request.reason,
+        title=request.title or facts.get("title") or request.reason,
+        incident_ids=incident_ids,
+        priority=request.priority or facts.get("priority"),
+        customer=customer,
+        service=request.service or facts.get("service"),
+    )
