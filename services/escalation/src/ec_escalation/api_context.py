@@ -42,13 +42,13 @@ def problem_for(error: DomainError | VersionConflict) -> ProblemError:
     if isinstance(error, NotFound):
         return ProblemError(404, "Not Found", str(error))
     if isinstance(error, InvalidCommand):
-        field, _, message = str(error).partition(": ")
+        named = [problem.partition(": ") for problem in error.problems]
         return ProblemError(
             422,
             "Invalid input",
             str(error),
             type="/problems/invalid-input",
-            errors=[{"field": field, "message": message}],
+            errors=[{"field": field, "message": message} for field, _, message in named],
         )
     if isinstance(error, NotAllowed):
         return ProblemError(409, "Conflict", str(error), type="/problems/not-allowed")
