@@ -1,19 +1,27 @@
 """The command bodies the HTTP routes accept, and the command each one is
-(built by keyword: two strings can never swap places silently)."""
+(built by keyword: two strings can never swap places silently).
+
+Whatever a body carries is kept forever in the event store, so every list and
+every text has a maximum (README, "Limits"): texts 10,000 characters, names and
+references 200, and the list lengths below."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ec_escalation import commands as c
 from ec_escalation.manual_start import ManualStart
 from ec_events.base import (
     AwareDatetime,
+    ChannelKind,
     Contact,
     Customer,
+    Email,
     Name,
     Person,
     PlanAction,
@@ -23,9 +31,48 @@ from ec_events.base import (
 )
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
 
+MAX_INCIDENTS = 100
+MAX_TEAM = 200
+MAX_CONTACTS = 200
+MAX_ADDRESS = 2_000
+MAX_AFFECTED_SERVICES = 200
+MAX_AFFECTED_CUSTOMERS = 1_000
+MAX_ACTIONS = 500
+MAX_RESOURCES = 100
+MAX_PROBLEM_INPUTS = 100
+
+# ISO 8601 durations only (PT72H, P3D, PT5S): a bare number would be a guess at the unit.
+_ISO_DURATION = re.compile(
+    r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?"
+    r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?"
+)
+
+
+def _iso_8601_duration(value: object) -> object:
+    if isinstance(value, str) and len(value) <= 40 and _ISO_DURATION.fullmatch(value):
+        return value
+    raise ValueError("must be an ISO 8601 duration string, such as PT72H or P3D")
+
+
+IsoDuration = Annotated[timedelta, BeforeValidator(_iso_8601_duration)]
+
 
 class Body(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ContactIn(Body):
+    """A contact as a body gives it (the stored Contact, with its address bounded)."""
+
+    name: Name
+    email: Email
+    channel: ChannelKind = "email"
+    address: Annotated[str, Field(min_length=1, max_length=MAX_ADDRESS)] | None = Field(
+        default=None, description="where chat or webhook messages go"
+    )
+
+    def contact(self) -> Contact:
+        return Contact(name=self.name, email=self.email, channel=self.channel, address=self.address)
 
 
 class CommandBody(Body):
@@ -34,12 +81,17 @@ class CommandBody(Body):
 
 
 class StartBody(Body):
-    incident_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    incident_ids: list[UUID] = Field(default_factory=list, max_length=MAX_INCIDENTS)
     reason: Text
     title: Text | None = None
     priority: Priority | None = None
     customer: Customer | None = None
     service: Name | None = None
+    incidents_known_elsewhere: bool = Field(
+        default=False,
+        description="the incidents exist in an ITSM platform this service has not heard "
+        "from; `title` and `customer` are then required",
+    )
 
     def request(self) -> ManualStart:
         return ManualStart(
@@ -49,6 +101,7 @@ class StartBody(Body):
             priority=self.priority,
             customer=self.customer,
             service=self.service,
+            incidents_known_elsewhere=self.incidents_known_elsewhere,
         )
 
 
@@ -68,26 +121,29 @@ class LinkBody(CommandBody):
 
 
 class TeamBody(CommandBody):
-    members: list[TeamMember] = Field(min_length=1, max_length=200)
+    members: list[TeamMember] = Field(min_length=1, max_length=MAX_TEAM)
 
     def command(self) -> c.AssignTeam:
         return c.AssignTeam(members=tuple(self.members))
 
 
 class ContactsBody(CommandBody):
-    provider: list[Contact] = Field(default_factory=list, max_length=200)
-    customer: list[Contact] = Field(default_factory=list, max_length=200)
+    provider: list[ContactIn] = Field(default_factory=list, max_length=MAX_CONTACTS)
+    customer: list[ContactIn] = Field(default_factory=list, max_length=MAX_CONTACTS)
 
     def command(self) -> c.SetContacts:
-        return c.SetContacts(provider=tuple(self.provider), customer=tuple(self.customer))
+        return c.SetContacts(
+            provider=tuple(x.contact() for x in self.provider),
+            customer=tuple(x.contact() for x in self.customer),
+        )
 
 
 class AssessmentBody(CommandBody):
     summary: Text
     impact: Text
     risk: Text
-    affected_services: list[Name] = Field(default_factory=list)
-    affected_customers: list[Name] = Field(default_factory=list)
+    affected_services: list[Name] = Field(default_factory=list, max_length=MAX_AFFECTED_SERVICES)
+    affected_customers: list[Name] = Field(default_factory=list, max_length=MAX_AFFECTED_CUSTOMERS)
     known: Text | None = None
     unknown: Text | None = None
 
@@ -104,8 +160,8 @@ class AssessmentBody(CommandBody):
 
 
 class PlanBody(CommandBody):
-    actions: list[PlanAction] = Field(min_length=1, max_length=500)
-    resources: list[Text] = Field(default_factory=list)
+    actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
+    resources: list[Text] = Field(default_factory=list, max_length=MAX_RESOURCES)
     customer_agreed: bool
     reason: Text
     review_by: AwareDatetime
@@ -138,7 +194,9 @@ class ProgressBody(CommandBody):
 
 class ResolutionBody(CommandBody):
     customer_confirmed: bool
-    monitoring_period: timedelta = Field(description="ISO 8601 duration, e.g. PT72H or P3D")
+    monitoring_period: IsoDuration = Field(
+        description="ISO 8601 duration, e.g. PT72H or P3D; at most 366 days"
+    )
 
     def command(self) -> c.Resolve:
         return c.Resolve(
@@ -162,7 +220,9 @@ class ClosureBody(CommandBody):
 
 class ReviewBody(CommandBody):
     findings: Text
-    problem_management_inputs: list[ProblemManagementInput] = Field(default_factory=list)
+    problem_management_inputs: list[ProblemManagementInput] = Field(
+        default_factory=list, max_length=MAX_PROBLEM_INPUTS
+    )
 
     def command(self) -> c.Review:
         return c.Review(

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from ec_escalation.commands import StartEscalation
-from ec_escalation.errors import NotAllowed
+from ec_escalation.errors import InvalidCommand, NotAllowed
 from ec_events.base import Customer, Priority
 
 
@@ -23,6 +23,9 @@ class ManualStart:
     priority: Priority | None = None
     customer: Customer | None = None
     service: str | None = None
+    # The operator vouches that the named incidents exist in an ITSM platform
+    # this service has not heard from; the title and customer must then be given.
+    incidents_known_elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class SeenIncidents:
 
 
 def start_command(request: ManualStart, seen: SeenIncidents) -> StartEscalation:
+    """The start command, or InvalidCommand naming every field that is wrong, or
+    NotAllowed when a named incident already has an open escalation."""
+    _require_known_or_described(request, seen)
     incident_ids = tuple(dict.fromkeys(request.incident_ids))
     for incident_id in incident_ids:
         if incident_id in seen.open_escalations:
@@ -57,3 +63,23 @@ def start_command(request: ManualStart, seen: SeenIncidents) -> StartEscalation:
         customer=customer,
         service=request.service or facts.get("service"),
     )
+
+
+def _require_known_or_described(request: ManualStart, seen: SeenIncidents) -> None:
+    if request.incidents_known_elsewhere:
+        missing = [
+            f"{name}: required when incidents_known_elsewhere is true"
+            for name, value in (("title", request.title), ("customer", request.customer))
+            if value is None
+        ]
+        if missing:
+            raise InvalidCommand(*missing)
+        return
+    unknown = [
+        f"incident_ids.{n}: incident {incident_id} is unknown to the escalation service "
+        "(send incidents_known_elsewhere: true, with title and customer, to start anyway)"
+        for n, incident_id in enumerate(request.incident_ids)
+        if incident_id not in seen.known
+    ]
+    if unknown:
+        raise InvalidCommand(*unknown)
