@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,6 +30,7 @@ from tests.support.escalations import (
     STATUSES,
     WHOLE_LIFECYCLE,
     History,
+    action,
     at_status,
     close,
     in_monitoring,
@@ -388,6 +390,49 @@ def test_a_plan_whose_review_deadline_is_not_in_the_future_is_refused(
         started().when(plan(review_by=review_by))
 
 
+YEAR = timedelta(days=366)
+
+
+def test_a_plan_may_be_reviewed_and_its_actions_due_up_to_a_year_ahead() -> None:
+    command = replace(plan(review_by=NOW + YEAR), actions=(action(due=NOW + YEAR),))
+
+    [event] = started().when(command)
+
+    assert isinstance(event, e.PlanRevised)
+    assert event.review_by == NOW + YEAR
+
+
+@pytest.mark.parametrize(
+    "too_far", [NOW + YEAR + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_a_plan_review_deadline_more_than_a_year_ahead_is_refused(too_far: datetime) -> None:
+    with pytest.raises(InvalidCommand, match="review_by: must be within a year") as refused:
+        started().when(plan(review_by=too_far))
+    assert refused.value.problems == ("review_by: must be within a year (366 days) from now",)
+
+
+def test_plan_actions_due_more_than_a_year_ahead_are_refused_each_by_its_place() -> None:
+    command = c.RevisePlan(
+        actions=(
+            action(),
+            action(due=datetime(9999, 1, 1, tzinfo=UTC)),
+            action(due=NOW + 2 * YEAR),
+        ),
+        customer_agreed=True,
+        reason="typo in the year",
+        review_by=datetime(9999, 1, 1, tzinfo=UTC),
+    )
+
+    with pytest.raises(InvalidCommand) as refused:
+        started().when(command)
+
+    assert [p.partition(":")[0] for p in refused.value.problems] == [
+        "review_by",
+        "actions.1.due",
+        "actions.2.due",
+    ]
+
+
 def test_a_plan_without_actions_is_refused() -> None:
     command = c.RevisePlan(actions=(), customer_agreed=True, reason="x", review_by=LATER)
     with pytest.raises(InvalidCommand, match="action"):
@@ -459,6 +504,19 @@ def test_progress_whose_next_update_is_not_in_the_future_is_refused(due: datetim
         started().when(progress(next_update_due=due))
 
 
+def test_the_next_update_may_be_due_up_to_a_year_ahead() -> None:
+    [event] = started().when(progress(next_update_due=NOW + YEAR))
+    assert isinstance(event, e.ProgressReported)
+
+
+@pytest.mark.parametrize(
+    "too_far", [NOW + YEAR + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_a_next_update_due_more_than_a_year_ahead_is_refused(too_far: datetime) -> None:
+    with pytest.raises(InvalidCommand, match="next_update_due: must be within a year"):
+        started().when(progress(next_update_due=too_far))
+
+
 def test_progress_can_be_reported_while_monitoring() -> None:
     [event] = in_monitoring().when(progress())
     assert isinstance(event, e.ProgressReported)
@@ -509,6 +567,20 @@ def test_resolving_with_a_monitoring_period_beyond_the_calendar_is_refused() -> 
     # The HTTP body accepts any ISO 8601 duration, e.g. P3000000D.
     with pytest.raises(InvalidCommand, match="monitoring_period"):
         managed().when(resolve(timedelta(days=3_000_000)))
+
+
+@pytest.mark.parametrize(
+    ("period", "accepted"),
+    [(YEAR, True), (YEAR + timedelta(seconds=1), False), (timedelta(days=365 * 300), False)],
+    ids=["366 days", "a second more", "three centuries"],
+)
+def test_a_monitoring_period_may_last_at_most_366_days(period: timedelta, accepted: bool) -> None:
+    history = managed()
+    if accepted:
+        assert history.when(resolve(period))
+    else:
+        with pytest.raises(InvalidCommand, match="at most 366 days"):
+            history.when(resolve(period))
 
 
 @pytest.mark.parametrize("status", ["monitoring", "monitoring_passed"])

@@ -70,6 +70,12 @@ class RuleSet(BaseModel):
     source: str = "built-in defaults"
     rules: tuple[Rule, ...]
 
+    @property
+    def windows(self) -> tuple[timedelta, ...]:
+        """The repeat windows the rules name, each once."""
+        named = (rule.when.repeated.within for rule in self.rules if rule.when.repeated)
+        return tuple(dict.fromkeys(named))
+
     def fired_by(
         self, incident: IncidentFacts, recent: RecentCounts | None = None
     ) -> tuple[str, ...]:

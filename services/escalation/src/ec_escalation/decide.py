@@ -17,6 +17,9 @@ WORKING = frozenset({"active", "monitoring"})
 # Monitoring lasts hours to days; a year is far beyond any agreement, and the
 # limit keeps absurd durations from overflowing the calendar.
 LONGEST_MONITORING = timedelta(days=366)
+# Deadlines and due dates are kept forever and drive timers: one further
+# ahead than a year is a typing error (year 9999), not a plan.
+FURTHEST_AHEAD = timedelta(days=366)
 
 
 def decide(
@@ -67,7 +70,9 @@ def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[
 
 
 def _link(s: Escalation, cmd: c.LinkRecord, now: datetime) -> list[Event]:
-    _require(s, OPEN_STATUSES | {"closed"}, "link a record", "it must not be reviewed yet")
+    _require(
+        s, OPEN_STATUSES | {"closed"}, "link a record", "records can be linked until the review"
+    )
     ref = _canonical_ref(cmd.kind, cmd.ref)
     if any(link.kind == cmd.kind and link.ref == ref for link in s.links):
         return []
@@ -124,6 +129,16 @@ def _revise_plan(s: Escalation, cmd: c.RevisePlan, now: datetime) -> list[Event]
         raise InvalidCommand("actions: a plan needs at least one action")
     if cmd.review_by <= now:
         raise InvalidCommand("review_by: the plan's review deadline must be in the future")
+    too_far = [
+        f"{field}: must be within a year (366 days) from now"
+        for field, when in (
+            ("review_by", cmd.review_by),
+            *((f"actions.{n}.due", a.due) for n, a in enumerate(cmd.actions)),
+        )
+        if when > now + FURTHEST_AHEAD
+    ]
+    if too_far:
+        raise InvalidCommand(*too_far)
     return [
         e.PlanRevised(
             escalation_id=s.id,
@@ -152,6 +167,8 @@ def _report_progress(s: Escalation, cmd: c.ReportProgress, now: datetime) -> lis
     _require(s, WORKING, "report progress", "it must be active or monitored")
     if cmd.next_update_due <= now:
         raise InvalidCommand("next_update_due: the next update must be due in the future")
+    if cmd.next_update_due > now + FURTHEST_AHEAD:
+        raise InvalidCommand("next_update_due: must be within a year (366 days) from now")
     return [
         e.ProgressReported(escalation_id=s.id, note=cmd.note, next_update_due=cmd.next_update_due)
     ]

@@ -12,7 +12,12 @@ class NotAllowed(DomainError):
 
 
 class InvalidCommand(DomainError):
-    """The command contradicts itself or the clock (HTTP 422)."""
+    """The command contradicts itself or the clock (HTTP 422). Each problem
+    reads "<field>: <what is wrong>"; a command may have several."""
+
+    def __init__(self, problem: str, *more: str) -> None:
+        super().__init__("; ".join((problem, *more)))
+        self.problems = (problem, *more)
 
 
 class NotFound(DomainError):

@@ -1,31 +1,33 @@
-"""What incident events mean here: start an escalation, reopen one that is in
-monitoring, or nothing. One incident never has two open escalations."""
+"""The incident consumer's adapter: remembers the incident, reads what the
+decision needs in the message's transaction, and runs the command it names
+(incident_decision holds the rule)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.commands import Command, ReportRecurrence, StartEscalation
 from ec_escalation.criteria import RuleSet
 from ec_escalation.handlers import Cause, Escalations
+from ec_escalation.incident_decision import (
+    RESOLVED_STAGES,
+    Decision,
+    Known,
+    LinkedEscalation,
+    decide_for_incident,
+)
 from ec_escalation.store import Recorded
 from ec_escalation.tables import Tables
 from ec_events import Envelope
 from ec_events.base import Event
-from ec_events.incidents import RESOLVED_STATUSES, IncidentFacts, IncidentResolved, IncidentUpdated
+from ec_events.incidents import IncidentFacts, IncidentResolved
 from ec_platform.clock import Clock
 from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "incidents"
-# Fixed forever: an automatic escalation's id derives from the incident event
-# that started it, so a re-delivered event can only ever start the same one.
-ESCALATION_NAMESPACE = uuid.UUID("0b7e0b84-8a53-4a8e-9d0f-3c9d8f1f6a10")
-RESOLVED_STAGES = ("monitoring", "monitoring_passed")
 
 
 class IncidentPolicy:
@@ -39,72 +41,48 @@ class IncidentPolicy:
         if not isinstance(event, IncidentFacts):
             return None
 
-        async def choose(conn: AsyncConnection) -> tuple[UUID, Command] | None:
+        async def choose(conn: AsyncConnection) -> Decision:
             now = self.clock()
             await self._remember(conn, event, now)
             if isinstance(event, IncidentResolved):
                 return None
-            return await self._command_for(conn, event, envelope, now)
+            known = await self.read(conn, event, now)
+            return decide_for_incident(event, known, rules=self.rules, message_id=envelope.id)
 
         return await self.escalations.handle_message(Cause(envelope, CONSUMER), choose)
 
-    async def _command_for(
-        self, conn: AsyncConnection, event: IncidentFacts, envelope: Envelope, now: datetime
-    ) -> tuple[UUID, Command] | None:
-        links = self.tables.incident_links
-        linked = await conn.scalar(
-            select(links.c.escalation_id).where(
-                links.c.incident_id == event.incident_id, links.c.open
-            )
+    async def read(self, conn: AsyncConnection, event: IncidentFacts, now: datetime) -> Known:
+        """Everything the decision looks at, as this transaction sees it."""
+        return Known(
+            linked=await self._linked(conn, event),
+            recent_counts=await self._recent_counts(conn, event, now),
+            latest_resolved=await self._latest_resolved(conn, event),
         )
-        if linked is not None:
-            return await self._reopened_by_platform(conn, linked, event)
-        fired = self.rules.fired_by(event, await self._recent_counts(conn, event, now))
-        if not fired:
-            return None
+
+    async def _linked(self, conn: AsyncConnection, event: IncidentFacts) -> LinkedEscalation | None:
+        links, board = self.tables.incident_links, self.tables.board
+        # The board is written in the append's transaction: its status is current.
+        row = (
+            await conn.execute(
+                select(links.c.escalation_id, board.c.status)
+                .select_from(links.outerjoin(board, board.c.escalation_id == links.c.escalation_id))
+                .where(links.c.incident_id == event.incident_id, links.c.open)
+            )
+        ).first()
+        return None if row is None else LinkedEscalation(row.escalation_id, row.status)
+
+    async def _latest_resolved(self, conn: AsyncConnection, event: IncidentFacts) -> UUID | None:
         board = self.tables.board
-        resolved = await conn.scalar(
+        return await conn.scalar(
             select(board.c.escalation_id)
             .where(
                 board.c.customer_id == event.customer.id,
                 board.c.service == event.service,
-                board.c.status.in_(RESOLVED_STAGES),
+                board.c.status.in_(sorted(RESOLVED_STAGES)),
             )
             .order_by(board.c.started_at.desc())
             .limit(1)
         )
-        if resolved is not None:
-            # The problem came back: the escalation it belongs to reopens.
-            note = f"new matching incident {event.source}/{event.external_id}: {event.title}"
-            return resolved, ReportRecurrence(note=note, incident_id=event.incident_id)
-        start = StartEscalation(
-            trigger="automatic",
-            reason="escalation criteria met: " + ", ".join(fired),
-            title=event.title,
-            incident_ids=(event.incident_id,),
-            priority=event.priority,
-            customer=event.customer,
-            service=event.service,
-            criteria=fired,
-            criteria_version=self.rules.version,
-        )
-        return uuid.uuid5(ESCALATION_NAMESPACE, envelope.id), start
-
-    async def _reopened_by_platform(
-        self, conn: AsyncConnection, escalation_id: UUID, event: IncidentFacts
-    ) -> tuple[UUID, Command] | None:
-        reopened = (
-            isinstance(event, IncidentUpdated)
-            and "status" in event.changed
-            and event.status not in RESOLVED_STATUSES
-        )
-        if not reopened:
-            return None
-        state = await self.escalations.store.load(conn, escalation_id)
-        if state is None or state.status not in RESOLVED_STAGES:
-            return None
-        note = f"incident {event.source}/{event.external_id} reopened ({event.status})"
-        return escalation_id, ReportRecurrence(note=note, incident_id=event.incident_id)
 
     async def _remember(self, conn: AsyncConnection, event: IncidentFacts, now: datetime) -> None:
         table = self.tables.incidents
@@ -133,10 +111,7 @@ class IncidentPolicy:
     ) -> dict[timedelta, int]:
         table = self.tables.incidents
         counts: dict[timedelta, int] = {}
-        for rule in self.rules.rules:
-            window = rule.when.repeated.within if rule.when.repeated else None
-            if window is None or window in counts:
-                continue
+        for window in self.rules.windows:
             counts[window] = int(
                 await conn.scalar(
                     select(func.count()).where(
