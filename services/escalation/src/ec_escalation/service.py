@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -40,6 +41,9 @@ class EscalationService:
 
     def router(self) -> APIRouter:
         return build_router()
+
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         rules = load_rules(self.settings.criteria_file)  # fails fast on a bad file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -26,6 +27,11 @@ class IntakeService:
 
     def router(self) -> APIRouter:
         return build_router()
+
+    def body_limits(self) -> Mapping[str, int]:
+        # Incident reports and platforms' webhooks run larger than commands.
+        limit = self.settings.intake_max_body_bytes
+        return {"/v1/incidents": limit, "/v1/webhooks/": limit}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         secrets = self.settings.webhook_secrets

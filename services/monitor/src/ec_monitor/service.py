@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -33,6 +34,9 @@ class MonitorService:
 
     def router(self) -> APIRouter:
         return build_router()
+
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         db = await open_database(runtime, stack, schema=SCHEMA)

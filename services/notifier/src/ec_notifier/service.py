@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
@@ -39,6 +40,9 @@ class NotifierService:
 
     def router(self) -> APIRouter:
         return build_router()
+
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         settings = self.settings
@@ -131,7 +135,7 @@ class NotifierService:
             subscriptions=Subscriptions(db, tables),
             doorbell=doorbell,
             clock=runtime.clock,
-            max_body_bytes=settings.notifier_max_body_bytes,
+            max_body_bytes=settings.max_body_bytes,
         )
 
 
