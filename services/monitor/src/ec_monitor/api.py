@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ec_monitor.timers import TimerBook
 from ec_platform.auth import Reader
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from ec_platform.openapi import Timestamp
+from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, TimeIdKeyset
 
 
 @dataclass(frozen=True)
@@ -19,10 +21,31 @@ class MonitorContext:
     timers: TimerBook
 
 
+class TimerView(BaseModel):
+    id: UUID
+    escalation_id: UUID
+    kind: str = Field(description="monitoring_period, plan_review, progress_update or auto_raise")
+    status: str = Field(description="pending, fired or cancelled")
+    due_at: Timestamp
+    level: int | None = Field(description="auto_raise: the level it watches")
+    round: int | None = Field(description="monitoring_period: which monitoring round")
+    plan_version: int | None = Field(description="plan_review: the plan it is about")
+    since_version: int | None = Field(
+        description="progress_update: the escalation's version the update is due after"
+    )
+    created_at: Timestamp
+    fired_at: Timestamp | None
+    cancelled_at: Timestamp | None
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["monitor"])
 
-    @router.get("/v1/timers", summary="Pending and fired timers, soonest first")
+    @router.get(
+        "/v1/timers",
+        summary="Pending and fired timers, soonest first",
+        response_model=Page[TimerView],
+    )
     async def list_timers(
         request: Request,
         _: Reader,

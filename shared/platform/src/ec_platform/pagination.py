@@ -6,15 +6,27 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select
 
 from ec_platform.problems import ProblemError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """What every list route answers."""
+
+    items: list[Item]
+    next: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page"
+    )
 
 
 def encode_cursor(values: list[Any]) -> str:
