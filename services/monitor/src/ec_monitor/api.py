@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ec_monitor.timers import TimerBook
 from ec_platform.auth import Reader
 from ec_platform.openapi import Timestamp
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, TimeIdKeyset
+from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,14 @@ def build_router() -> APIRouter:
     async def list_timers(
         request: Request,
         _: Reader,
+        paging: Paging,
         escalation_id: UUID | None = None,
         kind: str | None = None,
         status: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
     ) -> dict[str, Any]:
-        context: MonitorContext = request.app.state.monitor
-        book = context.timers
+        book: TimerBook = request.app.state.monitor.timers
         table = book.tables.timers
-        keyset = TimeIdKeyset(table.c.due_at, table.c.id, "due_at", "id")
-        query = keyset.page_query(select(table), cursor=cursor, limit=limit)
+        query = select(table)
         for column, value in (
             (table.c.escalation_id, escalation_id),
             (table.c.kind, kind),
@@ -67,10 +64,8 @@ def build_router() -> APIRouter:
         ):
             if value is not None:
                 query = query.where(column == value)
-        async with book.db.read() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
-        page, following = keyset.page(rows, limit=limit)
-        return {"items": [_view(row) for row in page], "next": following}
+        keyset = TimeIdKeyset(table.c.due_at, table.c.id, "due_at", "id")
+        return await keyset_page(book.db, keyset, query, paging, view=_view)
 
     return router
 

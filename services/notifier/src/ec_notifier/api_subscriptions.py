@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,7 +14,7 @@ from ec_notifier.context import context_of
 from ec_notifier.routing_file import ESCALATION_EVENTS
 from ec_notifier.views import SubscriptionCreated, SubscriptionView
 from ec_platform.auth import Admin
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from ec_platform.pagination import Page, Paging
 from ec_platform.problems import ProblemError
 from ec_platform.requests import body_schema, parse_json_body, read_body
 
@@ -77,13 +77,8 @@ def add_subscription_routes(router: APIRouter) -> None:
         summary="The subscriptions (never their secrets)",
         response_model=Page[SubscriptionView],
     )
-    async def list_subscriptions(
-        request: Request,
-        _: Admin,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
-    ) -> dict[str, Any]:
-        page, following = await context_of(request).subscriptions.page(cursor=cursor, limit=limit)
+    async def list_subscriptions(request: Request, _: Admin, paging: Paging) -> dict[str, Any]:
+        page, following = await context_of(request).subscriptions.page(paging)
         return {"items": [s.view() for s in page], "next": following}
 
     @router.get(
