@@ -145,3 +145,25 @@ async def test_invalid_json_that_parses_is_still_invalid_input(client: httpx.Asy
 
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == ["kind"]
+
+
+async def test_a_streamed_incident_over_its_limit_is_refused_and_counted(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(300):
+            yield b"x" * 1_024
+        yield b'"}'
+
+    response = await client.post(
+        "/v1/incidents", content=chunks(), headers={**bearer("intake"), **JSON}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["limit"] == 256 * 1024
+    metrics = (await client.get("/metrics", headers=bearer("auditor"))).text
+    assert (
+        'ec_intake_rejected_total{problem="/problems/body-too-large",source="incidents"} 1.0'
+        in metrics
+    )

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from ec_platform.problems import ProblemError, describe_validation, malformed_json
+from ec_platform.problems import BodyTooLarge, ProblemError, describe_validation, malformed_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -17,10 +17,15 @@ async def read_body(request: Request, *, max_bytes: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes)
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
+    try:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > max_bytes:
+                raise _too_large(max_bytes)
+    except BodyTooLarge as error:
+        # The app-wide limit (BodyLimitMiddleware) cut the stream first: the
+        # same answer, as a ProblemError the route can count like the others.
+        raise _too_large(error.limit) from None
     return bytes(body)
 
 
