@@ -119,14 +119,13 @@ async def test_an_incident_over_the_intake_limit_is_refused(client: httpx.AsyncC
         ("/v1/webhooks/servicenow", "intake"),
     ],
 )
+@pytest.mark.parametrize("body", [b'{"kind": "problem",', b'{"kind": "\xff"}'])
 async def test_malformed_json_is_a_bad_request_on_every_route(
-    client: httpx.AsyncClient, path: str, role: str
+    client: httpx.AsyncClient, path: str, role: str, body: bytes
 ) -> None:
     method = "PUT" if path.endswith("/manager") else "POST"
 
-    response = await client.request(
-        method, path, content=b'{"kind": "problem",', headers={**bearer(role), **JSON}
-    )
+    response = await client.request(method, path, content=body, headers={**bearer(role), **JSON})
 
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 MEDIA_TYPE = "application/problem+json"
+# What FastAPI says when reading a body fails other than as invalid JSON.
+FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +121,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return body_too_large(error.limit)
 
     @app.exception_handler(HTTPException)
-    async def on_http(_: Request, error: HTTPException) -> JSONResponse:
+    async def on_http(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == FASTAPI_UNPARSABLE_BODY:
+            # A body FastAPI could not even decode (not UTF-8, say).
+            return await on_problem(request, malformed_json("it cannot be decoded"))
         return problem_response(
             error.status_code,
             _title(error.status_code),
