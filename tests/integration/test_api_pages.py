@@ -4,6 +4,7 @@ internet needed), the document declares the bearer scheme so "Authorize" and
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -162,3 +163,24 @@ async def test_only_the_vendored_assets_are_served(client: httpx.AsyncClient) ->
     assert b"SwaggerUIBundle" in script.content
     assert other.status_code == 404
     assert (await client.get("/redoc")).status_code == 404
+
+
+@pytest.mark.parametrize("service", ["intake", "escalation", "notifier", "monitor"])
+async def test_each_service_alone_serves_the_same_pages(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    monkeypatch.setenv("EC_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/ec.db")
+    factory = importlib.import_module(f"ec_{service}.app").create_app
+    # Neither the document nor the pages need the lifespan (database, bus).
+    transport = httpx.ASGITransport(app=factory())
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        document = (await client.get("/openapi.json")).json()
+        page = await client.get("/docs")
+        script = await client.get("/docs/assets/swagger-ui-bundle.js")
+
+    assert "bearer" in document["components"]["securitySchemes"]
+    for method, path, operation in operations(document):
+        assert ((method, path) in PUBLIC) != ("security" in operation), (method, path)
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert script.status_code == 200
