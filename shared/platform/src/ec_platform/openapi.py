@@ -62,7 +62,7 @@ class ProblemDetails(BaseModel):
     )
 
 
-def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+def problem_answer(status: int, description: str | None = None) -> dict[str, Any]:
     return {
         "description": description or MEANINGS.get(status) or HTTPStatus(status).phrase,
         "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
@@ -74,7 +74,7 @@ def problems(
 ) -> dict[int | str, dict[str, Any]]:
     """`responses=` for the error answers a route gives beyond those derived
     from its shape (see `_complete_operation`): `problems(409, why={409: "…"})`."""
-    return {status: problem_response(status, (why or {}).get(status)) for status in statuses}
+    return {status: problem_answer(status, (why or {}).get(status)) for status in statuses}
 
 
 def install_openapi(app: FastAPI, *, description: str) -> None:
@@ -136,7 +136,7 @@ def _complete_operation(operation: dict[str, Any], roles: frozenset[str] | None)
     for status in statuses:
         existing = responses.get(str(status))
         if existing is None or _is_fastapi_validation(existing):
-            responses[str(status)] = problem_response(status)
+            responses[str(status)] = problem_answer(status)
     operation["responses"] = dict(sorted(responses.items()))
 
 
