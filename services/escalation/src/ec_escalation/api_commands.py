@@ -19,6 +19,7 @@ from ec_escalation.store import Recorded
 from ec_escalation.views import escalation_view
 from ec_platform.auth import Operator, Principal
 from ec_platform.eventlog import VersionConflict
+from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError
 
 IfMatch = Annotated[str | None, Header(description='the version you read, as its ETag: "3"')]
@@ -78,6 +79,12 @@ def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
     return JSONResponse(escalation_view(recorded.state), status_code=status_code, headers=headers)
 
 
+REFUSED_BY_THE_RULES = (
+    "the escalation's state does not allow the command (the detail says why), "
+    "or it changed concurrently"
+)
+
+
 def _command_route(
     router: APIRouter, method: str, suffix: str, body_model: type[b.CommandBody], summary: str
 ) -> None:
@@ -100,6 +107,7 @@ def _command_route(
         summary=summary,
         response_model=EscalationView,
         response_class=JSONResponse,
+        responses=problems(409, why={409: REFUSED_BY_THE_RULES}),
         name=suffix,
     )
 
@@ -112,6 +120,7 @@ def build_router() -> APIRouter:
         status_code=201,
         summary="Start an escalation by hand",
         response_model=EscalationView,
+        responses=problems(409, why={409: "an incident named already has an open escalation"}),
     )
     async def start(body: b.StartBody, context: Context, caller: Operator) -> JSONResponse:
         escalations = context.escalations

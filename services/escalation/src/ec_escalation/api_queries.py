@@ -15,9 +15,9 @@ from ec_escalation.api_context import Context, not_found
 from ec_escalation.criteria import RuleSet
 from ec_escalation.schemas import BoardItem, EscalationView, Page, RecordedEvent, TimelineEntry
 from ec_escalation.state import Status
-from ec_escalation.views import board_item, escalation_view, event_view, timeline_entry
+from ec_escalation.views import escalation_view, event_view, timeline_entry
 from ec_platform.auth import Reader
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ec_platform.pagination import Paging
 from ec_platform.problems import ProblemError
 
 
@@ -32,6 +32,7 @@ def build_router() -> APIRouter:
     async def list_escalations(
         context: Context,
         _: Reader,
+        paging: Paging,
         state: Status | None = None,
         level: Annotated[int | None, Query(ge=1)] = None,
         customer_id: str | None = None,
@@ -40,8 +41,6 @@ def build_router() -> APIRouter:
         overdue: Annotated[
             bool | None, Query(description="plan review, next update or monitoring end passed")
         ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
     ) -> JSONResponse:
         filters = queries.BoardFilters(
             state=state,
@@ -51,14 +50,10 @@ def build_router() -> APIRouter:
             incident_id=incident_id,
             overdue=overdue,
         )
-        page, following = await queries.board_page(
-            context.escalations.store,
-            filters,
-            now=context.escalations.clock(),
-            cursor=cursor,
-            limit=limit,
+        page = await queries.board_page(
+            context.escalations.store, filters, paging, now=context.escalations.clock()
         )
-        return JSONResponse({"items": [board_item(row) for row in page], "next": following})
+        return JSONResponse(page)
 
     @router.get(
         "/v1/escalations/{escalation_id}",

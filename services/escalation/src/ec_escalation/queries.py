@@ -17,8 +17,9 @@ from ec_escalation.manual_start import SeenIncidents
 from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import Tables
+from ec_escalation.views import board_item
 from ec_platform.eventlog import EventLog, StoredEvent
-from ec_platform.pagination import TimeIdKeyset
+from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
 
 EXPORT_BATCH = 2_000
 
@@ -66,20 +67,11 @@ def _filtered(
 
 
 async def board_page(
-    store: EscalationStore,
-    filters: BoardFilters,
-    *,
-    now: datetime,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of board rows, and the cursor of the next page (or None)."""
-    keyset = _board_keyset(store.tables)
-    query = keyset.page_query(select(store.tables.board), cursor=cursor, limit=limit)
-    query = _filtered(query, store.tables, filters, now=now)
-    async with store.db.read() as conn:
-        rows = [dict(r._mapping) for r in await conn.execute(query)]
-    return keyset.page(rows, limit=limit)
+    store: EscalationStore, filters: BoardFilters, paging: PageRequest, *, now: datetime
+) -> dict[str, Any]:
+    """One page of the board, as the list route answers it."""
+    query = _filtered(select(store.tables.board), store.tables, filters, now=now)
+    return await keyset_page(store.db, _board_keyset(store.tables), query, paging, view=board_item)
 
 
 async def escalation(

@@ -4,7 +4,7 @@ routes build their JSON in views.py; tests check each answer against these."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,17 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from ec_escalation.state import Status
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, Person, Priority, TeamMember
+from ec_platform.pagination import Page
 
-Item = TypeVar("Item")
+__all__ = ["Page"]  # the list answers' shape, re-exported beside the items it holds
 
 
 class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Page(Shape, Generic[Item]):
-    items: list[Item]
-    next: str | None = Field(description="the cursor of the next page; null on the last")
 
 
 class LinkView(Shape):
