@@ -86,9 +86,7 @@ def main(argv: Sequence[str]) -> int:
         argv = ["serve", *argv]  # `python -m ec_escalation --port 8002` serves, as it always did
     args = parser().parse_args(argv)
     if args.command == "serve":
-        # ec_platform.serve reads the same options from the command line.
-        sys.argv = [sys.argv[0], *argv[1:]]
-        serve(create_app, name="escalation", default_port=DEFAULT_PORT)
+        serve(create_app, name="escalation", default_port=DEFAULT_PORT, argv=argv[1:])
         return 0
     url = args.database_url or EscalationSettings().database_url
     if not url:
