@@ -40,6 +40,13 @@ def build_router() -> APIRouter:
         overdue: Annotated[
             bool | None, Query(description="plan review, next update or monitoring end passed")
         ] = None,
+        include_withdrawn: Annotated[
+            bool,
+            Query(
+                description="also list withdrawn escalations (hidden by default; "
+                "`state=withdrawn` lists only them)"
+            ),
+        ] = False,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> JSONResponse:
@@ -50,6 +57,7 @@ def build_router() -> APIRouter:
             manager_id=manager_id,
             incident_id=incident_id,
             overdue=overdue,
+            include_withdrawn=include_withdrawn,
         )
         page, following = await queries.board_page(
             context.escalations.store,

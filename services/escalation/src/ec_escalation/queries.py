@@ -31,6 +31,9 @@ class BoardFilters:
     manager_id: str | None = None
     incident_id: UUID | None = None
     overdue: bool | None = None
+    # Withdrawn escalations (started by mistake) are off the board unless asked
+    # for, by this or by `state=withdrawn`.
+    include_withdrawn: bool = False
 
 
 def _board_keyset(tables: Tables) -> TimeIdKeyset:
@@ -50,6 +53,8 @@ def _filtered(
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.state is None and not filters.include_withdrawn:
+        query = query.where(board.c.status != "withdrawn")
     if filters.incident_id is not None:
         linked = select(links.c.escalation_id).where(links.c.incident_id == filters.incident_id)
         query = query.where(board.c.escalation_id.in_(linked))

@@ -67,6 +67,7 @@ class EscalationView(Shape):
     recurrences: int
     customer_agreement: e.CustomerAgreement | None
     review: e.EscalationReviewed | None
+    withdrawal: e.EscalationWithdrawn | None
     missed_deadlines: list[MissedDeadlineView]
 
 
