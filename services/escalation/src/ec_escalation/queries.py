@@ -119,6 +119,27 @@ async def export(
         after = batch[-1].position
 
 
+async def decisions_page(
+    store: EscalationStore, incident_id: UUID, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None] | None:
+    """One page of the decisions on an incident's events, oldest first, and the
+    cursor of the next page; None when the service never heard of the incident."""
+    decisions, incidents = store.tables.incident_decisions, store.tables.incidents
+    keyset = TimeIdKeyset(decisions.c.decided_at, decisions.c.id, "decided_at", "id")
+    query = keyset.page_query(
+        select(decisions).where(decisions.c.incident_id == incident_id), cursor=cursor, limit=limit
+    )
+    async with store.db.read() as conn:
+        rows = [dict(r._mapping) for r in await conn.execute(query)]
+        if not rows and cursor is None:
+            known = await conn.scalar(
+                select(incidents.c.incident_id).where(incidents.c.incident_id == incident_id)
+            )
+            if known is None:
+                return None
+    return keyset.page(rows, limit=limit)
+
+
 async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -> SeenIncidents:
     """Which of these incidents the service has heard of, which already have an
     open escalation, and the latest facts of the first one."""

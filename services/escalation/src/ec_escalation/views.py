@@ -88,3 +88,19 @@ def timeline_entry(stored: StoredEvent) -> dict[str, Any]:
         "actor": f"{stored.actor_role}:{stored.actor_name}",
         "summary": summary(stored.data) if summary else stored.type,
     }
+
+
+def decision_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "incident_id": str(row["incident_id"]),
+        "message_id": row["message_id"],
+        "event_type": row["event_type"],
+        "decided_at": row["decided_at"].isoformat(),
+        "outcome": row["outcome"],
+        "escalation_id": str(row["escalation_id"]) if row["escalation_id"] else None,
+        "explanation": row["explanation"],
+        "criteria_version": row["criteria_version"],
+        "rules": row["rules"],
+        "facts": row["facts"],
+    }
