@@ -3,6 +3,7 @@ through the real app on SQLite and real PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from ec_escalation.schemas import BoardItem, EscalationView, Page
-from tests.support.escalation_http import app_on, command, plan_body, started
+from tests.support.escalation_http import app_on, command, plan_body, start_by_hand, started
 from tests.support.factories import bearer, incident_body
 from tests.support.infra import DATABASES
 from tests.support.lifecycle import MANAGER, soon
@@ -200,3 +201,30 @@ async def test_a_correction_that_changes_nothing_or_names_nothing_or_gives_no_re
     no_reason = await command(client, escalation_id, "corrections", {"title": "New"})
     assert no_reason.status_code == 422
     assert "reason" in no_reason.text
+
+
+async def test_a_withdrawal_releases_its_incidents_for_a_new_start_by_hand(
+    client: httpx.AsyncClient,
+) -> None:
+    incident_id = str(uuid.uuid4())
+    body = {
+        "incident_ids": [incident_id],
+        "incidents_known_elsewhere": True,
+        "title": "Cards declined",
+        "customer": {"id": "cust-w", "name": "Westwind", "tier": "gold"},
+    }
+    first = await start_by_hand(client, **body)
+    assert first.status_code == 201, first.text
+    taken = await start_by_hand(client, **body)
+    assert taken.status_code == 409  # one incident, one open escalation
+
+    assert (await withdraw(client, first.json()["id"])).status_code == 200
+    again = await start_by_hand(client, **body)
+
+    assert again.status_code == 201, again.text
+    assert again.json()["incident_ids"] == [incident_id]
+    listed = await board(client, incident_id=incident_id, include_withdrawn="true")
+    assert {(i["id"], i["state"]) for i in listed} == {
+        (first.json()["id"], "withdrawn"),
+        (again.json()["id"], "active"),
+    }
