@@ -8,14 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from ec_escalation import commands as c
-from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound
+from ec_escalation import mistakes
+from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound, require
 from ec_escalation.state import OPEN_STATUSES, Escalation
 from ec_events import escalations as e
-from ec_events.base import Customer, Event
+from ec_events.base import Event
 
 WORKING = frozenset({"active", "monitoring"})
-# Wrong details are corrected until the review, which is handed to the customer.
-CORRECTABLE = OPEN_STATUSES | {"closed"}
 # Monitoring lasts hours to days; a year is far beyond any agreement, and the
 # limit keeps absurd durations from overflowing the calendar.
 LONGEST_MONITORING = timedelta(days=366)
@@ -54,14 +53,7 @@ def _start(escalation_id: UUID, command: c.StartEscalation, now: datetime) -> Ev
 
 
 def _require(state: Escalation, allowed: frozenset[str], action: str, needs: str) -> None:
-    if state.status in allowed:
-        return
-    if state.status == "withdrawn":
-        raise NotAllowed(
-            f"cannot {action}: the escalation is withdrawn; a withdrawn escalation "
-            "accepts no further command"
-        )
-    raise NotAllowed(f"cannot {action}: the escalation is {state.status}; {needs}")
+    require(state.status, allowed, action, needs)
 
 
 def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[Event]:
@@ -234,59 +226,6 @@ def _review(s: Escalation, cmd: c.Review, now: datetime) -> list[Event]:
     ]
 
 
-def _withdraw(s: Escalation, cmd: c.Withdraw, now: datetime) -> list[Event]:
-    _require(
-        s, frozenset({"active"}), "withdraw", "only an active escalation, before monitoring, is"
-    )
-    if s.monitoring_round > 0:
-        # Resolved with the customer once: it was real, not started by mistake.
-        raise NotAllowed(
-            "cannot withdraw: the escalation was resolved with the customer before "
-            f"(monitoring round {s.monitoring_round}); only an escalation started by mistake, "
-            "before any monitoring, is withdrawn"
-        )
-    return [e.EscalationWithdrawn(escalation_id=s.id, reason=cmd.reason)]
-
-
-def _correct(s: Escalation, cmd: c.CorrectDetails, now: datetime) -> list[Event]:
-    _require(s, CORRECTABLE, "correct the details", "details can be corrected until the review")
-    given = {
-        "title": cmd.title,
-        "priority": cmd.priority,
-        "customer": cmd.customer,
-        "service": cmd.service,
-    }
-    if all(value is None for value in given.values()):
-        raise InvalidCommand(
-            "title: name at least one of title, priority, customer, service to correct"
-        )
-    changed = {
-        name: (getattr(s, name), new)
-        for name, new in given.items()
-        if new is not None and new != getattr(s, name)
-    }
-    if not changed:
-        raise InvalidCommand(
-            *(
-                f"{name}: is already {_spoken(new)}; nothing would change"
-                for name, new in given.items()
-                if new is not None
-            )
-        )
-    kinds: dict[str, Any] = {
-        "title": e.TitleCorrection,
-        "priority": e.PriorityCorrection,
-        "customer": e.CustomerCorrection,
-        "service": e.ServiceCorrection,
-    }
-    corrections = {name: kinds[name](old=old, new=new) for name, (old, new) in changed.items()}
-    return [e.EscalationDetailsCorrected(escalation_id=s.id, reason=cmd.reason, **corrections)]
-
-
-def _spoken(value: object) -> str:
-    return value.id if isinstance(value, Customer) else repr(value)
-
-
 def _pass_monitoring(s: Escalation, cmd: c.PassMonitoring, now: datetime) -> list[Event]:
     # A timer from an earlier round (before a recurrence) changes nothing.
     if s.status != "monitoring" or s.monitoring_round != cmd.round:
@@ -356,8 +295,8 @@ _RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
     c.ReportRecurrence: _recur,
     c.Close: _close,
     c.Review: _review,
-    c.Withdraw: _withdraw,
-    c.CorrectDetails: _correct,
+    c.Withdraw: mistakes.withdraw,
+    c.CorrectDetails: mistakes.correct,
     c.PassMonitoring: _pass_monitoring,
     c.RecordMissedPlanReview: _missed_plan_review,
     c.RecordMissedProgressUpdate: _missed_progress,
