@@ -65,6 +65,7 @@ async def test_every_escalation_route_declares_its_success_schema(
         p
         for p in spec["paths"]
         if p.startswith(("/v1/escalations", "/v1/events", "/v1/audit", "/v1/criteria"))
+        or p.endswith("/decisions")
     ]
     assert len(escalation_paths) >= 8
     for path in escalation_paths:
@@ -76,7 +77,7 @@ async def test_every_escalation_route_declares_its_success_schema(
 
 def test_route_modules_import_the_context_not_each_other() -> None:
     package = resources.files("ec_escalation")
-    route_modules = {"api_commands", "api_queries", "api_audit"}
+    route_modules = {"api_commands", "api_queries", "api_audit", "api_decisions"}
     for name in route_modules | {"api_context"}:
         tree = ast.parse(package.joinpath(f"{name}.py").read_text())
         imported = {

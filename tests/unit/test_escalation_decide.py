@@ -15,7 +15,7 @@ from ec_escalation.decide import decide
 from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound
 from ec_escalation.state import Escalation, Link, MissedDeadline, evolve, fold
 from ec_events import escalations as e
-from ec_events.base import Contact
+from ec_events.base import Contact, Customer
 from ec_events.incidents import IncidentReported
 from tests.support.escalations import (
     ACCEPTED_IN,
@@ -42,6 +42,7 @@ from tests.support.escalations import (
     review,
     start,
     started,
+    withdrawn,
 )
 from tests.support.factories import incident_body
 
@@ -62,6 +63,8 @@ HUMAN_COMMANDS: dict[str, c.Command] = {
     "report a recurrence": c.ReportRecurrence(note="502s are back"),
     "close": close(),
     "review": review(),
+    "withdraw": c.Withdraw(reason="started from a misread payload"),
+    "correct the details": c.CorrectDetails(reason="the webhook misread it", priority="P3"),
 }
 
 MONITOR_REQUESTS: dict[str, c.Command] = {
@@ -710,6 +713,156 @@ def test_reviewing_a_closed_escalation_records_the_findings_and_inputs() -> None
 def test_reviewing_anything_but_a_closed_escalation_is_refused(status: str) -> None:
     with pytest.raises(NotAllowed, match="only a closed escalation"):
         at_status(status).when(review())
+
+
+# --- withdrawal --------------------------------------------------------------------------
+
+
+def test_an_escalation_started_by_mistake_is_withdrawn_with_its_reason() -> None:
+    history = started()
+
+    [event] = history.when(c.Withdraw(reason="the payload's priority was misread"))
+
+    assert event == e.EscalationWithdrawn(
+        escalation_id=history.id, reason="the payload's priority was misread"
+    )
+    state = history.evolved(event)
+    assert state.status == "withdrawn"
+    assert state.withdrawal == event
+    assert not state.is_open
+
+
+def test_a_withdrawn_escalation_keeps_everything_it_recorded() -> None:
+    history = managed().given(c.LinkRecord(kind="problem", ref="PRB1"))
+    before = history.current
+
+    history.given(c.Withdraw(reason="wrong manual start"))
+
+    state = history.current
+    assert (state.manager, state.links, state.incident_ids) == (
+        before.manager,
+        before.links,
+        before.incident_ids,
+    )
+    assert state.version == before.version + 1
+
+
+@pytest.mark.parametrize("status", ["monitoring", "monitoring_passed", "closed", "reviewed"])
+def test_withdrawing_anything_but_an_active_escalation_is_refused(status: str) -> None:
+    with pytest.raises(NotAllowed, match=f"cannot withdraw: the escalation is {status}"):
+        at_status(status).when(c.Withdraw(reason="oops"))
+
+
+def test_an_escalation_resolved_with_the_customer_once_is_no_mistake_to_withdraw() -> None:
+    history = in_monitoring().given(c.ReportRecurrence(note="502s are back"))
+    assert history.current.status == "active"
+
+    with pytest.raises(NotAllowed, match="before any monitoring"):
+        history.when(c.Withdraw(reason="oops"))
+
+
+def test_withdrawing_twice_is_refused() -> None:
+    with pytest.raises(NotAllowed, match="withdrawn; a withdrawn escalation accepts no further"):
+        withdrawn().when(c.Withdraw(reason="again"))
+
+
+@pytest.mark.parametrize("request_", list(MONITOR_REQUESTS.values()))
+def test_a_timer_of_a_withdrawn_escalation_changes_nothing(request_: c.Command) -> None:
+    assert withdrawn().when(request_) == []
+
+
+# --- corrections -------------------------------------------------------------------------
+
+
+def test_a_correction_records_the_old_and_new_value_of_each_changed_field() -> None:
+    history = started(priority="P1", service="payments-eu")
+    old_customer = history.current.customer
+    new_customer = Customer(id="cust-eu-1", name="Northwind EU", tier="strategic")
+
+    [event] = history.when(
+        c.CorrectDetails(
+            reason="the webhook named the parent", priority="P2", customer=new_customer
+        )
+    )
+
+    assert event == e.EscalationDetailsCorrected(
+        escalation_id=history.id,
+        reason="the webhook named the parent",
+        priority=e.PriorityCorrection(old="P1", new="P2"),
+        customer=e.CustomerCorrection(old=old_customer, new=new_customer),
+    )
+    state = history.evolved(event)
+    assert (state.priority, state.customer, state.service) == ("P2", new_customer, "payments-eu")
+
+
+def test_a_field_given_as_it_already_is_is_not_part_of_the_correction() -> None:
+    history = started(title="Payments fail")
+
+    [event] = history.when(
+        c.CorrectDetails(reason="typo", title="Payments fail", service="payments-eu-west")
+    )
+
+    assert isinstance(event, e.EscalationDetailsCorrected)
+    assert event.title is None
+    assert event.service == e.ServiceCorrection(old="payments-eu", new="payments-eu-west")
+    assert history.evolved(event).title == "Payments fail"
+
+
+def test_a_field_that_was_never_set_is_corrected_from_none() -> None:
+    history = started(priority=None, customer=None, service=None)
+
+    [event] = history.when(c.CorrectDetails(reason="now known", priority="P2", service="cards"))
+
+    assert isinstance(event, e.EscalationDetailsCorrected)
+    assert event.priority == e.PriorityCorrection(old=None, new="P2")
+    assert history.evolved(event).service == "cards"
+
+
+def test_a_correction_that_would_change_nothing_is_refused_naming_the_fields() -> None:
+    history = started(priority="P1", service="payments-eu")
+
+    with pytest.raises(InvalidCommand) as refused:
+        history.when(c.CorrectDetails(reason="r", priority="P1", service="payments-eu"))
+
+    assert refused.value.problems == (
+        "priority: is already 'P1'; nothing would change",
+        "service: is already 'payments-eu'; nothing would change",
+    )
+
+
+def test_a_correction_naming_no_field_is_refused() -> None:
+    with pytest.raises(InvalidCommand, match="name at least one of"):
+        started().when(c.CorrectDetails(reason="r"))
+
+
+def test_corrections_follow_one_another_each_from_the_last() -> None:
+    history = started(priority="P1").given(
+        c.CorrectDetails(reason="first", priority="P2"),
+        c.CorrectDetails(reason="second", priority="P3"),
+    )
+
+    second = history.events[-1]
+    assert isinstance(second, e.EscalationDetailsCorrected)
+    assert second.priority == e.PriorityCorrection(old="P2", new="P3")
+    assert history.current.priority == "P3"
+
+
+@pytest.mark.parametrize("status", ["monitoring", "monitoring_passed", "closed"])
+def test_details_can_be_corrected_until_the_review(status: str) -> None:
+    [event] = at_status(status).when(c.CorrectDetails(reason="r", title="Cards fail"))
+    assert isinstance(event, e.EscalationDetailsCorrected)
+
+
+@pytest.mark.parametrize("status", ["reviewed", "withdrawn"])
+def test_correcting_a_reviewed_or_withdrawn_escalation_is_refused(status: str) -> None:
+    with pytest.raises(NotAllowed, match=f"the escalation is {status}"):
+        at_status(status).when(c.CorrectDetails(reason="r", title="Cards fail"))
+
+
+def test_the_state_refusal_comes_before_the_nothing_to_change_refusal() -> None:
+    history = withdrawn()
+    with pytest.raises(NotAllowed):
+        history.when(c.CorrectDetails(reason="r", title=history.current.title))
 
 
 # --- every operator command in every status ----------------------------------------------

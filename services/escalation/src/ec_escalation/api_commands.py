@@ -38,6 +38,13 @@ COMMANDS: tuple[tuple[str, str, type[b.CommandBody], str], ...] = (
     ("POST", "recurrence", b.RecurrenceBody, "The problem came back during monitoring"),
     ("POST", "closure", b.ClosureBody, "Close, with the customer's agreement"),
     ("POST", "review", b.ReviewBody, "Record the post-escalation review"),
+    ("POST", "withdrawal", b.WithdrawalBody, "Withdraw an escalation started by mistake"),
+    (
+        "POST",
+        "corrections",
+        b.CorrectionBody,
+        "Correct the title, priority, customer or service (until the review)",
+    ),
 )
 
 

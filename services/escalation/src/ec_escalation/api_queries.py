@@ -41,6 +41,13 @@ def build_router() -> APIRouter:
         overdue: Annotated[
             bool | None, Query(description="plan review, next update or monitoring end passed")
         ] = None,
+        include_withdrawn: Annotated[
+            bool,
+            Query(
+                description="also list withdrawn escalations (hidden by default; "
+                "`state=withdrawn` lists only them)"
+            ),
+        ] = False,
     ) -> JSONResponse:
         filters = queries.BoardFilters(
             state=state,
@@ -49,6 +56,7 @@ def build_router() -> APIRouter:
             manager_id=manager_id,
             incident_id=incident_id,
             overdue=overdue,
+            include_withdrawn=include_withdrawn,
         )
         page = await queries.board_page(
             context.escalations.store, filters, paging, now=context.escalations.clock()

@@ -229,3 +229,29 @@ class ReviewBody(CommandBody):
             findings=self.findings,
             problem_management_inputs=tuple(self.problem_management_inputs),
         )
+
+
+class WithdrawalBody(CommandBody):
+    reason: Text = Field(description="why it was started by mistake")
+
+    def command(self) -> c.Withdraw:
+        return c.Withdraw(reason=self.reason)
+
+
+class CorrectionBody(CommandBody):
+    """The details as they should be: name only those to correct."""
+
+    reason: Text
+    title: Text | None = None
+    priority: Priority | None = None
+    customer: Customer | None = None
+    service: Name | None = None
+
+    def command(self) -> c.CorrectDetails:
+        return c.CorrectDetails(
+            reason=self.reason,
+            title=self.title,
+            priority=self.priority,
+            customer=self.customer,
+            service=self.service,
+        )

@@ -8,7 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from ec_escalation import commands as c
-from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound
+from ec_escalation import mistakes
+from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound, require
 from ec_escalation.state import OPEN_STATUSES, Escalation
 from ec_events import escalations as e
 from ec_events.base import Event
@@ -52,8 +53,7 @@ def _start(escalation_id: UUID, command: c.StartEscalation, now: datetime) -> Ev
 
 
 def _require(state: Escalation, allowed: frozenset[str], action: str, needs: str) -> None:
-    if state.status not in allowed:
-        raise NotAllowed(f"cannot {action}: the escalation is {state.status}; {needs}")
+    require(state.status, allowed, action, needs)
 
 
 def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[Event]:
@@ -295,6 +295,8 @@ _RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
     c.ReportRecurrence: _recur,
     c.Close: _close,
     c.Review: _review,
+    c.Withdraw: mistakes.withdraw,
+    c.CorrectDetails: mistakes.correct,
     c.PassMonitoring: _pass_monitoring,
     c.RecordMissedPlanReview: _missed_plan_review,
     c.RecordMissedProgressUpdate: _missed_progress,

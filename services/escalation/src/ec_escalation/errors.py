@@ -33,3 +33,15 @@ class StaleVersion(DomainError):
         )
         self.expected = expected
         self.actual = actual
+
+
+def require(status: str, allowed: frozenset[str], action: str, needs: str) -> None:
+    """NotAllowed, saying why, unless the escalation's status is one of `allowed`."""
+    if status in allowed:
+        return
+    if status == "withdrawn":
+        raise NotAllowed(
+            f"cannot {action}: the escalation is withdrawn; a withdrawn escalation "
+            "accepts no further command"
+        )
+    raise NotAllowed(f"cannot {action}: the escalation is {status}; {needs}")

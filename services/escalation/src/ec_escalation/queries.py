@@ -17,7 +17,7 @@ from ec_escalation.manual_start import SeenIncidents
 from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import Tables
-from ec_escalation.views import board_item
+from ec_escalation.views import board_item, decision_view
 from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
 
@@ -32,6 +32,9 @@ class BoardFilters:
     manager_id: str | None = None
     incident_id: UUID | None = None
     overdue: bool | None = None
+    # Withdrawn escalations (started by mistake) are off the board unless asked
+    # for, by this or by `state=withdrawn`.
+    include_withdrawn: bool = False
 
 
 def _board_keyset(tables: Tables) -> TimeIdKeyset:
@@ -51,6 +54,8 @@ def _filtered(
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.state is None and not filters.include_withdrawn:
+        query = query.where(board.c.status != "withdrawn")
     if filters.incident_id is not None:
         linked = select(links.c.escalation_id).where(links.c.incident_id == filters.incident_id)
         query = query.where(board.c.escalation_id.in_(linked))
@@ -104,6 +109,24 @@ async def export(
     while batch := await events_after(log, after, limit=EXPORT_BATCH, types=types):
         yield batch
         after = batch[-1].position
+
+
+async def decisions_page(
+    store: EscalationStore, incident_id: UUID, paging: PageRequest
+) -> dict[str, Any] | None:
+    """One page of the decisions on an incident's events, oldest first; None
+    when the service never heard of the incident."""
+    decisions, incidents = store.tables.incident_decisions, store.tables.incidents
+    keyset = TimeIdKeyset(decisions.c.decided_at, decisions.c.id, "decided_at", "id")
+    query = select(decisions).where(decisions.c.incident_id == incident_id)
+    page = await keyset_page(store.db, keyset, query, paging, view=decision_view)
+    if page["items"] or paging.cursor is not None:
+        return page
+    async with store.db.read() as conn:
+        known = await conn.scalar(
+            select(incidents.c.incident_id).where(incidents.c.incident_id == incident_id)
+        )
+    return None if known is None else page
 
 
 async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -> SeenIncidents:

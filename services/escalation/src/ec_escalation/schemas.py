@@ -63,6 +63,7 @@ class EscalationView(Shape):
     recurrences: int
     customer_agreement: e.CustomerAgreement | None
     review: e.EscalationReviewed | None
+    withdrawal: e.EscalationWithdrawn | None
     missed_deadlines: list[MissedDeadlineView]
 
 
@@ -125,3 +126,29 @@ class VerificationView(Shape):
     checked: int
     first_broken_position: int | None
     reason: str | None
+
+
+class RuleCheckView(Shape):
+    id: str
+    description: str
+    matched: bool
+    unmet: list[str] = Field(description="each condition the incident did not meet, in words")
+
+
+class IncidentDecisionView(Shape):
+    """What the escalation service decided on one incident event, and why."""
+
+    id: UUID
+    incident_id: UUID
+    message_id: str = Field(description="the incident event's id (ce_id)")
+    event_type: str
+    decided_at: datetime
+    outcome: Literal["started", "reopened", "linked", "nothing"] = Field(
+        description="started escalation_id / reopened it / left with the open escalation_id "
+        "it belongs to / nothing"
+    )
+    escalation_id: UUID | None
+    explanation: str
+    criteria_version: str
+    rules: list[RuleCheckView] = Field(description="every rule, and whether it matched")
+    facts: dict[str, Any] = Field(description="what the rules looked at")
