@@ -6,29 +6,17 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from ec_embedded.app import create_app
-from tests.support.apps import serving
 from tests.support.factories import API_TOKENS
 
 PUBLIC = {("get", "/healthz")}
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
-
-
-@pytest.fixture
-async def client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    app = create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")
-    async with serving(app) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,6 @@ from ec_embedded.app import create_app
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer, incident_body
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-async def client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    app = create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")
-    async with serving(app) as client:
-        yield client
 
 
 async def report(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:

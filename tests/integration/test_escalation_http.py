@@ -21,7 +21,8 @@ from ec_escalation.schemas import (
     TimelineEntry,
     VerificationView,
 )
-from tests.support.escalation_http import VALID_BODIES, app_on, command, started
+from tests.support.apps import app_on
+from tests.support.escalation_http import VALID_BODIES, command, started
 from tests.support.factories import bearer
 from tests.support.infra import DATABASES
 

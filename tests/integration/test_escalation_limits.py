@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.apps import app_on
 from tests.support.escalation_http import (
     VALID_BODIES,
-    app_on,
     command,
     plan_body,
     start_by_hand,

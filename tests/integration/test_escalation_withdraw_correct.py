@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from ec_escalation.schemas import BoardItem, EscalationView, Page
-from tests.support.escalation_http import app_on, command, plan_body, start_by_hand, started
+from tests.support.apps import app_on
+from tests.support.escalation_http import command, plan_body, start_by_hand, started
 from tests.support.factories import bearer, incident_body
 from tests.support.infra import DATABASES
 from tests.support.lifecycle import MANAGER, soon

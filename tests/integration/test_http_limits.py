@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer, incident_body
+from tests.support.apps import app_on
+from tests.support.factories import bearer, incident_body
 
 LIMIT = 4_096
 JSON = {"content-type": "application/json"}
@@ -23,10 +22,7 @@ JSON = {"content-type": "application/json"}
 async def client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    monkeypatch.setenv("EC_MAX_BODY_BYTES", str(LIMIT))
-    app = create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")
-    async with serving(app) as client:
+    async with app_on("sqlite", tmp_path, monkeypatch, EC_MAX_BODY_BYTES=str(LIMIT)) as client:
         yield client
 
 

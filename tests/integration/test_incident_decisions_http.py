@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ec_escalation.schemas import IncidentDecisionView, Page
-from tests.support.escalation_http import app_on
+from tests.support.apps import app_on
 from tests.support.factories import bearer, incident_body
 from tests.support.infra import DATABASES
 from tests.support.waiting import eventually

@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
+from tests.support.apps import app_on
+from tests.support.factories import bearer
 from tests.support.lifecycle import MANAGER, Lifecycle, Services, soon
 from tests.support.timers import assert_fired_when_due
 from tests.support.waiting import eventually
@@ -24,9 +23,7 @@ from tests.support.waiting import eventually
 async def client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    monkeypatch.setenv("EC_RAISE_AFTER", '["PT2S", "PT2S"]')
-    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+    async with app_on("sqlite", tmp_path, monkeypatch, EC_RAISE_AFTER='["PT2S", "PT2S"]') as client:
         yield client
 
 
@@ -69,9 +66,7 @@ async def patient_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Levels climb after an hour without progress: nothing climbs during a test."""
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    monkeypatch.setenv("EC_RAISE_AFTER", '["PT1H", "PT1H"]')
-    async with serving(create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")) as client:
+    async with app_on("sqlite", tmp_path, monkeypatch, EC_RAISE_AFTER='["PT1H", "PT1H"]') as client:
         yield client
 
 

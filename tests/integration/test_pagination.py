@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
 
-from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
+from tests.support.factories import bearer
 
 LISTS = ["/v1/deliveries", "/v1/timers", "/v1/subscriptions", "/v1/escalations"]
-
-
-@pytest.fixture
-async def client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    app = create_app(database_url=f"sqlite+aiosqlite:///{tmp_path}/ec.db")
-    async with serving(app) as client:
-        yield client
 
 
 async def test_following_next_walks_every_item_once(client: httpx.AsyncClient) -> None:

@@ -3,28 +3,12 @@ process, the in-process bus) on either database, and bodies for its commands."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.infra import database_of
+from tests.support.factories import bearer
 from tests.support.lifecycle import MANAGER, soon
-
-
-@asynccontextmanager
-async def app_on(
-    kind: str, folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
-    async with database_of(kind, folder) as url, serving(create_app(database_url=url)) as client:
-        yield client
 
 
 def plan_body(**overrides: Any) -> dict[str, Any]:
