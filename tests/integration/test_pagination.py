@@ -13,7 +13,13 @@ from ec_embedded.app import create_app
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer
 
-LISTS = ["/v1/deliveries", "/v1/timers", "/v1/subscriptions", "/v1/escalations"]
+LISTS = [
+    "/v1/deliveries",
+    "/v1/timers",
+    "/v1/subscriptions",
+    "/v1/escalations",
+    "/v1/incidents",
+]
 
 
 @pytest.fixture
