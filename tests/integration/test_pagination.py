@@ -19,6 +19,7 @@ LISTS = [
     "/v1/subscriptions",
     "/v1/escalations",
     "/v1/incidents",
+    "/v1/outbox",
 ]
 
 
