@@ -123,6 +123,8 @@ async def test_received_after_is_inclusive_and_received_before_exclusive(
         ({"priority": "P9"}, "priority"),
         ({"status": "pending"}, "status"),
         ({"q": ""}, "q"),
+        ({"source": "a\x00b"}, "source"),  # PostgreSQL text holds no NUL
+        ({"q": "a\x00b"}, "q"),
     ],
 )
 async def test_a_bad_filter_is_invalid_input_naming_it(
@@ -191,6 +193,19 @@ async def test_one_incident_shows_its_history_in_order_with_what_changed(
     assert history[2]["data"]["status"] == "closed"
     assert incident["received_at"] == history[0]["recorded_at"]
     assert incident["updated_at"] == history[2]["recorded_at"]
+
+
+@pytest.mark.parametrize("field", ["title", "external_id"])
+async def test_a_nul_in_a_report_is_listed_as_a_replacement_character(
+    client: httpx.AsyncClient, field: str
+) -> None:
+    # PostgreSQL text holds no NUL; JSON, and so the log, can.
+    made = await report(client, **{field: "a\x00b"})
+
+    shown = (await client.get(f"/v1/incidents/{made['id']}", headers=bearer("operator"))).json()
+
+    assert shown[field] == "a\ufffdb"
+    assert shown["history"][0]["data"][field] == "a\x00b"
 
 
 async def test_an_unknown_incident_is_404_and_a_malformed_id_422(

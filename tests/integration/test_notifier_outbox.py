@@ -106,6 +106,8 @@ async def test_the_outbox_is_read_by_operators_and_auditors_only(
     }
     missing = await embedded.get(f"/v1/outbox/{unknown}", headers=bearer("auditor"))
     assert missing.status_code == 404
+    nul = await embedded.get("/v1/outbox", params={"to": "a\x00b"}, headers=bearer("auditor"))
+    assert nul.status_code == 422
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 from ec_platform.problems import ProblemError
 
 Status = Literal["open", "resolved"]
+# PostgreSQL text cannot hold NUL: refused as invalid input, not a server error.
+NO_NUL = r"^[^\x00]*$"
 
 
 class CustomerView(BaseModel):
@@ -148,10 +150,10 @@ def add_incident_routes(router: APIRouter) -> None:
         request: Request,
         _: Reader,
         paging: Paging,
-        source: Annotated[str | None, Query(max_length=100)] = None,
-        external_id: Annotated[str | None, Query(max_length=200)] = None,
-        customer_id: Annotated[str | None, Query(max_length=200)] = None,
-        service: Annotated[str | None, Query(max_length=200)] = None,
+        source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+        external_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        customer_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        service: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
         priority: Priority | None = None,
         status: Annotated[
             Status | None, Query(description="open, or resolved (or closed) by the platform")
@@ -164,7 +166,12 @@ def add_incident_routes(router: APIRouter) -> None:
         ] = None,
         q: Annotated[
             str | None,
-            Query(min_length=1, max_length=200, description="in the title, ignoring case"),
+            Query(
+                min_length=1,
+                max_length=200,
+                pattern=NO_NUL,
+                description="in the title, ignoring case",
+            ),
         ] = None,
     ) -> dict[str, Any]:
         store = _store(request)

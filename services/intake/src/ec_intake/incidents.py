@@ -77,7 +77,7 @@ def incidents_table(metadata: MetaData, *, schema: str) -> Table:
 
 
 def incident_row(facts: IncidentFacts, stored: StoredEvent) -> dict[str, Any]:
-    return {
+    row = {
         "id": facts.incident_id,
         "source": facts.source,
         "external_id": facts.external_id,
@@ -98,6 +98,12 @@ def incident_row(facts: IncidentFacts, stored: StoredEvent) -> dict[str, Any]:
         "updated_at": stored.recorded_at,
         "version": stored.stream_version,
         "last_event": stored.type,
+    }
+    # PostgreSQL text holds no NUL, which JSON (and so the log) can carry:
+    # shown as U+FFFD here, kept as sent in the log and the history.
+    return {
+        name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+        for name, value in row.items()
     }
 
 
