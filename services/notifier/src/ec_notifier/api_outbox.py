@@ -64,7 +64,7 @@ def add_outbox_routes(router: APIRouter) -> None:
         return await keyset_page(context.db, keyset, query, paging, view=outbox_view)
 
     @router.get(
-        "/v1/outbox/{message_id}",
+        "/v1/outbox/{delivery_id}",
         summary="One kept email: its headers and text (or the whole message as message/rfc822)",
         response_model=OutboxMessage,
         response_model_by_alias=True,
@@ -77,14 +77,16 @@ def add_outbox_routes(router: APIRouter) -> None:
         },
     )
     async def get_outbox_message(
-        request: Request, _: Reader, message_id: UUID
+        request: Request, _: Reader, delivery_id: UUID
     ) -> dict[str, Any] | Response:
         context = context_of(request)
         table = context.tables.outbox
         async with context.db.read() as conn:
-            row = (await conn.execute(select(table).where(table.c.id == message_id))).first()
+            row = (await conn.execute(select(table).where(table.c.id == delivery_id))).first()
         if row is None:
-            raise ProblemError(404, "Not Found", f"no message {message_id} in the outbox")
+            raise ProblemError(
+                404, "Not Found", f"no message of delivery {delivery_id} in the outbox"
+            )
         found = dict(row._mapping)
         if RFC822 in request.headers.get("accept", ""):
             return PlainTextResponse(found["raw"], media_type=RFC822)
