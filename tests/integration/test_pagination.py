@@ -8,7 +8,14 @@ import pytest
 
 from tests.support.factories import bearer
 
-LISTS = ["/v1/deliveries", "/v1/timers", "/v1/subscriptions", "/v1/escalations"]
+LISTS = [
+    "/v1/deliveries",
+    "/v1/timers",
+    "/v1/subscriptions",
+    "/v1/escalations",
+    "/v1/incidents",
+    "/v1/outbox",
+]
 
 
 async def test_following_next_walks_every_item_once(client: httpx.AsyncClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ec_events.incidents import IncidentReported, IncidentResolved, IncidentUpdated
-from ec_intake.domain import IncidentIn, decide, incident_id_for
+from ec_intake.domain import IncidentIn, changes, decide, incident_id_for, is_resolved
 from tests.support.factories import incident_body
 
 
@@ -97,3 +97,27 @@ def test_an_event_recorded_before_the_flag_existed_reads_as_resolved() -> None:
     # then its customer counts as resolved, and re-reporting it changes nothing
     assert old.customer_resolved is True
     assert decide(old, incoming(**{k: payload[k] for k in incident_body()})) == []
+
+
+def test_the_history_shows_each_changed_field_with_its_old_and_new_value() -> None:
+    report = incoming(priority="P3")
+    [first] = decide(None, report)
+    assert isinstance(first, IncidentReported)
+    later = report.model_copy(update={"priority": "P1", "customer_escalation_requested": True})
+    [update] = decide(first, later)
+    assert isinstance(update, IncidentUpdated)
+
+    changed = changes(first, update)
+
+    assert [(c.field, c.old, c.new) for c in changed] == [
+        ("priority", "P3", "P1"),
+        ("customer_escalation_requested", False, True),
+    ]
+    assert changes(None, first) == []
+
+
+def test_resolved_and_closed_mean_resolved_other_words_open() -> None:
+    assert is_resolved("resolved")
+    assert is_resolved("closed")
+    assert not is_resolved("in_progress")
+    assert not is_resolved("open")

@@ -36,6 +36,9 @@ def create_app(
     intake = IntakeSettings().model_copy(update=overrides)
     escalation = EscalationSettings().model_copy(update=overrides)
     notifier = NotifierSettings().model_copy(update=overrides)
+    if notifier.email_outbox is None:
+        # No mail server to try it with: email goes to the outbox (GET /v1/outbox).
+        notifier = notifier.model_copy(update={"email_outbox": not notifier.smtp_url})
     monitor = MonitorSettings().model_copy(update=overrides)
     return create_service_app(
         title="embedded",

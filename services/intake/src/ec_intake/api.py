@@ -1,4 +1,5 @@
-"""The intake's HTTP interface: the normalised incident and the platforms' own webhooks."""
+"""The intake's HTTP interface: the normalised incident and the platforms' own
+webhooks (and, in api_incidents, reading what came in)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
 
+from ec_intake.api_incidents import add_incident_routes
 from ec_intake.domain import IncidentIn
 from ec_intake.settings import IntakeSettings
-from ec_intake.store import Accepted, Recorder, Report
+from ec_intake.store import Accepted, IncidentStore, Recorder, Report
 from ec_intake.webhooks import (
     BadSignature,
     InvalidPayload,
@@ -37,6 +39,7 @@ _intake_role = require("intake")
 @dataclass(frozen=True)
 class IntakeContext:
     settings: IntakeSettings
+    store: IncidentStore
     recorder: Recorder
     relay: Relay
     clock: Clock
@@ -167,6 +170,7 @@ def build_router() -> APIRouter:
             status_code=202,
         )
 
+    add_incident_routes(router)
     return router
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -59,6 +60,26 @@ def incident_id_for(source: str, external_id: str) -> uuid.UUID:
 def _facts(model: IncidentIn | IncidentFacts) -> dict[str, Any]:
     dumped = model.model_dump(mode="json")
     return {name: dumped[name] for name in _FACT_FIELDS}
+
+
+def is_resolved(status: str) -> bool:
+    """Whether a platform's status word means the incident is resolved."""
+    return status in RESOLVED_STATUSES
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+def changes(before: IncidentFacts | None, after: IncidentFacts) -> list[Change]:
+    """What a later report changed, field by field (JSON values); nothing for the first."""
+    if before is None:
+        return []
+    old, new = _facts(before), _facts(after)
+    return [Change(name, old[name], new[name]) for name in _FACT_FIELDS if old[name] != new[name]]
 
 
 def decide(previous: IncidentFacts | None, incoming: IncidentIn) -> list[Event]:

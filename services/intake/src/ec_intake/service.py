@@ -55,6 +55,7 @@ class IntakeService:
         wiring.background("intake recorder", keep_running("intake recorder", recorder.run))
         state.intake = IntakeContext(
             settings=self.settings,
+            store=store,
             recorder=recorder,
             relay=relay,
             clock=runtime.clock,

@@ -1,6 +1,7 @@
-"""The intake's own data: its event log, which is also its outbox. Reports are
-recorded in batches: whatever arrived while the previous transaction
-committed goes into the next one, so concurrent posts share a commit."""
+"""The intake's own data: its event log, which is also its outbox, and the
+incidents list kept from it in the same transaction. Reports are recorded in
+batches: whatever arrived while the previous transaction committed goes into
+the next one, so concurrent posts share a commit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import MetaData, Table
 from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
 from ec_intake.domain import IncidentIn, decide, incident_id_for
+from ec_intake.incidents import catch_up, incidents_table, project
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.clock import Clock
 from ec_platform.database import Database
@@ -33,6 +35,7 @@ class Tables:
     metadata: MetaData
     events: Table
     checkpoints: Table
+    incidents: Table
 
 
 def define_tables() -> Tables:
@@ -41,6 +44,7 @@ def define_tables() -> Tables:
         metadata=metadata,
         events=event_log_table(metadata, schema=SCHEMA),
         checkpoints=checkpoint_table(metadata, schema=SCHEMA),
+        incidents=incidents_table(metadata, schema=SCHEMA),
     )
 
 
@@ -65,6 +69,7 @@ class IncidentStore:
 
     async def create(self) -> None:
         await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
+        await catch_up(self.db, self.log, self.tables.incidents, self.tables.checkpoints)
 
     async def record_all(self, reports: Sequence[Report], *, now: datetime) -> list[Accepted]:
         """Decides and stores every report in one transaction, in order (a
@@ -81,10 +86,12 @@ class IncidentStore:
                 event = stored.event()
                 known[stream_id] = event if isinstance(event, IncidentFacts) else None
             pending: dict[str, list[NewEvent]] = {}
+            decided: dict[str, list[Event]] = {}
             for stream_id, report in zip(ids, reports, strict=True):
                 events = decide(known.get(stream_id), report.incoming)
                 new = [NewEvent.of(e, event_id=uuid.uuid4(), actor=report.actor) for e in events]
                 pending.setdefault(stream_id, []).extend(new)
+                decided.setdefault(stream_id, []).extend(events)
                 known[stream_id] = _latest(events) or known.get(stream_id)
                 accepted.append(
                     Accepted(
@@ -93,7 +100,7 @@ class IncidentStore:
                         event_ids=tuple(n.event_id for n in new),
                     )
                 )
-            await self.log.append_many(
+            appended = await self.log.append_many(
                 conn,
                 [
                     Append(
@@ -102,6 +109,11 @@ class IncidentStore:
                     for stream_id, new in pending.items()
                 ],
                 recorded_at=now,
+            )
+            # append_many stores the streams' events in the order given.
+            events_in_order = [e for stream_events in decided.values() for e in stream_events]
+            await project(
+                conn, self.tables.incidents, list(zip(events_in_order, appended, strict=True))
             )
         return accepted
 

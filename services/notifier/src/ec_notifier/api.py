@@ -1,4 +1,5 @@
-"""The notifier's HTTP interface: the delivery log."""
+"""The notifier's HTTP interface: the delivery log (subscriptions and the email
+outbox in their own modules)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from ec_notifier.api_outbox import add_outbox_routes
 from ec_notifier.api_subscriptions import add_subscription_routes
 from ec_notifier.claims import NotFailed, NotFound
 from ec_notifier.context import NotifierContext, context_of
@@ -77,6 +79,7 @@ def build_router() -> APIRouter:
         return JSONResponse(delivery_view(await _delivery(context, delivery_id)), status_code=202)
 
     add_subscription_routes(router)
+    add_outbox_routes(router)
     return router
 
 

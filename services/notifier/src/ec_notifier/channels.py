@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -57,7 +57,11 @@ class EmailChannel:
 
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:
         if self.server is None:
-            return Outcome(False, "email is not configured (set EC_SMTP_URL)", permanent=True)
+            return Outcome(
+                False,
+                "email is not configured (set EC_SMTP_URL, or EC_EMAIL_OUTBOX=true)",
+                permanent=True,
+            )
         message = email_message(
             delivery_id=str(delivery.id),
             event_id=str(delivery.event_id),
@@ -151,11 +155,15 @@ class LogChannel:
         return DELIVERED
 
 
+class Channel(Protocol):
+    async def send(self, delivery: Claimed, now: datetime) -> Outcome: ...
+
+
 class Channels:
     """Routes a claimed delivery to the adapter of its channel."""
 
-    def __init__(self, email: EmailChannel, http: HttpChannel) -> None:
-        self._by_channel: dict[str, Any] = {
+    def __init__(self, email: Channel, http: HttpChannel) -> None:
+        self._by_channel: dict[str, Channel] = {
             EMAIL: email,
             LOG: LogChannel(),
             SLACK: http,
@@ -170,8 +178,7 @@ class Channels:
         channel = self._by_channel.get(delivery.channel)
         if channel is None:
             return Outcome(False, f"unknown channel {delivery.channel!r}", permanent=True)
-        outcome: Outcome = await channel.send(delivery, now)
-        return outcome
+        return await channel.send(delivery, now)
 
 
 def _json(value: Any) -> bytes:

@@ -27,6 +27,8 @@ class Claimed:
 
     id: uuid.UUID
     event_id: uuid.UUID
+    event_type: str
+    escalation_id: uuid.UUID
     channel: str
     recipient: str
     recipient_name: str
@@ -200,6 +202,8 @@ def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
     return Claimed(
         id=row["id"],
         event_id=row["event_id"],
+        event_type=row["event_type"],
+        escalation_id=row["escalation_id"],
         channel=row["channel"],
         recipient=row["recipient"],
         recipient_name=row["recipient_name"],

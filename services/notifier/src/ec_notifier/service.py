@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -13,11 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import State
 
 from ec_notifier.api import build_router
-from ec_notifier.channels import Channels, EmailChannel, HttpChannel, SmtpServer
+from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
 from ec_notifier.claims import Claims
 from ec_notifier.context import NotifierContext
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
+from ec_notifier.outbox import OutboxEmail
 from ec_notifier.policy import CircuitPolicy, RetryPolicy
 from ec_notifier.recording import Recorder
 from ec_notifier.routing_file import RoutingFileError, load_routing
@@ -31,6 +33,7 @@ from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
+log = logging.getLogger(__name__)
 
 
 class NotifierService:
@@ -76,10 +79,7 @@ class NotifierService:
             ),
         )
         stack.push_async_callback(http.aclose)
-        channels = Channels(
-            EmailChannel(smtp, settings.smtp_from, timeout_s=settings.notifier_timeout_s),
-            HttpChannel(http),
-        )
+        channels = Channels(_email_channel(settings, smtp, db, tables), HttpChannel(http))
         doorbell = Doorbell()
         dispatcher = Dispatcher(
             claims=claims,
@@ -135,6 +135,25 @@ class NotifierService:
             clock=runtime.clock,
             max_body_bytes=settings.max_body_bytes,
         )
+
+
+def _email_channel(
+    settings: NotifierSettings, smtp: SmtpServer | None, db: Database, tables: Tables
+) -> Channel:
+    if settings.email_outbox:
+        if smtp is not None:
+            log.warning(
+                "EC_EMAIL_OUTBOX is on: email is kept in the outbox, not sent to EC_SMTP_URL"
+            )
+        else:
+            log.info("no EC_SMTP_URL: email is kept in the outbox (GET /v1/outbox), not sent")
+        return OutboxEmail(db, tables, settings.smtp_from)
+    if smtp is None:
+        log.warning(
+            "EC_SMTP_URL is not set: email deliveries will fail (set it, or "
+            "EC_EMAIL_OUTBOX=true to keep email in the outbox instead)"
+        )
+    return EmailChannel(smtp, settings.smtp_from, timeout_s=settings.notifier_timeout_s)
 
 
 async def _check_current(db: Database, tables: Tables) -> None:

@@ -12,6 +12,12 @@ DEFAULT_PORT = 8003
 class NotifierSettings(PlatformSettings):
     smtp_url: str | None = Field(default=None, description="smtp://host:port (or smtps://)")
     smtp_from: str = "escalation-center@localhost"
+    # True: email is kept in the notifier's outbox (GET /v1/outbox), never sent,
+    # even with EC_SMTP_URL set. Unset: the embedded mode keeps it there when
+    # EC_SMTP_URL is unset; a service on its own never does.
+    email_outbox: bool | None = Field(
+        default=None, description="keep email in the outbox (GET /v1/outbox) instead of sending"
+    )
     notifier_routing_file: str | None = Field(
         default=None, description="YAML routing file; unset means the shipped defaults"
     )

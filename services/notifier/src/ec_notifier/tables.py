@@ -1,5 +1,5 @@
 """The notifier's tables: the delivery log, the audiences it keeps, the events
-webhooks carry, subscriptions, and the consumer's inbox."""
+webhooks carry, subscriptions, the consumer's inbox, and the email outbox."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ class Tables:
     events: Table
     subscriptions: Table
     inbox: Table
+    outbox: Table
 
 
 def define_tables() -> Tables:
@@ -116,4 +117,33 @@ def define_tables() -> Tables:
         events=events,
         subscriptions=subscriptions,
         inbox=inbox_table(metadata, schema=SCHEMA),
+        outbox=outbox_table(metadata),
+    )
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Email kept instead of sent (no SMTP server: the embedded mode, or
+    EC_EMAIL_OUTBOX): each message as its recipient would have seen it."""
+    return Table(
+        "outbox",
+        metadata,
+        # The delivery's id: a delivery sent again after a crash is one message.
+        Column("id", Uuid, primary_key=True),
+        Column("event_id", Uuid, nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("escalation_id", Uuid, nullable=False),
+        Column("sender", String(400), nullable=False),
+        Column("to_address", String(2000), nullable=False),
+        Column("to_name", String(200), nullable=False),
+        Column("subject", String(1000), nullable=False),
+        Column("message_id", String(400), nullable=False),
+        Column("headers", Json, nullable=False),
+        Column("body", Text, nullable=False),
+        # The whole message (RFC 5322), as an SMTP server would have received it.
+        Column("raw", Text, nullable=False),
+        Column("sent_at", UtcDateTime(), nullable=False),
+        Index("ix_outbox_sent", "sent_at", "id"),
+        Index("ix_outbox_escalation", "escalation_id", "sent_at"),
+        Index("ix_outbox_to", "to_address", "sent_at"),
+        schema=SCHEMA,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ec_platform.openapi import Timestamp
 
@@ -50,3 +50,26 @@ class SubscriptionCreated(SubscriptionView):
     secret: str = Field(
         description="signs each delivery (X-EC-Signature); shown this once, never again"
     )
+
+
+class OutboxMessageView(BaseModel):
+    """An email kept in the outbox, as its recipient would have seen it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: UUID = Field(description="the delivery's id (GET /v1/deliveries/{id})")
+    delivery_id: UUID
+    event_id: UUID = Field(description="the escalation event it tells of")
+    event_type: str
+    escalation_id: UUID
+    from_: str = Field(alias="from", description="the From header (EC_SMTP_FROM)")
+    to: str = Field(description="the recipient's address")
+    to_name: str
+    subject: str
+    date: Timestamp = Field(description="when it was written (its Date header)")
+    message_id: str = Field(description="the Message-ID header: <delivery id@sender's domain>")
+
+
+class OutboxMessage(OutboxMessageView):
+    headers: list[tuple[str, str]] = Field(description="every header, in order")
+    body: str = Field(description="the plain-text body")

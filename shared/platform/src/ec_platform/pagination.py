@@ -90,24 +90,34 @@ def _invalid_cursor() -> ProblemError:
 
 @dataclass(frozen=True)
 class TimeIdKeyset:
-    """Keyset pagination over (a time column, a UUID column): stable under inserts."""
+    """Keyset pagination over (a time column, a UUID column): stable under
+    inserts. Oldest first, or with `newest_first` the other way round (an index
+    on the two columns serves both directions)."""
 
     time_column: ColumnElement[datetime]
     id_column: ColumnElement[UUID]
     time_key: str
     id_key: str
+    newest_first: bool = False
 
     def page_query(self, query: Select[Any], *, cursor: str | None, limit: int) -> Select[Any]:
-        query = query.order_by(self.time_column, self.id_column).limit(limit + 1)
+        time_column, id_column = self.time_column, self.id_column
+        if self.newest_first:
+            query = query.order_by(time_column.desc(), id_column.desc())
+        else:
+            query = query.order_by(time_column, id_column)
+        query = query.limit(limit + 1)
         if cursor:
             at_text, id_text = decode_cursor(cursor, size=2)
             try:
                 at, last_id = datetime.fromisoformat(at_text), UUID(id_text)
             except (TypeError, ValueError):
                 raise _invalid_cursor() from None
-            query = query.where(
-                (self.time_column > at) | ((self.time_column == at) & (self.id_column > last_id))
-            )
+            if self.newest_first:
+                past = (time_column < at) | ((time_column == at) & (id_column < last_id))
+            else:
+                past = (time_column > at) | ((time_column == at) & (id_column > last_id))
+            query = query.where(past)
         return query
 
     def page(

@@ -1,0 +1,210 @@
+"""Reading what came in: the incidents list (newest first) and one incident
+with its history, for operators and auditors (the `intake` role only posts)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import Select, select
+
+from ec_events.base import Priority
+from ec_events.incidents import IncidentFacts
+from ec_intake.domain import changes
+from ec_intake.store import IncidentStore
+from ec_platform.auth import Reader
+from ec_platform.eventlog import StoredEvent
+from ec_platform.openapi import Timestamp
+from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
+from ec_platform.problems import ProblemError
+
+Status = Literal["open", "resolved"]
+# PostgreSQL text cannot hold NUL: refused as invalid input, not a server error.
+NO_NUL = r"^[^\x00]*$"
+
+
+class CustomerView(BaseModel):
+    id: str
+    name: str
+    tier: str
+
+
+class IncidentView(BaseModel):
+    id: UUID = Field(description="stable for its source and external_id")
+    source: str
+    external_id: str = Field(description="the platform's own id")
+    title: str
+    priority: Priority
+    customer: CustomerView
+    customer_resolved: bool = Field(description="false: the customer is the source's stand-in")
+    service: str
+    status: Status = Field(description="resolved once the platform says resolved or closed")
+    reported_status: str = Field(description="the platform's own word (open, in_progress, …)")
+    sla_breached: bool
+    reopen_count: int
+    customer_escalation_requested: bool
+    occurred_at: Timestamp | None = Field(description="when it happened, as the platform says")
+    received_at: Timestamp = Field(description="when the intake first recorded it")
+    updated_at: Timestamp = Field(description="when the intake last recorded a change")
+    version: int = Field(description="how many events it has (its last one's version)")
+    last_event: str = Field(description="IncidentReported, IncidentUpdated or IncidentResolved")
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: Any
+    new: Any
+
+
+class HistoryEntry(BaseModel):
+    event_id: UUID = Field(description="the event's id (ce_id on the incidents topic)")
+    type: str = Field(description="IncidentReported, IncidentUpdated or IncidentResolved")
+    version: int = Field(description="its place in the incident's history, from 1")
+    recorded_at: Timestamp
+    actor: dict[str, str] = Field(description="who reported it: role and name")
+    changes: list[FieldChange] = Field(
+        description="what this report changed (old and new values); empty for the first"
+    )
+    data: dict[str, Any] = Field(description="the event as published")
+
+
+class IncidentDetail(IncidentView):
+    attributes: dict[str, Any] = Field(description="the platform's extra fields, as last reported")
+    history: list[HistoryEntry] = Field(description="every event recorded for it, in order")
+
+
+def _store(request: Request) -> IncidentStore:
+    store: IncidentStore = request.app.state.intake.store
+    return store
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_view(row: dict[str, Any]) -> dict[str, Any]:
+    view = {
+        name: row[name]
+        for name in IncidentView.model_fields
+        if name not in ("customer", "occurred_at", "received_at", "updated_at")
+    }
+    view["id"] = str(row["id"])
+    view["customer"] = {
+        "id": row["customer_id"],
+        "name": row["customer_name"],
+        "tier": row["customer_tier"],
+    }
+    for name in ("occurred_at", "received_at", "updated_at"):
+        view[name] = _time(row[name])
+    return view
+
+
+def history(events: list[StoredEvent]) -> list[dict[str, Any]]:
+    entries, before = [], None
+    for stored in events:
+        facts = stored.event()
+        after = facts if isinstance(facts, IncidentFacts) else before
+        entries.append(
+            {
+                "event_id": str(stored.event_id),
+                "type": stored.type,
+                "version": stored.stream_version,
+                "recorded_at": stored.recorded_at.isoformat(),
+                "actor": {"role": stored.actor_role, "name": stored.actor_name},
+                "changes": [vars(change) for change in (changes(before, after) if after else [])],
+                "data": stored.data,
+            }
+        )
+        before = after
+    return entries
+
+
+def _filtered(
+    store: IncidentStore, filters: dict[str, Any], q: str | None, after: Any, before: Any
+) -> Select[Any]:
+    table = store.tables.incidents
+    query = select(table)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(table.c[name] == value)
+    if q:
+        query = query.where(table.c.title.icontains(q, autoescape=True))
+    if after is not None:
+        query = query.where(table.c.received_at >= after)
+    if before is not None:
+        query = query.where(table.c.received_at < before)
+    return query
+
+
+def add_incident_routes(router: APIRouter) -> None:
+    @router.get(
+        "/v1/incidents",
+        summary="The incidents received, newest first (escalated or not)",
+        description="Filters combine (all must hold). `received_after` is inclusive, "
+        "`received_before` exclusive, so consecutive windows neither overlap nor miss.",
+        response_model=Page[IncidentView],
+    )
+    async def list_incidents(
+        request: Request,
+        _: Reader,
+        paging: Paging,
+        source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+        external_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        customer_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        service: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        priority: Priority | None = None,
+        status: Annotated[
+            Status | None, Query(description="open, or resolved (or closed) by the platform")
+        ] = None,
+        received_after: Annotated[
+            AwareDatetime | None, Query(description="received at or after (with a zone)")
+        ] = None,
+        received_before: Annotated[
+            AwareDatetime | None, Query(description="received before (with a zone)")
+        ] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                pattern=NO_NUL,
+                description="in the title, ignoring case",
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
+        store = _store(request)
+        filters = {
+            "source": source,
+            "external_id": external_id,
+            "customer_id": customer_id,
+            "service": service,
+            "priority": priority,
+            "status": status,
+        }
+        query = _filtered(store, filters, q, received_after, received_before)
+        table = store.tables.incidents
+        keyset = TimeIdKeyset(
+            table.c.received_at, table.c.id, "received_at", "id", newest_first=True
+        )
+        return await keyset_page(store.db, keyset, query, paging, view=incident_view)
+
+    @router.get(
+        "/v1/incidents/{incident_id}",
+        summary="One incident as last reported, with its history",
+        response_model=IncidentDetail,
+    )
+    async def get_incident(request: Request, _: Reader, incident_id: UUID) -> dict[str, Any]:
+        store = _store(request)
+        table = store.tables.incidents
+        async with store.db.read() as conn:
+            row = (await conn.execute(select(table).where(table.c.id == incident_id))).first()
+            if row is None:
+                raise ProblemError(404, "Not Found", f"no incident {incident_id}")
+            events = await store.log.read_stream(conn, str(incident_id))
+        return {
+            **incident_view(dict(row._mapping)),
+            "attributes": events[-1].data.get("attributes", {}) if events else {},
+            "history": history(events),
+        }
