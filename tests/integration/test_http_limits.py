@@ -162,3 +162,27 @@ async def test_a_streamed_incident_over_its_limit_is_refused_and_counted(
         'ec_intake_rejected_total{problem="/problems/body-too-large",source="incidents"} 1.0'
         in metrics
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/v1/escalations", "customer_id"),
+        ("/v1/timers", "kind"),
+        ("/v1/deliveries", "status"),
+        ("/v1/incidents", "q"),
+        ("/v1/outbox", "to"),
+    ],
+)
+async def test_a_nul_character_in_a_query_is_invalid_input_on_every_route(
+    path: str, parameter: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL text cannot hold NUL: without the guard these were server errors.
+    async with app_on("postgres", tmp_path, monkeypatch) as client:
+        refused = await client.get(path, params={parameter: "a\x00b"}, headers=bearer("auditor"))
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {"field": parameter, "message": "must not contain a NUL character"}
+    ]

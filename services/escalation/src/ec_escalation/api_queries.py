@@ -18,7 +18,7 @@ from ec_escalation.state import Status
 from ec_escalation.views import escalation_view, event_view, timeline_entry
 from ec_platform.auth import Reader
 from ec_platform.pagination import Paging
-from ec_platform.problems import ProblemError
+from ec_platform.problems import invalid_input
 
 
 def build_router() -> APIRouter:
@@ -75,12 +75,7 @@ def build_router() -> APIRouter:
         as_of: Annotated[datetime | None, Query(description="the state as it was then")] = None,
     ) -> JSONResponse:
         if as_of is not None and as_of.tzinfo is None:
-            raise ProblemError(
-                422,
-                "Invalid input",
-                "as_of: must carry a time zone",
-                errors=[{"field": "as_of", "message": "must carry a time zone"}],
-            )
+            raise invalid_input("as_of", "must carry a time zone")
         state = await queries.escalation(context.escalations, escalation_id, as_of=as_of)
         if state is None:
             then = f" as of {as_of.isoformat()}" if as_of else ""

@@ -29,7 +29,7 @@ from ec_intake.webhooks import (
 from ec_platform.auth import IntakeCaller, require
 from ec_platform.clock import Clock
 from ec_platform.openapi import BEARER, problems
-from ec_platform.problems import ProblemError
+from ec_platform.problems import ProblemError, invalid_input
 from ec_platform.relay import Relay
 from ec_platform.requests import body_schema, parse_json_body, read_body
 
@@ -210,10 +210,4 @@ async def _read_webhook(
         # NotAnIncident passes: not a refusal, the route acknowledges it.
         return to_incidents(payload, config), actor
     except InvalidPayload as error:
-        raise ProblemError(
-            422,
-            "Invalid input",
-            f"{error.field}: {error.message}",
-            type="/problems/invalid-input",
-            errors=[{"field": error.field, "message": error.message}],
-        ) from None
+        raise invalid_input(error.field, error.message) from None

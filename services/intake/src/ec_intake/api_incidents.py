@@ -21,8 +21,6 @@ from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 from ec_platform.problems import ProblemError
 
 Status = Literal["open", "resolved"]
-# PostgreSQL text cannot hold NUL: refused as invalid input, not a server error.
-NO_NUL = r"^[^\x00]*$"
 
 
 class CustomerView(BaseModel):
@@ -150,10 +148,10 @@ def add_incident_routes(router: APIRouter) -> None:
         request: Request,
         _: Reader,
         paging: Paging,
-        source: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-        external_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-        customer_id: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-        service: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+        source: Annotated[str | None, Query(max_length=100)] = None,
+        external_id: Annotated[str | None, Query(max_length=200)] = None,
+        customer_id: Annotated[str | None, Query(max_length=200)] = None,
+        service: Annotated[str | None, Query(max_length=200)] = None,
         priority: Priority | None = None,
         status: Annotated[
             Status | None, Query(description="open, or resolved (or closed) by the platform")
@@ -169,7 +167,6 @@ def add_incident_routes(router: APIRouter) -> None:
             Query(
                 min_length=1,
                 max_length=200,
-                pattern=NO_NUL,
                 description="in the title, ignoring case",
             ),
         ] = None,

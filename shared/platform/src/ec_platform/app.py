@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.datastructures import State
 
 from ec_platform.auth import TokenRegistry
@@ -22,6 +22,7 @@ from ec_platform.limits import BodyLimitMiddleware
 from ec_platform.observability import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
 from ec_platform.openapi import install_openapi
 from ec_platform.problems import install_problem_handlers
+from ec_platform.requests import refuse_nul_in_query
 from ec_platform.settings import PlatformSettings
 
 API_DESCRIPTION = """\
@@ -118,6 +119,7 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,  # served by docs_router, with its assets
         redoc_url=None,
+        dependencies=[Depends(refuse_nul_in_query)],
     )
     install_openapi(app, description=API_DESCRIPTION)
     app.state.tokens = tokens

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select
 
 from ec_platform.database import Database
-from ec_platform.problems import ProblemError
+from ec_platform.problems import ProblemError, invalid_input
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -78,14 +78,7 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
 
 
 def _invalid_cursor() -> ProblemError:
-    message = "not a cursor this endpoint gave out"
-    return ProblemError(
-        422,
-        "Invalid input",
-        f"cursor: {message}",
-        type="/problems/invalid-input",
-        errors=[{"field": "cursor", "message": message}],
-    )
+    return invalid_input("cursor", "not a cursor this endpoint gave out")
 
 
 @dataclass(frozen=True)

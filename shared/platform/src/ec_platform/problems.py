@@ -70,6 +70,17 @@ def body_too_large(limit: int) -> JSONResponse:
     )
 
 
+def invalid_input(field: str, message: str) -> ProblemError:
+    """422 naming one field, in the shape of the validation errors."""
+    return ProblemError(
+        422,
+        "Invalid input",
+        f"{field}: {message}",
+        type="/problems/invalid-input",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 def malformed_json(message: str) -> ProblemError:
     return ProblemError(
         400,

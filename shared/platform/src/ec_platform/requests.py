@@ -7,7 +7,13 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from ec_platform.problems import BodyTooLarge, ProblemError, describe_validation, malformed_json
+from ec_platform.problems import (
+    BodyTooLarge,
+    ProblemError,
+    describe_validation,
+    invalid_input,
+    malformed_json,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,3 +81,11 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
             "content": {"application/json": {"schema": inline(schema)}},
         }
     }
+
+
+def refuse_nul_in_query(request: Request) -> None:
+    """Every route's guard: PostgreSQL text cannot hold a NUL character, so a
+    query parameter with one is invalid input (422), never a server error."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise invalid_input(name, "must not contain a NUL character")
