@@ -90,7 +90,12 @@ def local_time(values: Mapping[str, str], key: str) -> str | None:
 
 
 def rows(
-    values: Mapping[str, str], prefix: str, fields: tuple[str, ...], *, count: int
+    values: Mapping[str, str],
+    prefix: str,
+    fields: tuple[str, ...],
+    *,
+    count: int,
+    defaulted: tuple[str, ...] = ("channel", "kind"),
 ) -> tuple[list[dict[str, str]], dict[int, int]]:
     """Rows `prefix.N.field` that are not blank, and which form row each became
     (so an error on `members.1.email` is shown on the row the person typed)."""
@@ -98,7 +103,8 @@ def rows(
     placed: dict[int, int] = {}
     for n in range(count):
         row = {f: text(values, f"{prefix}.{n}.{f}") for f in fields}
-        if any(row.values()):
+        # A select that always holds a value (`channel`) does not make a row.
+        if any(v for f, v in row.items() if f not in defaulted):
             placed[len(found)] = n
             found.append(row)
     return found, placed
