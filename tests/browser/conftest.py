@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Dialog,
     Page,
     Playwright,
     expect,
@@ -37,7 +38,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
             if not Path(CHROMIUM).exists():
-                item.add_marker(pytest.mark.skip(reason=f"no browser at {CHROMIUM}: deploy/browser.sh"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"no browser at {CHROMIUM}: deploy/browser.sh")
+                )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -91,6 +94,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def _record(dialog: Dialog, dialogs: list[str]) -> None:
+    dialogs.append(dialog.message)
+    dialog.dismiss()
+
+
 @pytest.fixture
 def open_console(
     browser: Browser, embedded: str, request: pytest.FixtureRequest
@@ -104,7 +112,7 @@ def open_console(
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(WAIT_MS)
         page = context.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", lambda dialog: _record(dialog, dialogs))
         contexts.append((name, context, page))
         return Console(page, embedded, dialogs)
 

@@ -3,6 +3,7 @@ forms; and the ITSM platform posting incidents."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -110,3 +111,16 @@ class Console:
 
 
 ConsoleFactory = Callable[..., Console]
+
+
+def escalation_of(base: str, incident_id: str, *, wait_s: float = 60.0) -> str:
+    """The escalation the incident started (the start is asynchronous: the
+    incident crosses the bus first)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = api_get(base, "/v1/escalations", TOKENS["operator"], incident_id=incident_id)
+        if found["items"]:
+            escalation: str = found["items"][0]["id"]
+            return escalation
+        assert time.monotonic() < deadline, f"incident {incident_id} started no escalation"
+        time.sleep(0.1)

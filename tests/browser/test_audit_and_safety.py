@@ -10,17 +10,10 @@ from datetime import UTC, datetime
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.console import TOKENS, Console, api_get, post_incident
+from tests.browser.console import TOKENS, Console, escalation_of, post_incident
 
 SCRIPTED = "<script>alert(1)</script>"
 IMAGE = '<img src=x onerror="alert(2)">'
-
-
-def _escalation_of(base: str, incident_id: str) -> str:
-    found = api_get(base, "/v1/escalations", TOKENS["operator"], incident_id=incident_id)
-    assert found["items"], "the P1 incident started no escalation"
-    escalation: str = found["items"][0]["id"]
-    return escalation
 
 
 def test_an_auditor_reads_verifies_and_exports_but_finds_no_forms(
@@ -31,7 +24,7 @@ def test_an_auditor_reads_verifies_and_exports_but_finds_no_forms(
     audrey = open_console("audrey").sign_in(TOKENS["auditor"]).board(customer=customer)
     incident = post_incident(audrey.base, title="Ledger out of balance", customer=customer)
     expect(audrey.row("Ledger out of balance")).to_be_visible()
-    escalation_id = _escalation_of(audrey.base, incident)
+    escalation_id = escalation_of(audrey.base, incident)
 
     audrey.open_escalation(escalation_id)
     expect(audrey.page.locator("#timeline")).to_contain_text("started")
@@ -69,7 +62,7 @@ def test_script_in_titles_shows_as_text_and_never_runs(open_console: Console.Fac
 
     expect(olivia.row("Checkout")).to_contain_text(SCRIPTED)
     expect(olivia.row("Search")).to_contain_text(IMAGE)
-    olivia.open_escalation(_escalation_of(olivia.base, first))
+    olivia.open_escalation(escalation_of(olivia.base, first))
     expect(olivia.page.locator("h1")).to_have_text(f"Checkout {SCRIPTED}")
     olivia.submit(
         "progress",
@@ -84,13 +77,15 @@ def test_script_in_titles_shows_as_text_and_never_runs(open_console: Console.Fac
 def test_sessions_cookies_and_forms_are_protected(open_console: Console.Factory) -> None:
     olivia = open_console("olivia").sign_in(TOKENS["operator"]).board()
     cookie = next(c for c in olivia.page.context.cookies() if c["name"] == "ec_console_session")
-    assert cookie["httpOnly"] and cookie["sameSite"] in ("Lax", "Strict")
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] in ("Lax", "Strict")
     assert TOKENS["operator"] not in olivia.page.content()
 
     page = olivia.page.goto(f"{olivia.base}/console/")
     assert page is not None
     policy = page.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
 
     jar = {"ec_console_session": cookie["value"]}
     with httpx.Client(base_url=olivia.base, cookies=jar, timeout=30) as client:

@@ -17,7 +17,7 @@ DOCS_SHOTS = Path(os.environ.get("EC_BROWSER_SHOTS", ".local/browser-shots"))
 
 def _shoot(console: Console, name: str) -> None:
     DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-    console.page.screenshot(path=str(DOCS_SHOTS / f"{name}.png"), full_page=True)
+    console.page.screenshot(path=str(DOCS_SHOTS / f"{name}.png"))
 
 
 def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
@@ -48,7 +48,11 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
 
     olivia.submit(
         "manager",
-        {"manager.name": "Olivia Hart", "manager.email": "olivia@example.com", "manager.id": "olivia"},
+        {
+            "manager.name": "Olivia Hart",
+            "manager.email": "olivia@example.com",
+            "manager.id": "olivia",
+        },
         expect_done="Manager assigned",
     )
     # Oscar sees it live, and is told his page is behind.
@@ -56,8 +60,11 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     expect(oscar.page.locator("[data-testid=changed-meanwhile]")).to_contain_text("olivia")
 
     # A stale form is never applied silently.
-    oscar.submit("progress", {"note": "bridge call opened", "next_update_due": later(hours=1)},
-                 expect_done=None)
+    oscar.submit(
+        "progress",
+        {"note": "bridge call opened", "next_update_due": later(hours=1)},
+        expect_done=None,
+    )
     expect(oscar.form("progress").locator(".stale")).to_contain_text("Changed by olivia")
     oscar.page.reload()
 
@@ -98,9 +105,7 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     olivia.submit(
         "progress", {"note": "too late", "next_update_due": later(hours=-2)}, expect_done=None
     )
-    expect(olivia.form("progress").locator(".field.invalid .field-error")).to_contain_text(
-        "future"
-    )
+    expect(olivia.form("progress").locator(".field.invalid .field-error")).to_contain_text("future")
     olivia.page.reload()
     olivia.submit(
         "plan",
@@ -139,10 +144,8 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     )
     expect(oscar.page.locator("#timeline")).to_contain_text("gateway failed over")
     expect(oscar.page.locator("[data-testid=level]")).to_have_text("Level 2")
-    _shoot(olivia, "escalation-active")
-    olivia.board(customer=customer)
-    _shoot(olivia, "board")
     olivia.open_escalation(escalation_id)
+    _shoot(olivia, "console-escalation")
 
     # Resolved: the monitoring period (1 s) passes by the monitor's timer, live.
     olivia.submit(

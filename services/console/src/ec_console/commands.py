@@ -174,3 +174,10 @@ BY_STATE: dict[str, tuple[str, ...]] = {
     "closed": ("review", "links"),
     "reviewed": ("links",),
 }
+
+
+def primary(state: str, has_manager: bool) -> str | None:
+    """The form most likely needed next, shown open."""
+    if state == "active":
+        return "progress" if has_manager else "manager"
+    return {"monitoring_passed": "closure", "closed": "review"}.get(state)

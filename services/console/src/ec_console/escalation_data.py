@@ -35,6 +35,17 @@ class EscalationData:
         }
 
     @property
+    def auto_raise(self) -> dict[str, Any] | None:
+        pending = [
+            t for t in self.timers or [] if t["kind"] == "auto_raise" and t["status"] == "pending"
+        ]
+        return pending[0] if pending else None
+
+    def deliveries_by(self, *statuses: str) -> list[dict[str, Any]]:
+        """Newest first."""
+        return [d for d in reversed(self.deliveries or []) if d["status"] in statuses]
+
+    @property
     def state_since(self) -> str | None:
         from ec_console.statecache import state_entered_at
 

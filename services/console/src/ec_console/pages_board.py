@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -41,6 +42,8 @@ async def _board(
     chosen = [i for i in found if i["state"] in query.states()]
     now = datetime.now(UTC)
     shown = board_data.select(chosen, query, session.user, now)
+    # The counts follow every filter but the state, so a chip narrows what is shown.
+    counted = board_data.select(open_items, query, session.user, now)
     await console.state_since.fill(shown, token=session.token)
     return render(
         request,
@@ -49,8 +52,11 @@ async def _board(
         status_code=status_code,
         query=query,
         items=shown,
-        counts=board_data.counts(open_items),
-        overdue_count=len([i for i in open_items if is_overdue(i, now)]),
+        counts=board_data.counts(counted),
+        overdue_count=len([i for i in counted if is_overdue(i, now)]),
+        chip_query=urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k not in ("state", "overdue")]
+        ),
         fingerprint=board_data.fingerprint(open_items),
         failed=failed.detail if failed is not None else None,
         sorts=SORTS,

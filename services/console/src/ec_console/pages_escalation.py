@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console.commands import BY_STATE, COMMANDS
+from ec_console.commands import BY_STATE, COMMANDS, primary
 from ec_console.context import CurrentSession, console_of
 from ec_console.escalation_data import EscalationData, changed_since, load
 from ec_console.forms import FormState, Invalid, local_time, renumbered, values_of
@@ -54,6 +54,7 @@ async def _page(
         e=data.escalation,
         forms=forms,
         commands=COMMANDS,
+        primary=primary(state, bool(data.escalation.get("manager"))),
         as_of=as_of,
         rendered=int(request.query_params.get("rendered") or data.version),
     )
