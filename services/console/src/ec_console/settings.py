@@ -21,7 +21,7 @@ class ConsoleSettings(BaseSettings):
     )
     session_hours: float = Field(default=12.0, gt=0, description="a session's absolute lifetime")
     # How often a page being watched asks the services whether anything changed.
-    poll_interval_s: float = Field(default=0.4, gt=0)
+    poll_interval_s: float = Field(default=0.25, gt=0)
     api_timeout_s: float = Field(default=15.0, gt=0)
 
     def require_secret(self) -> SecretStr:
