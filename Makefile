@@ -52,6 +52,7 @@ format: sync ## apply ruff's formatting and fixes
 	@.venv/bin/ruff check --fix .
 
 bench: sync ## the benchmarks, each printing its figure and its baseline
+	@deploy/browser.sh
 	@deploy/with-infra.sh $(PYTHON) -m bench $(BENCH_ARGS)
 
 kafka-up: ; @deploy/kafka.sh start
