@@ -61,6 +61,14 @@ class Console:
         self.page = page
         self.base = base
         self.dialogs = dialogs
+        # What the browser refused under the Content-Security-Policy, or failed to run.
+        self.problems: list[str] = []
+        page.on("console", lambda m: self._console(m.type, m.text))
+        page.on("pageerror", lambda error: self.problems.append(str(error)))
+
+    def _console(self, kind: str, text: str) -> None:
+        if kind == "error" and "Failed to load resource" not in text:
+            self.problems.append(text)
 
     def sign_in(self, token: str) -> Console:
         self.page.goto(f"{self.base}/console/login")

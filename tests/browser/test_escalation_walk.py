@@ -175,3 +175,34 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     expect(olivia.page.locator("#outcome")).to_contain_text("never tested under load")
     expect(oscar.state()).to_have_text("Reviewed")
     assert re.search(r"reviewed: ", olivia.page.locator("#timeline").inner_text())
+    assert olivia.problems == []
+    assert oscar.problems == []
+
+
+def test_an_operator_starts_one_by_hand_and_retries_a_failed_delivery(
+    open_console: Console.Factory,
+) -> None:
+    customer = f"Manual-{uuid.uuid4().hex[:6]}"
+    olivia = open_console("olivia").sign_in(TOKENS["operator"]).board(customer=customer)
+    olivia.page.locator("details.start summary").click()
+    form = olivia.page.locator("#form-start")
+    form.locator("[name=reason]").fill("customer called the service desk twice")
+    form.locator("[name=title]").fill("Invoices missing since Monday")
+    form.locator("[name='customer.id']").fill(customer)
+    form.locator("[name='customer.name']").fill(customer)
+    form.locator("[name='customer.tier']").fill("silver")
+    form.locator("button[type=submit]").click()
+    expect(olivia.page.locator(".flash", has_text="Escalation started")).to_be_visible()
+    expect(olivia.page.locator("h1")).to_have_text("Invoices missing since Monday")
+
+    # No mail server is configured here: the manager's email fails, and can be retried.
+    olivia.submit(
+        "manager",
+        {"manager.name": "Olivia Hart", "manager.email": "olivia@example.com"},
+        expect_done="Manager assigned",
+    )
+    retry = olivia.page.locator("#deliveries tr.delivery-failed button", has_text="Retry").first
+    expect(retry).to_be_visible()
+    retry.click()
+    expect(olivia.page.locator(".flash", has_text="Delivery queued")).to_be_visible()
+    assert olivia.problems == []

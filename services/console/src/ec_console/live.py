@@ -40,7 +40,7 @@ class Hub:
     ) -> AsyncIterator[asyncio.Queue[str]]:
         watcher = self._watchers.get(key)
         if watcher is None:
-            watcher = _Watcher(fingerprint=fingerprint, current=await fingerprint())
+            watcher = _Watcher(fingerprint=fingerprint, current=await _safely(fingerprint, key))
             self._watchers[key] = watcher
             watcher.task = asyncio.create_task(self._watch(key, watcher), name=f"console-{key}")
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
@@ -59,11 +59,7 @@ class Hub:
     async def _watch(self, key: str, watcher: _Watcher) -> None:
         while watcher.queues and not self._closed.is_set():
             await asyncio.sleep(self._interval_s)
-            try:
-                now = await watcher.fingerprint()
-            except Exception:  # a failing poll must not end the page's updates
-                log.exception("watching %s failed", key.split(":", 1)[-1])
-                continue
+            now = await _safely(watcher.fingerprint, key)
             if now is None or now == watcher.current:
                 continue
             watcher.current = now
@@ -81,6 +77,14 @@ class Hub:
     @property
     def closed(self) -> asyncio.Event:
         return self._closed
+
+
+async def _safely(fingerprint: Fingerprint, key: str) -> str | None:
+    try:
+        return await fingerprint()
+    except Exception:  # a failing poll must not end the page's updates
+        log.exception("watching %s failed", key.split(":", 1)[-1])
+        return None
 
 
 async def sse_stream(

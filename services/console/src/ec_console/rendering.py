@@ -52,8 +52,11 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     console = console_of(request)
-    flash = list(session.flash) if session else []
-    if session:
+    # Only a whole page shows (and so uses up) the messages; a live part that
+    # happens to be read first must leave them for it.
+    whole_page = not template.endswith("_live.html")
+    flash = list(session.flash) if session and whole_page else []
+    if session and whole_page:
         session.flash.clear()
     html = console.templates.get_template(template).render(
         base=base_path(request),
