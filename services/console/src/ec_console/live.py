@@ -88,18 +88,20 @@ async def _safely(fingerprint: Fingerprint, key: str) -> str | None:
 
 
 async def sse_stream(
-    hub: Hub, key: str, fingerprint: Fingerprint, *, since: str | None, max_s: float = 300.0
+    hub: Hub, key: str, fingerprint: Fingerprint, *, since: str | None, max_s: float = 15.0
 ) -> AsyncIterator[str]:
     """`event: changed` whenever the fingerprint moves. Each stream ends after
-    `max_s` (the browser reconnects with Last-Event-ID) so a server stopping
-    never waits long for open pages."""
+    `max_s` and the browser reconnects (with Last-Event-ID, so nothing is missed
+    in between): a server being stopped waits for open streams to end, and
+    should not wait long."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + max_s
     async with hub.subscribe(key, fingerprint, since=since) as queue:
         yield "retry: 1000\n\n"
         while not hub.closed.is_set() and loop.time() < ends_at:
             try:
-                current = await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
+                wait = min(KEEP_ALIVE_S, max(0.0, ends_at - loop.time()))
+                current = await asyncio.wait_for(queue.get(), timeout=wait)
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
