@@ -5,7 +5,7 @@ session that outlives its logout."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from playwright.sync_api import expect
@@ -20,7 +20,8 @@ def test_an_auditor_reads_verifies_and_exports_but_finds_no_forms(
     open_console: Console.Factory,
 ) -> None:
     customer = f"Audited-{uuid.uuid4().hex[:6]}"
-    before = datetime.now(UTC)
+    # Typed to the second, a moment means the end of that second: one earlier.
+    before = datetime.now(UTC) - timedelta(seconds=1)
     audrey = open_console("audrey").sign_in(TOKENS["auditor"]).board(customer=customer)
     incident = post_incident(audrey.base, title="Ledger out of balance", customer=customer)
     expect(audrey.row("Ledger out of balance")).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -60,6 +61,21 @@ async def _page(
     )
 
 
+def _moment(as_of: str | None, tz_offset: str | None) -> str | None:
+    """A moment typed to the second means the end of that second: what had
+    happened "at 08:10:47" includes what was recorded at 08:10:47.3."""
+    if not as_of:
+        return None
+    try:
+        moment = local_time({"as_of": as_of, "tz_offset": tz_offset or ""}, "as_of")
+    except Invalid:
+        return None
+    parsed = datetime.fromisoformat(moment or "")
+    if parsed.microsecond == 0 and "." not in as_of:
+        parsed += timedelta(microseconds=999_999)
+    return parsed.isoformat()
+
+
 def build_router() -> APIRouter:
     router = APIRouter()
 
@@ -71,13 +87,7 @@ def build_router() -> APIRouter:
         as_of: Annotated[str | None, Query(max_length=40)] = None,
         tz_offset: Annotated[str | None, Query(max_length=6)] = None,
     ) -> Response:
-        moment = None
-        if as_of:
-            try:
-                moment = local_time({"as_of": as_of, "tz_offset": tz_offset or ""}, "as_of")
-            except Invalid:
-                moment = None
-        return await _page(request, session, escalation_id, as_of=moment)
+        return await _page(request, session, escalation_id, as_of=_moment(as_of, tz_offset))
 
     @router.get("/escalations/{escalation_id}/live")
     async def live_part(request: Request, escalation_id: UUID, session: CurrentSession) -> Response:
