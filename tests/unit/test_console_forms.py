@@ -102,7 +102,7 @@ def test_a_stale_form_names_who_changed_the_escalation() -> None:
         {"version": 3, "type": "PlanRevised", "actor": {"role": "operator", "name": "oscar"}},
         {"version": 2, "type": "RecordLinked", "actor": {"role": "operator", "name": "olivia"}},
     ]
-    assert changed_since(events, 2) == "oscar (operator) (PlanRevised)"
+    assert changed_since(events, 2) == "oscar (operator) (plan revised)"
 
 
 def _item(**fields: object) -> dict[str, object]:

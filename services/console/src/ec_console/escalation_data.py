@@ -4,6 +4,7 @@ with the user's token."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,8 +105,13 @@ def changed_since(events: list[dict[str, Any]], version: int) -> str:
     if not later:
         return "someone"
     who = sorted({actor_text(e.get("actor")) for e in later})
-    what = ", ".join(dict.fromkeys(e["type"] for e in later))
+    what = ", ".join(dict.fromkeys(_words(e["type"]) for e in later))
     return f"{' and '.join(who)} ({what})"
+
+
+def _words(event_type: str) -> str:
+    """PlanRevised -> plan revised."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", event_type).lower()
 
 
 def _action_key(action: dict[str, Any]) -> str:
