@@ -19,6 +19,7 @@ from ec_console import pages_audit, pages_auth, pages_board, pages_escalation
 from ec_console.context import Console, SignedOut
 from ec_console.live import Hub
 from ec_console.rendering import base_path, create_templates
+from ec_console.security import SecurityHeaders
 from ec_console.services import Services
 from ec_console.sessions import COOKIE, SessionStore
 from ec_console.settings import ConsoleSettings
@@ -86,8 +87,6 @@ def create_console(
 
 def mount_console(host: FastAPI, console: FastAPI) -> None:
     """Serves `console` at /console on `host` (and / sends people there)."""
-    from ec_console.security import SecurityHeaders
-
     async def to_console() -> RedirectResponse:
         return RedirectResponse(MOUNT + "/", status_code=307)
 
