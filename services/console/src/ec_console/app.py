@@ -87,6 +87,7 @@ def create_console(
 
 def mount_console(host: FastAPI, console: FastAPI) -> None:
     """Serves `console` at /console on `host` (and / sends people there)."""
+
     async def to_console() -> RedirectResponse:
         return RedirectResponse(MOUNT + "/", status_code=307)
 
