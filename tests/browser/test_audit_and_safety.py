@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.console import TOKENS, Console, escalation_of, post_incident
+from tests.browser.console import TOKENS, Console, escalation_of, later, post_incident
 
 SCRIPTED = "<script>alert(1)</script>"
 IMAGE = '<img src=x onerror="alert(2)">'
@@ -67,7 +67,7 @@ def test_script_in_titles_shows_as_text_and_never_runs(open_console: Console.Fac
     expect(olivia.page.locator("h1")).to_have_text(f"Checkout {SCRIPTED}")
     olivia.submit(
         "progress",
-        {"note": f"still failing {IMAGE}", "next_update_due": "2099-01-01T00:00"},
+        {"note": f"still failing {IMAGE}", "next_update_due": later(hours=3)},
         expect_done="Progress reported",
     )
     expect(olivia.page.locator("#timeline")).to_contain_text(IMAGE)

@@ -146,6 +146,10 @@ def reviewed() -> History:
     return closed().given(review())
 
 
+def withdrawn() -> History:
+    return managed().given(c.Withdraw(reason="started from a misread payload"))
+
+
 OPEN = frozenset({"active", "monitoring", "monitoring_passed"})
 WORKING = frozenset({"active", "monitoring"})
 
@@ -164,6 +168,8 @@ ACCEPTED_IN: dict[type, frozenset[str]] = {
     c.ReportRecurrence: frozenset({"monitoring", "monitoring_passed"}),
     c.Close: frozenset({"monitoring_passed"}),
     c.Review: frozenset({"closed"}),
+    c.Withdraw: frozenset({"active"}),
+    c.CorrectDetails: OPEN | {"closed"},
 }
 
 # The statuses in which each of the monitor's requests can record anything; in
@@ -184,9 +190,12 @@ ARROWS = frozenset(
         ("monitoring_passed", "active"),
         ("monitoring_passed", "closed"),
         ("closed", "reviewed"),
+        ("active", "withdrawn"),
     }
 )
-STATUSES = ("active", "monitoring", "monitoring_passed", "closed", "reviewed")
+STATUSES = ("active", "monitoring", "monitoring_passed", "closed", "reviewed", "withdrawn")
+# Nothing leaves these.
+FINAL = frozenset({"reviewed", "withdrawn"})
 
 # An escalation in each status of the process (the active one has a manager).
 AT_STATUS = {
@@ -195,6 +204,7 @@ AT_STATUS = {
     "monitoring_passed": monitoring_passed,
     "closed": closed,
     "reviewed": reviewed,
+    "withdrawn": withdrawn,
 }
 
 

@@ -49,3 +49,19 @@ def customer(tier: str) -> dict[str, str]:
 )
 def test_default_rules(overrides: dict[str, Any], fired: tuple[str, ...]) -> None:
     assert default_rules().fired_by(incident(**overrides)) == fired
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fired"),
+    [
+        ({"priority": "P1", "customer": customer("gold")}, ("p1",)),
+        ({"priority": "P2", "customer": customer("gold")}, ()),
+        ({"priority": "P2", "customer": customer("strategic")}, ()),
+        ({"priority": "P4", "customer": customer("gold"), "sla_breached": True}, ("sla-breached",)),
+    ],
+)
+def test_a_stand_in_customers_tier_fires_no_rule_but_everything_else_still_does(
+    overrides: dict[str, Any], fired: tuple[str, ...]
+) -> None:
+    stand_in = incident(**overrides, customer_resolved=False)
+    assert default_rules().fired_by(stand_in) == fired

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from ec_escalation.decide import decide
 from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound
 from ec_escalation.state import Escalation, Link, MissedDeadline, evolve, fold
 from ec_events import escalations as e
-from ec_events.base import Contact
+from ec_events.base import Contact, Customer
 from ec_events.incidents import IncidentReported
 from tests.support.escalations import (
     ACCEPTED_IN,
@@ -29,6 +30,7 @@ from tests.support.escalations import (
     STATUSES,
     WHOLE_LIFECYCLE,
     History,
+    action,
     at_status,
     close,
     in_monitoring,
@@ -40,6 +42,7 @@ from tests.support.escalations import (
     review,
     start,
     started,
+    withdrawn,
 )
 from tests.support.factories import incident_body
 
@@ -60,6 +63,8 @@ HUMAN_COMMANDS: dict[str, c.Command] = {
     "report a recurrence": c.ReportRecurrence(note="502s are back"),
     "close": close(),
     "review": review(),
+    "withdraw": c.Withdraw(reason="started from a misread payload"),
+    "correct the details": c.CorrectDetails(reason="the webhook misread it", priority="P3"),
 }
 
 MONITOR_REQUESTS: dict[str, c.Command] = {
@@ -388,6 +393,49 @@ def test_a_plan_whose_review_deadline_is_not_in_the_future_is_refused(
         started().when(plan(review_by=review_by))
 
 
+YEAR = timedelta(days=366)
+
+
+def test_a_plan_may_be_reviewed_and_its_actions_due_up_to_a_year_ahead() -> None:
+    command = replace(plan(review_by=NOW + YEAR), actions=(action(due=NOW + YEAR),))
+
+    [event] = started().when(command)
+
+    assert isinstance(event, e.PlanRevised)
+    assert event.review_by == NOW + YEAR
+
+
+@pytest.mark.parametrize(
+    "too_far", [NOW + YEAR + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_a_plan_review_deadline_more_than_a_year_ahead_is_refused(too_far: datetime) -> None:
+    with pytest.raises(InvalidCommand, match="review_by: must be within a year") as refused:
+        started().when(plan(review_by=too_far))
+    assert refused.value.problems == ("review_by: must be within a year (366 days) from now",)
+
+
+def test_plan_actions_due_more_than_a_year_ahead_are_refused_each_by_its_place() -> None:
+    command = c.RevisePlan(
+        actions=(
+            action(),
+            action(due=datetime(9999, 1, 1, tzinfo=UTC)),
+            action(due=NOW + 2 * YEAR),
+        ),
+        customer_agreed=True,
+        reason="typo in the year",
+        review_by=datetime(9999, 1, 1, tzinfo=UTC),
+    )
+
+    with pytest.raises(InvalidCommand) as refused:
+        started().when(command)
+
+    assert [p.partition(":")[0] for p in refused.value.problems] == [
+        "review_by",
+        "actions.1.due",
+        "actions.2.due",
+    ]
+
+
 def test_a_plan_without_actions_is_refused() -> None:
     command = c.RevisePlan(actions=(), customer_agreed=True, reason="x", review_by=LATER)
     with pytest.raises(InvalidCommand, match="action"):
@@ -459,6 +507,19 @@ def test_progress_whose_next_update_is_not_in_the_future_is_refused(due: datetim
         started().when(progress(next_update_due=due))
 
 
+def test_the_next_update_may_be_due_up_to_a_year_ahead() -> None:
+    [event] = started().when(progress(next_update_due=NOW + YEAR))
+    assert isinstance(event, e.ProgressReported)
+
+
+@pytest.mark.parametrize(
+    "too_far", [NOW + YEAR + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)]
+)
+def test_a_next_update_due_more_than_a_year_ahead_is_refused(too_far: datetime) -> None:
+    with pytest.raises(InvalidCommand, match="next_update_due: must be within a year"):
+        started().when(progress(next_update_due=too_far))
+
+
 def test_progress_can_be_reported_while_monitoring() -> None:
     [event] = in_monitoring().when(progress())
     assert isinstance(event, e.ProgressReported)
@@ -509,6 +570,20 @@ def test_resolving_with_a_monitoring_period_beyond_the_calendar_is_refused() -> 
     # The HTTP body accepts any ISO 8601 duration, e.g. P3000000D.
     with pytest.raises(InvalidCommand, match="monitoring_period"):
         managed().when(resolve(timedelta(days=3_000_000)))
+
+
+@pytest.mark.parametrize(
+    ("period", "accepted"),
+    [(YEAR, True), (YEAR + timedelta(seconds=1), False), (timedelta(days=365 * 300), False)],
+    ids=["366 days", "a second more", "three centuries"],
+)
+def test_a_monitoring_period_may_last_at_most_366_days(period: timedelta, accepted: bool) -> None:
+    history = managed()
+    if accepted:
+        assert history.when(resolve(period))
+    else:
+        with pytest.raises(InvalidCommand, match="at most 366 days"):
+            history.when(resolve(period))
 
 
 @pytest.mark.parametrize("status", ["monitoring", "monitoring_passed"])
@@ -638,6 +713,156 @@ def test_reviewing_a_closed_escalation_records_the_findings_and_inputs() -> None
 def test_reviewing_anything_but_a_closed_escalation_is_refused(status: str) -> None:
     with pytest.raises(NotAllowed, match="only a closed escalation"):
         at_status(status).when(review())
+
+
+# --- withdrawal --------------------------------------------------------------------------
+
+
+def test_an_escalation_started_by_mistake_is_withdrawn_with_its_reason() -> None:
+    history = started()
+
+    [event] = history.when(c.Withdraw(reason="the payload's priority was misread"))
+
+    assert event == e.EscalationWithdrawn(
+        escalation_id=history.id, reason="the payload's priority was misread"
+    )
+    state = history.evolved(event)
+    assert state.status == "withdrawn"
+    assert state.withdrawal == event
+    assert not state.is_open
+
+
+def test_a_withdrawn_escalation_keeps_everything_it_recorded() -> None:
+    history = managed().given(c.LinkRecord(kind="problem", ref="PRB1"))
+    before = history.current
+
+    history.given(c.Withdraw(reason="wrong manual start"))
+
+    state = history.current
+    assert (state.manager, state.links, state.incident_ids) == (
+        before.manager,
+        before.links,
+        before.incident_ids,
+    )
+    assert state.version == before.version + 1
+
+
+@pytest.mark.parametrize("status", ["monitoring", "monitoring_passed", "closed", "reviewed"])
+def test_withdrawing_anything_but_an_active_escalation_is_refused(status: str) -> None:
+    with pytest.raises(NotAllowed, match=f"cannot withdraw: the escalation is {status}"):
+        at_status(status).when(c.Withdraw(reason="oops"))
+
+
+def test_an_escalation_resolved_with_the_customer_once_is_no_mistake_to_withdraw() -> None:
+    history = in_monitoring().given(c.ReportRecurrence(note="502s are back"))
+    assert history.current.status == "active"
+
+    with pytest.raises(NotAllowed, match="before any monitoring"):
+        history.when(c.Withdraw(reason="oops"))
+
+
+def test_withdrawing_twice_is_refused() -> None:
+    with pytest.raises(NotAllowed, match="withdrawn; a withdrawn escalation accepts no further"):
+        withdrawn().when(c.Withdraw(reason="again"))
+
+
+@pytest.mark.parametrize("request_", list(MONITOR_REQUESTS.values()))
+def test_a_timer_of_a_withdrawn_escalation_changes_nothing(request_: c.Command) -> None:
+    assert withdrawn().when(request_) == []
+
+
+# --- corrections -------------------------------------------------------------------------
+
+
+def test_a_correction_records_the_old_and_new_value_of_each_changed_field() -> None:
+    history = started(priority="P1", service="payments-eu")
+    old_customer = history.current.customer
+    new_customer = Customer(id="cust-eu-1", name="Northwind EU", tier="strategic")
+
+    [event] = history.when(
+        c.CorrectDetails(
+            reason="the webhook named the parent", priority="P2", customer=new_customer
+        )
+    )
+
+    assert event == e.EscalationDetailsCorrected(
+        escalation_id=history.id,
+        reason="the webhook named the parent",
+        priority=e.PriorityCorrection(old="P1", new="P2"),
+        customer=e.CustomerCorrection(old=old_customer, new=new_customer),
+    )
+    state = history.evolved(event)
+    assert (state.priority, state.customer, state.service) == ("P2", new_customer, "payments-eu")
+
+
+def test_a_field_given_as_it_already_is_is_not_part_of_the_correction() -> None:
+    history = started(title="Payments fail")
+
+    [event] = history.when(
+        c.CorrectDetails(reason="typo", title="Payments fail", service="payments-eu-west")
+    )
+
+    assert isinstance(event, e.EscalationDetailsCorrected)
+    assert event.title is None
+    assert event.service == e.ServiceCorrection(old="payments-eu", new="payments-eu-west")
+    assert history.evolved(event).title == "Payments fail"
+
+
+def test_a_field_that_was_never_set_is_corrected_from_none() -> None:
+    history = started(priority=None, customer=None, service=None)
+
+    [event] = history.when(c.CorrectDetails(reason="now known", priority="P2", service="cards"))
+
+    assert isinstance(event, e.EscalationDetailsCorrected)
+    assert event.priority == e.PriorityCorrection(old=None, new="P2")
+    assert history.evolved(event).service == "cards"
+
+
+def test_a_correction_that_would_change_nothing_is_refused_naming_the_fields() -> None:
+    history = started(priority="P1", service="payments-eu")
+
+    with pytest.raises(InvalidCommand) as refused:
+        history.when(c.CorrectDetails(reason="r", priority="P1", service="payments-eu"))
+
+    assert refused.value.problems == (
+        "priority: is already 'P1'; nothing would change",
+        "service: is already 'payments-eu'; nothing would change",
+    )
+
+
+def test_a_correction_naming_no_field_is_refused() -> None:
+    with pytest.raises(InvalidCommand, match="name at least one of"):
+        started().when(c.CorrectDetails(reason="r"))
+
+
+def test_corrections_follow_one_another_each_from_the_last() -> None:
+    history = started(priority="P1").given(
+        c.CorrectDetails(reason="first", priority="P2"),
+        c.CorrectDetails(reason="second", priority="P3"),
+    )
+
+    second = history.events[-1]
+    assert isinstance(second, e.EscalationDetailsCorrected)
+    assert second.priority == e.PriorityCorrection(old="P2", new="P3")
+    assert history.current.priority == "P3"
+
+
+@pytest.mark.parametrize("status", ["monitoring", "monitoring_passed", "closed"])
+def test_details_can_be_corrected_until_the_review(status: str) -> None:
+    [event] = at_status(status).when(c.CorrectDetails(reason="r", title="Cards fail"))
+    assert isinstance(event, e.EscalationDetailsCorrected)
+
+
+@pytest.mark.parametrize("status", ["reviewed", "withdrawn"])
+def test_correcting_a_reviewed_or_withdrawn_escalation_is_refused(status: str) -> None:
+    with pytest.raises(NotAllowed, match=f"the escalation is {status}"):
+        at_status(status).when(c.CorrectDetails(reason="r", title="Cards fail"))
+
+
+def test_the_state_refusal_comes_before_the_nothing_to_change_refusal() -> None:
+    history = withdrawn()
+    with pytest.raises(NotAllowed):
+        history.when(c.CorrectDetails(reason="r", title=history.current.title))
 
 
 # --- every operator command in every status ----------------------------------------------

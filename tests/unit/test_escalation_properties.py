@@ -28,6 +28,7 @@ from tests.support.escalations import (
     ACTS_IN,
     ARROWS,
     CUSTOMER_CONTACT,
+    FINAL,
     INCIDENT_OWNER,
     MANAGER,
     NOW,
@@ -37,6 +38,7 @@ from tests.support.escalations import (
 )
 
 T = TypeVar("T")
+FINISHED = frozenset({"closed", "reviewed", "withdrawn"})
 
 # Fixed ids keep every example reproducible (hypothesis replays failures).
 ESCALATION_ID = UUID("5b0c3a2e-8f61-4c1e-9b7a-2f4d6e8a1c03")
@@ -58,6 +60,11 @@ def tuples_of(
     return st.lists(elements, max_size=max_size, unique=True).map(tuple)
 
 
+CUSTOMERS = (
+    Customer(id="cust-042", name="Northwind", tier="gold"),
+    Customer(id="cust-043", name="Northwind EU", tier="silver"),
+)
+
 starts = st.builds(
     c.StartEscalation,
     trigger=st.sampled_from(["automatic", "manual"]),
@@ -65,7 +72,7 @@ starts = st.builds(
     title=words,
     incident_ids=tuples_of(st.sampled_from(INCIDENTS)),
     priority=st.none() | st.sampled_from(["P1", "P2", "P3", "P4", "P5"]),
-    customer=st.none() | st.just(Customer(id="cust-042", name="Northwind", tier="gold")),
+    customer=st.none() | st.just(CUSTOMERS[0]),
     service=st.none() | st.just("payments-eu"),
     criteria=tuples_of(st.sampled_from(["p1", "sla-breached", "reopened"])),
     criteria_version=st.none() | st.just("default-1"),
@@ -146,6 +153,13 @@ def _advance(state: Escalation, now: datetime, period: timedelta) -> c.Command:
     return c.Review(findings="rotation lacked a canary")
 
 
+def _rarely_withdraw(state: Escalation, now: datetime, draw: int, reason: str) -> c.Command:
+    """A withdrawal ends the story: rarely, so that most sequences go on to its end."""
+    if draw == 0:
+        return c.Withdraw(reason=reason)
+    return c.AssignManager(manager=MANAGER)
+
+
 offsets = st.sampled_from([0, 0, 0, -1, 1])
 resolves = st.builds(
     c.Resolve,
@@ -211,6 +225,17 @@ makes: st.SearchStrategy[Make] = st.one_of(
     relative(_raise_automatically, offsets, st.integers(0, 2)),
     relative(_advance, st.integers(1, 3 * 24 * 60).map(lambda m: timedelta(minutes=m))),
     relative(_advance, st.integers(1, 3 * 24 * 60).map(lambda m: timedelta(minutes=m))),
+    relative(_rarely_withdraw, st.integers(0, 5), words),
+    fixed(
+        st.builds(
+            c.CorrectDetails,
+            reason=words,
+            title=st.none() | words,
+            priority=st.none() | st.sampled_from(["P1", "P2", "P3"]),
+            customer=st.none() | st.sampled_from(CUSTOMERS),
+            service=st.none() | st.sampled_from(["payments-eu", "cards"]),
+        )
+    ),
 )
 waits = st.integers(0, 180).map(lambda m: timedelta(minutes=m))
 
@@ -256,6 +281,25 @@ def check_current(before: Escalation, recorded: Event) -> None:
         }, "a missed deadline is recorded once"
 
 
+DETAILS = ("title", "priority", "customer", "service")
+
+
+def check_details(before: Escalation, recorded: Event, after: Escalation) -> None:
+    """Only a correction changes the details, and it names each change as it was and is."""
+    if not isinstance(recorded, e.EscalationDetailsCorrected):
+        assert [getattr(after, f) for f in DETAILS] == [getattr(before, f) for f in DETAILS]
+        return
+    changed = [f for f in DETAILS if getattr(recorded, f) is not None]
+    assert changed, "a correction changes something"
+    for name in DETAILS:
+        change = getattr(recorded, name)
+        if change is None:
+            assert getattr(after, name) == getattr(before, name)
+        else:
+            assert (change.old, change.new) == (getattr(before, name), getattr(after, name))
+            assert change.old != change.new
+
+
 def check_step(before: Escalation, recorded: Event, after: Escalation, count: int) -> None:
     check_current(before, recorded)
     assert recorded.subject == str(ESCALATION_ID)
@@ -270,8 +314,11 @@ def check_step(before: Escalation, recorded: Event, after: Escalation, count: in
         assert after.plan == before.plan
     if after.status != before.status:
         assert (before.status, after.status) in ARROWS
-    if before.status in {"closed", "reviewed"}:
+    if before.status in FINISHED:
         assert after.status not in OPEN_STATUSES
+    if before.status in FINAL:
+        raise AssertionError(f"{before.status} is final, yet {recorded!r} was recorded")
+    check_details(before, recorded, after)
     read = through_json(recorded)
     assert read == recorded
     assert evolve(before, read) == after
@@ -285,6 +332,8 @@ def check_totals(state: Escalation, history: list[Event]) -> None:
     assert len(state.missed_deadlines) == kinds[e.DeadlineMissed]
     assert state.plan is None or state.plan.plan_version == kinds[e.PlanRevised]
     assert state.is_open == (state.status in OPEN_STATUSES)
+    assert (state.withdrawal is not None) == (state.status == "withdrawn")
+    assert kinds[e.EscalationWithdrawn] <= 1
     # Folding the stored events always reproduces the state, and so does a snapshot.
     assert fold(history) == state
     assert Escalation.from_json(json.loads(json.dumps(state.to_json()))) == state
@@ -342,7 +391,7 @@ def test_any_sequence_of_commands_keeps_the_invariants(
             history.append(recorded)
             check_step(state, recorded, after, len(history))
             state = after
-        finished = finished or state.status in {"closed", "reviewed"}
+        finished = finished or state.status in FINISHED
         assert not (finished and state.is_open), "a finished escalation opened again"
         if decided and isinstance(command, IDEMPOTENT):
             assert decide(state, command, escalation_id=ESCALATION_ID, now=now) == []

@@ -54,3 +54,46 @@ def test_a_resolved_or_closed_status_resolves_the_incident() -> None:
 def test_an_incident_first_seen_resolved_is_reported_then_resolved() -> None:
     events = decide(None, incoming(status="Resolved"))
     assert [type(e) for e in events] == [IncidentReported, IncidentResolved]
+
+
+def test_a_report_without_a_resolved_customer_says_so_in_its_event() -> None:
+    # given a report whose customer is a stand-in
+    report = incoming(customer_resolved=False)
+
+    # when it is first seen
+    [event] = decide(None, report)
+
+    # then the event carries the flag
+    assert isinstance(event, IncidentReported)
+    assert event.customer_resolved is False
+
+
+def test_an_incident_whose_customer_becomes_known_is_updated_naming_both() -> None:
+    unknown = {"id": "unknown", "name": "Unknown customer", "tier": "standard"}
+    report = incoming(customer=unknown, customer_resolved=False)
+    [first] = decide(None, report)
+    assert isinstance(first, IncidentReported)
+
+    known = {"id": "fabrikam", "name": "Fabrikam", "tier": "gold"}
+    later = IncidentIn.model_validate(
+        {**report.model_dump(), "customer": known, "customer_resolved": True}
+    )
+    [update] = decide(first, later)
+
+    assert isinstance(update, IncidentUpdated)
+    assert set(update.changed) == {"customer", "customer_resolved"}
+    assert update.customer_resolved is True
+
+
+def test_an_event_recorded_before_the_flag_existed_reads_as_resolved() -> None:
+    # given an IncidentReported payload as the intake wrote it before the flag
+    [event] = decide(None, incoming())
+    payload = event.model_dump(mode="json")
+    del payload["customer_resolved"]
+
+    # when it is read back
+    old = IncidentReported.model_validate(payload)
+
+    # then its customer counts as resolved, and re-reporting it changes nothing
+    assert old.customer_resolved is True
+    assert decide(old, incoming(**{k: payload[k] for k in incident_body()})) == []

@@ -154,6 +154,29 @@ def test_closing_cancels_every_timer(event: Event) -> None:
     assert planned.set == ()
 
 
+def test_a_withdrawal_cancels_every_timer_and_sets_none() -> None:
+    planned = plan(
+        e.EscalationWithdrawn(escalation_id=ESCALATION, reason="misread payload"), active(level=2)
+    )
+
+    assert planned.watch == Watch(ESCALATION, "withdrawn", 2)
+    assert planned.cancel == set(TIMER_KINDS)
+    assert planned.set == ()
+
+
+def test_a_correction_of_details_leaves_the_timers_alone() -> None:
+    planned = plan(
+        e.EscalationDetailsCorrected(
+            escalation_id=ESCALATION,
+            reason="wrong priority",
+            priority=e.PriorityCorrection(old="P1", new="P2"),
+        ),
+        active(),
+    )
+
+    assert planned == Plan(active())
+
+
 def test_an_event_of_an_escalation_never_seen_starting_sets_nothing() -> None:
     planned = plan(e.RecordLinked(escalation_id=ESCALATION, kind="problem", ref="PRB1"))
     assert planned == Plan(None)

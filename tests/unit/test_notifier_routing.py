@@ -39,6 +39,7 @@ CONTACT_EVENTS = frozenset(
         "MonitoringStarted",
         "EscalationReopened",
         "EscalationClosed",
+        "EscalationWithdrawn",
     }
 )
 

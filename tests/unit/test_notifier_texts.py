@@ -53,6 +53,12 @@ EVERY_EVENT: list[Event] = [
     esc.EscalationClosed(escalation_id=STORY.id, customer_agreement=AGREEMENT),
     esc.EscalationReviewed(escalation_id=STORY.id, findings="rotation lacked a canary"),
     esc.DeadlineMissed(escalation_id=STORY.id, kind="progress_update", due_at=NOW),
+    esc.EscalationWithdrawn(escalation_id=STORY.id, reason="started from a misread payload"),
+    esc.EscalationDetailsCorrected(
+        escalation_id=STORY.id,
+        reason="the webhook named the wrong priority",
+        priority=esc.PriorityCorrection(old="P1", new="P2"),
+    ),
 ]
 # What each text must mention for its reader to know what happened.
 FACTS = {
@@ -71,6 +77,8 @@ FACTS = {
     "EscalationClosed": ["Jo Meyer", "agreed on the call"],
     "EscalationReviewed": ["rotation lacked a canary"],
     "DeadlineMissed": ["Missed progress update"],
+    "EscalationWithdrawn": ["Escalation withdrawn", "started from a misread payload"],
+    "EscalationDetailsCorrected": ["Priority: P1, now P2", "the webhook named the wrong priority"],
 }
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ec_intake.webhooks import InvalidPayload
+from ec_intake.webhooks import InvalidPayload, NotAnIncident
 from ec_intake.webhooks.alertmanager import to_incidents
 from tests.unit.webhooks.golden import config, example
 
@@ -75,10 +75,60 @@ def test_common_labels_and_the_tier_map_describe_the_customer() -> None:
     }
 
 
-def test_a_group_without_alerts_holds_no_incident() -> None:
+def test_a_group_without_alerts_is_ignored() -> None:
     payload = example("alertmanager", "two_alerts_firing_and_resolved") | {"alerts": []}
 
-    assert to_incidents(payload, config("alertmanager")) == []
+    with pytest.raises(NotAnIncident) as raised:
+        to_incidents(payload, config("alertmanager"))
+
+    assert raised.value.reason == "no_alerts"
+
+
+def test_an_alert_without_customer_severity_or_annotations_is_taken_and_flagged() -> None:
+    # given a crash-looping pod alert: no customer, severity, summary or service label
+    payload = example("alertmanager", "alert_without_customer")
+
+    # when it is read
+    [incident] = to_incidents(payload, config("alertmanager"))
+
+    # then it is taken: named by its alert, P3, for the unknown customer, flagged
+    assert incident.external_id == "b5d6c3a2e1f09874"
+    assert incident.title == "KubePodCrashLooping"
+    assert incident.priority == "P3"
+    assert incident.service == "KubePodCrashLooping"
+    assert incident.customer.id == "unknown"
+    assert incident.customer_resolved is False
+    assert "generatorURL" not in incident.attributes
+
+
+def test_a_team_label_mapping_names_the_customer() -> None:
+    site = config(
+        "alertmanager",
+        customer_mappings=[
+            {
+                "path": ("labels.team", "labels.namespace"),
+                "customers": {"payments": {"id": "contoso", "tier": "gold"}},
+            }
+        ],
+    )
+
+    [incident] = to_incidents(example("alertmanager", "alert_without_customer"), site)
+
+    # the team is not listed; the namespace is
+    assert incident.customer.model_dump() == {"id": "contoso", "name": "contoso", "tier": "gold"}
+    assert incident.customer_resolved is True
+    assert incident.attributes["customer_mapped_by"] == "labels.namespace"
+
+
+def test_an_alert_without_any_name_is_named_by_its_fingerprint() -> None:
+    payload = example("alertmanager", "alert_without_customer")
+    payload["commonLabels"] = {}
+    payload["alerts"][0]["labels"] = {"job": "ledger"}
+
+    [incident] = to_incidents(payload, config("alertmanager"))
+
+    assert incident.title == "Alert b5d6c3a2e1f09874"
+    assert incident.service == "ledger"
 
 
 def test_an_alert_without_fingerprint_is_invalid_naming_its_place() -> None:

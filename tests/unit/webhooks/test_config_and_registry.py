@@ -86,6 +86,10 @@ def test_an_unknown_source_must_name_its_platform() -> None:
         {"status_mapping": {}},
         {"value_maps": {"priority": {"x": "P1"}}},
         {"signature": {"tolerance_seconds": 0}},
+        {"customer_mappings": [{"path": "fields.project.key", "customers": {}}]},
+        {"customer_mappings": [{"path": "fields.project.key", "customers": {"OPS": {}}}]},
+        {"customer_mappings": [{"customers": {"OPS": {"id": "x"}}}]},
+        {"customer_mappings": [{"path": "x", "customers": {"OPS": {"id": "x", "tier": ""}}}]},
     ],
 )
 def test_a_mistaken_configuration_fails_when_loaded(overrides: dict[str, object]) -> None:

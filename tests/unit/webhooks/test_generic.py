@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ec_intake.webhooks import InvalidPayload, mapper_for, source_config
+from ec_intake.webhooks import InvalidPayload, NotAnIncident, mapper_for, source_config
 from ec_intake.webhooks.generic import to_incidents
 from tests.unit.webhooks.golden import example
 
@@ -85,14 +85,56 @@ def test_constants_fill_what_the_payload_never_says() -> None:
     }
 
 
-def test_a_value_missing_at_its_path_is_invalid_naming_the_path() -> None:
+def test_an_id_missing_at_its_path_is_invalid_naming_the_path() -> None:
     payload = example("generic", "acme_monitor")
-    del payload["alert"]["summary"]
+    del payload["alert"]["id"]
 
     with pytest.raises(InvalidPayload) as raised:
         to_incidents(payload, source_config("acme", ACME))
 
-    assert raised.value.field == "alert.summary"
+    assert raised.value.field == "alert.id"
+
+
+def test_a_delivery_without_title_priority_service_or_customer_is_taken_with_defaults() -> None:
+    # given an alert that says only its id
+    payload = example("generic", "acme_monitor")
+    payload["alert"] = {"id": "AM-77813", "summary": "", "severity": None}
+    del payload["org"]
+
+    # when it is read
+    [incident] = to_incidents(payload, source_config("acme", ACME))
+
+    # then it is named by its source and id, and the defaults are listed
+    assert incident.title == "acme incident AM-77813"
+    assert incident.priority == "P3"
+    assert incident.service == "unknown"
+    assert incident.customer_resolved is False
+    assert incident.attributes["defaulted"] == ["title", "priority", "service"]
+
+
+def test_an_event_type_not_listed_is_ignored() -> None:
+    # given a source that names its incident event types
+    site = source_config(
+        "acme", {**ACME, "event_type_path": "kind", "event_types": ["alert.opened"]}
+    )
+
+    # when its integration ping arrives, then it is ignored; an alert is still read
+    with pytest.raises(NotAnIncident) as raised:
+        to_incidents(example("generic", "acme_ping"), site)
+    [incident] = to_incidents(example("generic", "acme_monitor"), site)
+
+    assert raised.value.reason == "event_type"
+    assert incident.external_id == "AM-77812"
+
+
+def test_an_event_type_path_without_event_types_is_refused() -> None:
+    with pytest.raises(ValidationError, match="event_types"):
+        source_config("acme", {**ACME, "event_type_path": "kind"})
+
+
+def test_an_event_type_path_on_a_built_in_platform_is_refused() -> None:
+    with pytest.raises(ValidationError, match="generic"):
+        source_config("jira", {"event_type_path": "webhookEvent", "event_types": ["x"]})
 
 
 def test_a_value_the_incident_model_refuses_is_invalid_naming_its_path() -> None:

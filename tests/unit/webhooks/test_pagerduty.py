@@ -10,6 +10,11 @@ from ec_intake.webhooks import InvalidPayload, NotAnIncident
 from ec_intake.webhooks.pagerduty import to_incidents
 from tests.unit.webhooks.golden import config, example
 
+SERVICE_MAPPING = {
+    "path": "service.id",
+    "customers": {"PF9KMXH": {"id": "fabrikam", "name": "Fabrikam", "tier": "gold"}},
+}
+
 
 def test_a_triggered_incident_becomes_an_open_incident_on_its_service() -> None:
     # given PagerDuty's incident.triggered event
@@ -30,13 +35,90 @@ def test_a_triggered_incident_becomes_an_open_incident_on_its_service() -> None:
     assert incident.attributes["pagerduty_number"] == "1187"
 
 
-def test_pagerduty_has_no_customer_so_the_default_customer_is_used() -> None:
+def test_pagerduty_has_no_customer_so_the_default_customer_is_used_and_flagged() -> None:
     site = config("pagerduty", default_customer={"id": "c-9", "name": "Fabrikam", "tier": "gold"})
 
     [incident] = to_incidents(example("pagerduty", "incident_triggered"), site)
 
     assert incident.customer.id == "c-9"
     assert incident.customer.tier == "gold"
+    assert incident.customer_resolved is False
+
+
+def test_without_a_customer_mapping_the_customer_is_unknown_and_says_so() -> None:
+    # given PagerDuty's built-in configuration, which maps no customer
+    payload = example("pagerduty", "incident_triggered")
+
+    # when an incident arrives
+    [incident] = to_incidents(payload, config("pagerduty"))
+
+    # then it is taken, for the unknown customer, flagged as unresolved
+    assert incident.customer.id == "unknown"
+    assert incident.customer_resolved is False
+
+
+def test_a_customer_mapped_from_the_service_names_the_customer() -> None:
+    # given a mapping from PagerDuty service ids to customers
+    site = config("pagerduty", customer_mappings=[SERVICE_MAPPING])
+
+    # when an incident on a mapped service arrives
+    [incident] = to_incidents(example("pagerduty", "incident_triggered"), site)
+
+    # then it is that customer's, resolved, and says which mapping named it
+    assert incident.customer.model_dump() == {"id": "fabrikam", "name": "Fabrikam", "tier": "gold"}
+    assert incident.customer_resolved is True
+    assert incident.attributes["customer_mapped_by"] == "service.id"
+
+
+def test_a_customer_mapped_from_any_team_by_name_applies_when_the_service_is_not_listed() -> None:
+    # given a service mapping that does not list this service, then a team mapping
+    team_mapping = {
+        "path": "teams",
+        "customers": {"billing": {"id": "contoso", "name": "Contoso Retail"}},
+    }
+    site = config(
+        "pagerduty",
+        customer_mappings=[SERVICE_MAPPING, team_mapping],
+        customer_tiers={"contoso": "strategic"},
+    )
+    payload = example("pagerduty", "incident_triggered_low_urgency_no_priority")
+
+    # when an incident of the team "Billing" arrives
+    [incident] = to_incidents(payload, site)
+
+    # then the team mapping (names match ignoring case) names the customer, with its tier
+    assert incident.customer.model_dump() == {
+        "id": "contoso",
+        "name": "Contoso Retail",
+        "tier": "strategic",
+    }
+    assert incident.customer_resolved is True
+    assert incident.attributes["customer_mapped_by"] == "teams"
+
+
+def test_an_account_without_incident_priorities_sends_null_priority_and_low_urgency() -> None:
+    # given an incident with `priority: null`, no assignees and low urgency
+    payload = example("pagerduty", "incident_triggered_low_urgency_no_priority")
+
+    [incident] = to_incidents(payload, config("pagerduty"))
+
+    # then the urgency decides, and the teams are kept
+    assert incident.priority == "P4"
+    assert incident.service == "invoice-renderer"
+    assert incident.attributes["teams"] == ["Billing"]
+    assert "defaulted" not in incident.attributes
+
+
+def test_the_test_event_pagey_ping_is_ignored_as_a_ping() -> None:
+    # given PagerDuty's "Send Test Event"
+    payload = example("pagerduty", "pagey_ping")
+
+    # when it is read
+    with pytest.raises(NotAnIncident) as raised:
+        to_incidents(payload, config("pagerduty"))
+
+    # then it is ignored as a ping
+    assert raised.value.reason == "ping"
 
 
 @pytest.mark.parametrize(
@@ -69,9 +151,11 @@ def test_without_incident_priorities_the_urgency_decides(urgency: str, priority:
 
 
 @pytest.mark.parametrize("name", ["service_updated", "incident_annotated"])
-def test_events_that_do_not_describe_an_incident_are_not_incidents(name: str) -> None:
-    with pytest.raises(NotAnIncident):
+def test_events_that_do_not_describe_an_incident_are_ignored_for_their_type(name: str) -> None:
+    with pytest.raises(NotAnIncident) as raised:
         to_incidents(example("pagerduty", name), config("pagerduty"))
+
+    assert raised.value.reason == "event_type"
 
 
 def test_further_incident_event_types_can_be_accepted_by_configuration() -> None:
@@ -93,11 +177,31 @@ def test_a_delivery_without_an_event_is_invalid_naming_it() -> None:
     assert raised.value.field == "event"
 
 
-def test_an_incident_without_title_is_invalid_naming_the_field() -> None:
+def test_a_delivery_without_an_event_type_is_invalid_naming_it() -> None:
     payload = example("pagerduty", "incident_triggered")
-    del payload["event"]["data"]["title"]
+    del payload["event"]["event_type"]
 
     with pytest.raises(InvalidPayload) as raised:
         to_incidents(payload, config("pagerduty"))
 
-    assert raised.value.field == "event.data.title"
+    assert raised.value.field == "event.event_type"
+
+
+def test_an_incident_without_title_is_named_by_its_number_and_service() -> None:
+    payload = example("pagerduty", "incident_triggered")
+    payload["event"]["data"]["title"] = None
+
+    [incident] = to_incidents(payload, config("pagerduty"))
+
+    assert incident.title == "PagerDuty incident #1187 on orders-db"
+    assert incident.attributes["defaulted"] == ["title"]
+
+
+def test_an_incident_without_id_is_invalid_naming_it() -> None:
+    payload = example("pagerduty", "incident_triggered")
+    del payload["event"]["data"]["id"]
+
+    with pytest.raises(InvalidPayload) as raised:
+        to_incidents(payload, config("pagerduty"))
+
+    assert raised.value.field == "event.data.id"

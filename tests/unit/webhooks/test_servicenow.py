@@ -144,16 +144,111 @@ def test_without_a_company_or_a_default_customer_the_company_is_missing() -> Non
     assert raised.value.field == "company"
 
 
-@pytest.mark.parametrize("missing", ["short_description", "number"])
-def test_a_record_missing_a_required_field_is_invalid_naming_it(missing: str) -> None:
+def test_a_record_without_number_or_sys_id_is_invalid_naming_the_number() -> None:
     payload = example("servicenow", "p1_new")
-    del payload[missing]
+    del payload["number"]
     del payload["sys_id"]
 
     with pytest.raises(InvalidPayload) as raised:
         to_incidents(payload, config("servicenow"))
 
-    assert raised.value.field == missing
+    assert raised.value.field == "number"
+
+
+def test_a_new_record_from_the_table_api_without_short_description_is_taken() -> None:
+    # given the Table API's answer for a freshly created incident: no short
+    # description, no company, no service, most fields empty strings
+    payload = example("servicenow", "table_api_new_without_short_description")
+
+    # when it is read
+    [incident] = to_incidents(payload, config("servicenow"))
+
+    # then it is an incident all the same, titled from its number and category
+    assert incident.external_id == "INC0010023"
+    assert incident.title == "ServiceNow incident INC0010023 (inquiry)"
+    assert incident.priority == "P5"
+    assert incident.status == "open"
+    assert incident.sla_breached is False
+    assert incident.occurred_at == datetime(2024, 3, 5, 14, 2, 51, tzinfo=UTC)
+    # and what it lacks is said, not invented
+    assert incident.customer.id == "unknown"
+    assert incident.customer_resolved is False
+    assert incident.service == "unknown"
+    assert incident.attributes["defaulted"] == ["title", "service"]
+    assert incident.attributes["category"] == "inquiry"
+
+
+def test_without_short_description_the_first_line_of_the_description_is_the_title() -> None:
+    payload = example("servicenow", "p1_new") | {"short_description": "  "}
+    payload["description"] = "\nVPN drops every ten minutes\nsince the 09:00 change"
+
+    [incident] = to_incidents(payload, config("servicenow"))
+
+    assert incident.title == "INC0012345: VPN drops every ten minutes"
+
+
+def test_without_short_description_or_category_the_number_is_the_title() -> None:
+    payload = example("servicenow", "table_api_new_without_short_description")
+    payload["result"]["category"] = ""
+
+    [incident] = to_incidents(payload, config("servicenow"))
+
+    assert incident.title == "ServiceNow incident INC0010023"
+
+
+def test_an_empty_made_sla_says_nothing_about_the_sla() -> None:
+    payload = example("servicenow", "p1_new") | {"made_sla": ""}
+
+    [incident] = to_incidents(payload, config("servicenow"))
+
+    assert incident.sla_breached is False
+
+
+def test_a_record_without_company_is_mapped_to_a_customer_by_its_assignment_group() -> None:
+    # given a mapping from assignment groups to customers
+    site = config(
+        "servicenow",
+        customer_mappings=[
+            {
+                "path": "assignment_group",
+                "customers": {"Payments Operations": {"id": "c-7", "tier": "gold"}},
+            }
+        ],
+    )
+    payload = example("servicenow", "p1_new") | {"company": ""}
+
+    [incident] = to_incidents(payload, site)
+
+    assert incident.customer.model_dump() == {"id": "c-7", "name": "c-7", "tier": "gold"}
+    assert incident.customer_resolved is True
+
+
+def test_a_company_listed_in_a_mapping_gets_the_mapped_name_and_tier() -> None:
+    # given a Table API record whose company is a bare sys_id reference
+    site = config(
+        "servicenow",
+        customer_mappings=[
+            {
+                "path": "company",
+                "customers": {NORTHWIND: {"id": "northwind", "name": "Northwind", "tier": "gold"}},
+            }
+        ],
+    )
+
+    [incident] = to_incidents(example("servicenow", "p1_new"), site)
+
+    assert incident.customer.model_dump() == {
+        "id": "northwind",
+        "name": "Northwind",
+        "tier": "gold",
+    }
+
+
+def test_a_company_in_the_record_is_a_resolved_customer() -> None:
+    [incident] = to_incidents(example("servicenow", "p1_new"), config("servicenow"))
+
+    assert incident.customer_resolved is True
+    assert "defaulted" not in incident.attributes
 
 
 def test_a_record_without_a_number_is_known_by_its_sys_id() -> None:
@@ -165,11 +260,21 @@ def test_a_record_without_a_number_is_known_by_its_sys_id() -> None:
     assert incident.external_id == "9d385017c611228701d22104cc95c371"
 
 
-def test_an_unknown_priority_is_invalid_naming_the_priority() -> None:
+def test_an_unknown_priority_gets_the_default_and_keeps_the_native_value() -> None:
+    payload = example("servicenow", "p1_new") | {"priority": "9"}
+
+    [incident] = to_incidents(payload, config("servicenow"))
+
+    assert incident.priority == "P3"
+    assert incident.attributes["priority"] == "9"
+    assert incident.attributes["defaulted"] == ["priority"]
+
+
+def test_a_site_without_default_priority_refuses_an_unknown_one_naming_it() -> None:
     payload = example("servicenow", "p1_new") | {"priority": "9"}
 
     with pytest.raises(InvalidPayload) as raised:
-        to_incidents(payload, config("servicenow"))
+        to_incidents(payload, config("servicenow", default_priority=None))
 
     assert raised.value.field == "priority"
     assert "'9'" in raised.value.message
@@ -186,16 +291,18 @@ def test_a_garbled_time_is_invalid_naming_the_field() -> None:
 
 def test_a_table_api_result_reports_fields_under_result() -> None:
     payload = example("servicenow", "reference_objects")
-    del payload["result"]["short_description"]
+    payload["result"]["sys_updated_on"] = {"display_value": "soon", "value": "soon"}
 
     with pytest.raises(InvalidPayload) as raised:
         to_incidents(payload, config("servicenow"))
 
-    assert raised.value.field == "result.short_description"
+    assert raised.value.field == "result.sys_updated_on"
 
 
-def test_a_record_of_another_table_is_not_an_incident() -> None:
+def test_a_record_of_another_table_is_ignored_for_its_type() -> None:
     payload = example("servicenow", "p1_new") | {"sys_class_name": "problem"}
 
-    with pytest.raises(NotAnIncident):
+    with pytest.raises(NotAnIncident) as raised:
         to_incidents(payload, config("servicenow"))
+
+    assert raised.value.reason == "record_type"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack
 
 import httpx
@@ -107,6 +107,9 @@ class ConsolePlugin:
 
     def router(self) -> APIRouter:
         return APIRouter()
+
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         await stack.enter_async_context(self.console.router.lifespan_context(self.console))

@@ -1,64 +1,19 @@
-"""The escalation service's HTTP interface: context, error mapping, routers."""
+"""The escalation service's HTTP interface: every route module under one router."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Request
+from ec_escalation import api_audit, api_commands, api_decisions, api_queries
+from ec_escalation.api_context import EscalationContext
 
-from ec_escalation.criteria import RuleSet
-from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound, StaleVersion
-from ec_escalation.handlers import Escalations
-from ec_platform.eventlog import VersionConflict
-from ec_platform.problems import ProblemError
-
-
-@dataclass(frozen=True)
-class EscalationContext:
-    escalations: Escalations
-    rules: RuleSet
-
-
-def context_of(request: Request) -> EscalationContext:
-    context: EscalationContext = request.app.state.escalation
-    return context
-
-
-def problem_for(error: DomainError | VersionConflict) -> ProblemError:
-    if isinstance(error, StaleVersion):
-        return ProblemError(
-            412,
-            "Precondition Failed",
-            str(error),
-            type="/problems/stale-version",
-            current_version=error.actual,
-        )
-    if isinstance(error, NotFound):
-        return ProblemError(404, "Not Found", str(error))
-    if isinstance(error, InvalidCommand):
-        field, _, message = str(error).partition(": ")
-        return ProblemError(
-            422,
-            "Invalid input",
-            str(error),
-            type="/problems/invalid-input",
-            errors=[{"field": field, "message": message}],
-        )
-    if isinstance(error, NotAllowed):
-        return ProblemError(409, "Conflict", str(error), type="/problems/not-allowed")
-    return ProblemError(
-        409,
-        "Conflict",
-        "the escalation changed concurrently; try again",
-        type="/problems/concurrent-change",
-    )
+__all__ = ["EscalationContext", "build_router"]
 
 
 def build_router() -> APIRouter:
-    from ec_escalation import api_audit, api_commands, api_queries
-
     router = APIRouter()
     router.include_router(api_queries.build_router())
     router.include_router(api_commands.build_router())
     router.include_router(api_audit.build_router())
+    router.include_router(api_decisions.build_router())
     return router

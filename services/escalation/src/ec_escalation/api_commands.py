@@ -3,113 +3,49 @@ accepting If-Match (checked before the state's rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from ec_escalation import commands as c
-from ec_escalation.api import EscalationContext, context_of, problem_for
-from ec_escalation.errors import DomainError, NotAllowed
+from ec_escalation import bodies as b
+from ec_escalation import queries
+from ec_escalation.api_context import Context, EscalationContext, problem_for
+from ec_escalation.errors import DomainError
+from ec_escalation.manual_start import start_command
+from ec_escalation.schemas import EscalationView
 from ec_escalation.store import Recorded
 from ec_escalation.views import escalation_view
-from ec_events.base import (
-    AwareDatetime,
-    Contact,
-    Customer,
-    Name,
-    Person,
-    PlanAction,
-    Priority,
-    TeamMember,
-    Text,
-)
-from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
 from ec_platform.auth import Operator, Principal
 from ec_platform.eventlog import VersionConflict
+from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError
 
+IfMatch = Annotated[str | None, Header(description='the version you read, as its ETag: "3"')]
 
-class Body(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StartBody(Body):
-    incident_ids: list[UUID] = Field(default_factory=list, max_length=100)
-    reason: Text
-    title: Text | None = None
-    priority: Priority | None = None
-    customer: Customer | None = None
-    service: Name | None = None
-
-
-class ManagerBody(Body):
-    manager: Person
-
-
-class LinkBody(Body):
-    kind: RecordKind
-    ref: Name
-
-
-class TeamBody(Body):
-    members: list[TeamMember] = Field(min_length=1, max_length=200)
-
-
-class ContactsBody(Body):
-    provider: list[Contact] = Field(default_factory=list, max_length=200)
-    customer: list[Contact] = Field(default_factory=list, max_length=200)
-
-
-class AssessmentBody(Body):
-    summary: Text
-    impact: Text
-    risk: Text
-    affected_services: list[Name] = Field(default_factory=list)
-    affected_customers: list[Name] = Field(default_factory=list)
-    known: Text | None = None
-    unknown: Text | None = None
-
-
-class PlanBody(Body):
-    actions: list[PlanAction] = Field(min_length=1, max_length=500)
-    resources: list[Text] = Field(default_factory=list)
-    customer_agreed: bool
-    reason: Text
-    review_by: AwareDatetime
-
-
-class LevelBody(Body):
-    level: int = Field(ge=2, le=99)
-    reason: Text
-
-
-class ProgressBody(Body):
-    note: Text
-    next_update_due: AwareDatetime
-
-
-class ResolutionBody(Body):
-    customer_confirmed: bool
-    monitoring_period: timedelta = Field(description="ISO 8601 duration, e.g. PT72H or P3D")
-
-
-class RecurrenceBody(Body):
-    note: Text
-
-
-class ClosureBody(Body):
-    customer_agreement: CustomerAgreement
-
-
-class ReviewBody(Body):
-    findings: Text
-    problem_management_inputs: list[ProblemManagementInput] = Field(default_factory=list)
+# (method, path suffix, body, summary): the contract's command table.
+COMMANDS: tuple[tuple[str, str, type[b.CommandBody], str], ...] = (
+    ("PUT", "manager", b.ManagerBody, "Assign the manager"),
+    ("POST", "links", b.LinkBody, "Link an ITSM record (until the escalation is reviewed)"),
+    ("PUT", "team", b.TeamBody, "Appoint the team"),
+    ("PUT", "contacts", b.ContactsBody, "Set the communication contacts"),
+    ("POST", "assessment", b.AssessmentBody, "Record the assessment"),
+    ("PUT", "plan", b.PlanBody, "Revise the action plan (each version is kept)"),
+    ("POST", "level", b.LevelBody, "Raise the level"),
+    ("POST", "progress", b.ProgressBody, "Report progress"),
+    ("POST", "resolution", b.ResolutionBody, "Resolved with the customer: start monitoring"),
+    ("POST", "recurrence", b.RecurrenceBody, "The problem came back during monitoring"),
+    ("POST", "closure", b.ClosureBody, "Close, with the customer's agreement"),
+    ("POST", "review", b.ReviewBody, "Record the post-escalation review"),
+    ("POST", "withdrawal", b.WithdrawalBody, "Withdraw an escalation started by mistake"),
+    (
+        "POST",
+        "corrections",
+        b.CorrectionBody,
+        "Correct the title, priority, customer or service (until the review)",
+    ),
+)
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -123,13 +59,10 @@ def parse_if_match(value: str | None) -> int | None:
     return int(text)
 
 
-IfMatch = Annotated[str | None, Header(description='the version you read, as its ETag: "3"')]
-
-
 async def run(
     context: EscalationContext,
     escalation_id: UUID,
-    command: c.Command,
+    body: b.CommandBody,
     *,
     caller: Principal,
     if_match: str | None,
@@ -137,7 +70,7 @@ async def run(
     try:
         recorded = await context.escalations.execute(
             escalation_id,
-            command,
+            body.command(),
             actor=(caller.role, caller.name),
             if_match=parse_if_match(if_match),
         )
@@ -153,24 +86,23 @@ def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
     return JSONResponse(escalation_view(recorded.state), status_code=status_code, headers=headers)
 
 
+REFUSED_BY_THE_RULES = (
+    "the escalation's state does not allow the command (the detail says why), "
+    "or it changed concurrently"
+)
+
+
 def _command_route(
-    router: APIRouter,
-    method: str,
-    suffix: str,
-    body_model: type[Body],
-    to_command: Callable[[Any], c.Command],
-    summary: str,
+    router: APIRouter, method: str, suffix: str, body_model: type[b.CommandBody], summary: str
 ) -> None:
     async def endpoint(
-        request: Request,
         escalation_id: UUID,
-        body: Body,
+        body: b.CommandBody,
+        context: Context,
         caller: Operator,
         if_match: IfMatch = None,
     ) -> JSONResponse:
-        return await run(
-            context_of(request), escalation_id, to_command(body), caller=caller, if_match=if_match
-        )
+        return await run(context, escalation_id, body, caller=caller, if_match=if_match)
 
     # FastAPI reads the body's schema from the annotation: name this route's model.
     endpoint.__annotations__["body"] = body_model
@@ -180,7 +112,9 @@ def _command_route(
         endpoint,
         methods=[method],
         summary=summary,
+        response_model=EscalationView,
         response_class=JSONResponse,
+        responses=problems(409, why={409: REFUSED_BY_THE_RULES}),
         name=suffix,
     )
 
@@ -188,126 +122,24 @@ def _command_route(
 def build_router() -> APIRouter:
     router = APIRouter(tags=["escalation commands"])
 
-    @router.post("/v1/escalations", status_code=201, summary="Start an escalation by hand")
-    async def start(request: Request, body: StartBody, caller: Operator) -> JSONResponse:
-        context = context_of(request)
+    @router.post(
+        "/v1/escalations",
+        status_code=201,
+        summary="Start an escalation by hand",
+        response_model=EscalationView,
+        responses=problems(409, why={409: "an incident named already has an open escalation"}),
+    )
+    async def start(body: b.StartBody, context: Context, caller: Operator) -> JSONResponse:
+        escalations = context.escalations
+        request = body.request()
         try:
-            command = await _manual_start(context, body)
-            recorded = await context.escalations.start(command, actor=(caller.role, caller.name))
+            seen = await queries.incidents_seen(escalations.store, request.incident_ids)
+            command = start_command(request, seen)
+            recorded = await escalations.start(command, actor=(caller.role, caller.name))
         except (DomainError, VersionConflict) as error:
             raise problem_for(error) from None
         return answer(recorded, status_code=201)
 
-    for method, suffix, model, to_command, summary in (
-        ("PUT", "manager", ManagerBody, lambda b: c.AssignManager(b.manager), "Assign the manager"),
-        ("POST", "links", LinkBody, lambda b: c.LinkRecord(b.kind, b.ref), "Link an ITSM record"),
-        ("PUT", "team", TeamBody, lambda b: c.AssignTeam(tuple(b.members)), "Appoint the team"),
-        (
-            "PUT",
-            "contacts",
-            ContactsBody,
-            lambda b: c.SetContacts(tuple(b.provider), tuple(b.customer)),
-            "Set the communication contacts",
-        ),
-        (
-            "POST",
-            "assessment",
-            AssessmentBody,
-            lambda b: c.AssessSituation(
-                b.summary,
-                b.impact,
-                b.risk,
-                tuple(b.affected_services),
-                tuple(b.affected_customers),
-                b.known,
-                b.unknown,
-            ),
-            "Record the assessment",
-        ),
-        (
-            "PUT",
-            "plan",
-            PlanBody,
-            lambda b: c.RevisePlan(
-                tuple(b.actions), b.customer_agreed, b.reason, b.review_by, tuple(b.resources)
-            ),
-            "Revise the action plan (each version is kept)",
-        ),
-        ("POST", "level", LevelBody, lambda b: c.RaiseLevel(b.level, b.reason), "Raise the level"),
-        (
-            "POST",
-            "progress",
-            ProgressBody,
-            lambda b: c.ReportProgress(b.note, b.next_update_due),
-            "Report progress",
-        ),
-        (
-            "POST",
-            "resolution",
-            ResolutionBody,
-            lambda b: c.Resolve(b.customer_confirmed, b.monitoring_period),
-            "Resolved with the customer: start monitoring",
-        ),
-        (
-            "POST",
-            "recurrence",
-            RecurrenceBody,
-            lambda b: c.ReportRecurrence(b.note),
-            "The problem came back during monitoring",
-        ),
-        (
-            "POST",
-            "closure",
-            ClosureBody,
-            lambda b: c.Close(b.customer_agreement),
-            "Close, with the customer's agreement",
-        ),
-        (
-            "POST",
-            "review",
-            ReviewBody,
-            lambda b: c.Review(b.findings, tuple(b.problem_management_inputs)),
-            "Record the post-escalation review",
-        ),
-    ):
-        _command_route(router, method, suffix, model, to_command, summary)
+    for method, suffix, model, summary in COMMANDS:
+        _command_route(router, method, suffix, model, summary)
     return router
-
-
-async def _manual_start(context: EscalationContext, body: StartBody) -> c.StartEscalation:
-    """Fills what the body leaves out from the incidents the service has heard of."""
-    store = context.escalations.store
-    incidents, links = store.tables.incidents, store.tables.incident_links
-    facts: dict[str, Any] = {}
-    async with store.db.read() as conn:
-        if body.incident_ids:
-            taken = (
-                await conn.execute(
-                    select(links.c.incident_id, links.c.escalation_id).where(
-                        links.c.incident_id.in_(body.incident_ids), links.c.open
-                    )
-                )
-            ).first()
-            if taken is not None:
-                raise NotAllowed(
-                    f"incident {taken.incident_id} already has an open escalation "
-                    f"{taken.escalation_id}"
-                )
-            row = (
-                await conn.execute(
-                    select(incidents.c.facts).where(incidents.c.incident_id == body.incident_ids[0])
-                )
-            ).first()
-            facts = dict(row.facts) if row else {}
-    customer = body.customer or (
-        Customer.model_validate(facts["customer"]) if "customer" in facts else None
-    )
-    return c.StartEscalation(
-        trigger="manual",
-        reason=body.reason,
-        title=body.title or facts.get("title") or body.reason,
-        incident_ids=tuple(dict.fromkeys(body.incident_ids)),
-        priority=body.priority or facts.get("priority"),
-        customer=customer,
-        service=body.service or facts.get("service"),
-    )

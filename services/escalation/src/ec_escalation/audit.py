@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ec_platform.eventlog import GENESIS_HASH, EventLog, StoredEvent, chain_hash
+from ec_platform.event_records import row_of
+from ec_platform.eventlog import GENESIS_HASH, EventLog, chain_hash
 
 BATCH = 5_000
 
@@ -24,23 +25,6 @@ class Verification:
             "first_broken_position": self.first_broken_position,
             "reason": self.reason,
         }
-
-
-def _row(stored: StoredEvent) -> dict[str, Any]:
-    return {
-        "position": stored.position,
-        "event_id": stored.event_id,
-        "stream_id": stored.stream_id,
-        "stream_version": stored.stream_version,
-        "type": stored.type,
-        "schema_version": stored.schema_version,
-        "data": stored.data,
-        "recorded_at": stored.recorded_at,
-        "actor_role": stored.actor_role,
-        "actor_name": stored.actor_name,
-        "correlation_id": stored.correlation_id,
-        "causation_id": stored.causation_id,
-    }
 
 
 async def verify(log: EventLog) -> Verification:
@@ -64,7 +48,7 @@ async def verify(log: EventLog) -> Verification:
                     f"stream {stored.stream_id} jumps from version {version} "
                     f"to {stored.stream_version}",
                 )
-            if chain_hash(previous, _row(stored)) != stored.hash:
+            if chain_hash(previous, row_of(stored)) != stored.hash:
                 return Verification(
                     False,
                     checked,

@@ -102,6 +102,22 @@ class Review:
     problem_management_inputs: tuple[ProblemManagementInput, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Withdraw:
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorrectDetails:
+    """The details as they should be; a field left None is not being corrected."""
+
+    reason: str
+    title: str | None = None
+    priority: Priority | None = None
+    customer: Customer | None = None
+    service: str | None = None
+
+
 # Requests from the monitor: each names the round, version or level it was
 # derived from, and does nothing when the escalation has moved on since.
 @dataclass(frozen=True)
@@ -142,6 +158,8 @@ Command = (
     | ReportRecurrence
     | Close
     | Review
+    | Withdraw
+    | CorrectDetails
     | PassMonitoring
     | RecordMissedPlanReview
     | RecordMissedProgressUpdate

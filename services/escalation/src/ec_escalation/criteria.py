@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ec_events.base import Priority
 from ec_events.incidents import IncidentFacts
@@ -50,18 +51,60 @@ class Rule(BaseModel):
     when: Conditions
 
     def matches(self, incident: IncidentFacts, recent: RecentCounts) -> bool:
+        return not self.unmet(incident, recent)
+
+    def unmet(self, incident: IncidentFacts, recent: RecentCounts) -> tuple[str, ...]:
+        """Each condition that does not hold, in words; none when the rule fires.
+
+        A stand-in customer (`customer_resolved` false) is nobody's: its tier
+        counts for no tier condition, and it counts for no repeat window."""
         w = self.when
-        return all(
-            (
-                not w.priority or incident.priority in w.priority,
-                not w.tier or incident.customer.tier.lower() in {t.lower() for t in w.tier},
-                w.sla_breached is None or incident.sla_breached == w.sla_breached,
-                w.min_reopen_count is None or incident.reopen_count >= w.min_reopen_count,
-                w.customer_request is None
-                or incident.customer_escalation_requested == w.customer_request,
-                w.repeated is None or recent.get(w.repeated.within, 1) >= w.repeated.count,
-            )
-        )
+        stand_in = not incident.customer_resolved
+        tier = incident.customer.tier.lower()
+        unmet: list[str] = []
+        if w.priority and incident.priority not in w.priority:
+            unmet.append(f"priority is {incident.priority}, not {' or '.join(w.priority)}")
+        if w.tier and stand_in:
+            unmet.append("tier: the customer is a stand-in (not resolved)")
+        elif w.tier and tier not in {t.lower() for t in w.tier}:
+            unmet.append(f"tier is {incident.customer.tier}, not {' or '.join(w.tier)}")
+        if w.sla_breached is not None and incident.sla_breached != w.sla_breached:
+            unmet.append("the SLA is not breached" if w.sla_breached else "the SLA is breached")
+        if w.min_reopen_count is not None and incident.reopen_count < w.min_reopen_count:
+            unmet.append(f"reopened {incident.reopen_count} times, fewer than {w.min_reopen_count}")
+        if w.customer_request is not None and (
+            incident.customer_escalation_requested != w.customer_request
+        ):
+            unmet.append(f"customer_escalation_requested is not {str(w.customer_request).lower()}")
+        if w.repeated is not None:
+            unmet.extend(_repeat_unmet(w.repeated, recent, stand_in=stand_in))
+        return tuple(unmet)
+
+
+def _repeat_unmet(repeated: Repeated, recent: RecentCounts, *, stand_in: bool) -> list[str]:
+    if stand_in:
+        return ["repeated: the customer is a stand-in (not resolved), counted in no window"]
+    count = recent.get(repeated.within, 1)
+    if count >= repeated.count:
+        return []
+    window = TypeAdapter(timedelta).dump_python(repeated.within, mode="json")
+    return [
+        f"{count} incident(s) of this customer on this service within {window}, "
+        f"fewer than {repeated.count}"
+    ]
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule, judged against one incident."""
+
+    id: str
+    description: str
+    unmet: tuple[str, ...]
+
+    @property
+    def matched(self) -> bool:
+        return not self.unmet
 
 
 class RuleSet(BaseModel):
@@ -69,6 +112,21 @@ class RuleSet(BaseModel):
     version: str
     source: str = "built-in defaults"
     rules: tuple[Rule, ...]
+
+    @property
+    def windows(self) -> tuple[timedelta, ...]:
+        """The repeat windows the rules name, each once."""
+        named = (rule.when.repeated.within for rule in self.rules if rule.when.repeated)
+        return tuple(dict.fromkeys(named))
+
+    def check(
+        self, incident: IncidentFacts, recent: RecentCounts | None = None
+    ) -> tuple[RuleCheck, ...]:
+        """Every rule, and for each the conditions this incident did not meet."""
+        return tuple(
+            RuleCheck(rule.id, rule.description, rule.unmet(incident, recent or {}))
+            for rule in self.rules
+        )
 
     def fired_by(
         self, incident: IncidentFacts, recent: RecentCounts | None = None

@@ -8,7 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from ec_escalation import commands as c
-from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound
+from ec_escalation import mistakes
+from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound, require
 from ec_escalation.state import OPEN_STATUSES, Escalation
 from ec_events import escalations as e
 from ec_events.base import Event
@@ -17,6 +18,9 @@ WORKING = frozenset({"active", "monitoring"})
 # Monitoring lasts hours to days; a year is far beyond any agreement, and the
 # limit keeps absurd durations from overflowing the calendar.
 LONGEST_MONITORING = timedelta(days=366)
+# Deadlines and due dates are kept forever and drive timers: one further
+# ahead than a year is a typing error (year 9999), not a plan.
+FURTHEST_AHEAD = timedelta(days=366)
 
 
 def decide(
@@ -49,8 +53,7 @@ def _start(escalation_id: UUID, command: c.StartEscalation, now: datetime) -> Ev
 
 
 def _require(state: Escalation, allowed: frozenset[str], action: str, needs: str) -> None:
-    if state.status not in allowed:
-        raise NotAllowed(f"cannot {action}: the escalation is {state.status}; {needs}")
+    require(state.status, allowed, action, needs)
 
 
 def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[Event]:
@@ -67,7 +70,9 @@ def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[
 
 
 def _link(s: Escalation, cmd: c.LinkRecord, now: datetime) -> list[Event]:
-    _require(s, OPEN_STATUSES | {"closed"}, "link a record", "it must not be reviewed yet")
+    _require(
+        s, OPEN_STATUSES | {"closed"}, "link a record", "records can be linked until the review"
+    )
     ref = _canonical_ref(cmd.kind, cmd.ref)
     if any(link.kind == cmd.kind and link.ref == ref for link in s.links):
         return []
@@ -124,6 +129,16 @@ def _revise_plan(s: Escalation, cmd: c.RevisePlan, now: datetime) -> list[Event]
         raise InvalidCommand("actions: a plan needs at least one action")
     if cmd.review_by <= now:
         raise InvalidCommand("review_by: the plan's review deadline must be in the future")
+    too_far = [
+        f"{field}: must be within a year (366 days) from now"
+        for field, when in (
+            ("review_by", cmd.review_by),
+            *((f"actions.{n}.due", a.due) for n, a in enumerate(cmd.actions)),
+        )
+        if when > now + FURTHEST_AHEAD
+    ]
+    if too_far:
+        raise InvalidCommand(*too_far)
     return [
         e.PlanRevised(
             escalation_id=s.id,
@@ -152,6 +167,8 @@ def _report_progress(s: Escalation, cmd: c.ReportProgress, now: datetime) -> lis
     _require(s, WORKING, "report progress", "it must be active or monitored")
     if cmd.next_update_due <= now:
         raise InvalidCommand("next_update_due: the next update must be due in the future")
+    if cmd.next_update_due > now + FURTHEST_AHEAD:
+        raise InvalidCommand("next_update_due: must be within a year (366 days) from now")
     return [
         e.ProgressReported(escalation_id=s.id, note=cmd.note, next_update_due=cmd.next_update_due)
     ]
@@ -278,6 +295,8 @@ _RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
     c.ReportRecurrence: _recur,
     c.Close: _close,
     c.Review: _review,
+    c.Withdraw: mistakes.withdraw,
+    c.CorrectDetails: mistakes.correct,
     c.PassMonitoring: _pass_monitoring,
     c.RecordMissedPlanReview: _missed_plan_review,
     c.RecordMissedProgressUpdate: _missed_progress,

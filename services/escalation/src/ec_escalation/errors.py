@@ -12,7 +12,12 @@ class NotAllowed(DomainError):
 
 
 class InvalidCommand(DomainError):
-    """The command contradicts itself or the clock (HTTP 422)."""
+    """The command contradicts itself or the clock (HTTP 422). Each problem
+    reads "<field>: <what is wrong>"; a command may have several."""
+
+    def __init__(self, problem: str, *more: str) -> None:
+        super().__init__("; ".join((problem, *more)))
+        self.problems = (problem, *more)
 
 
 class NotFound(DomainError):
@@ -28,3 +33,15 @@ class StaleVersion(DomainError):
         )
         self.expected = expected
         self.actual = actual
+
+
+def require(status: str, allowed: frozenset[str], action: str, needs: str) -> None:
+    """NotAllowed, saying why, unless the escalation's status is one of `allowed`."""
+    if status in allowed:
+        return
+    if status == "withdrawn":
+        raise NotAllowed(
+            f"cannot {action}: the escalation is withdrawn; a withdrawn escalation "
+            "accepts no further command"
+        )
+    raise NotAllowed(f"cannot {action}: the escalation is {status}; {needs}")

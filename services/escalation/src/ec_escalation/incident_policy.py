@@ -1,5 +1,6 @@
-"""What incident events mean here: start an escalation, reopen one that is in
-monitoring, or nothing. One incident never has two open escalations."""
+"""The incident consumer's adapter: remembers the incident, reads what the
+decision needs in the message's transaction, keeps the decision and why, and
+runs the command it names (incident_decision holds the rule)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,41 @@ import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.commands import Command, ReportRecurrence, StartEscalation
 from ec_escalation.criteria import RuleSet
 from ec_escalation.handlers import Cause, Escalations
+from ec_escalation.incident_decision import (
+    RESOLVED_STAGES,
+    Decision,
+    Known,
+    LinkedEscalation,
+    Verdict,
+    decide_for_incident,
+)
 from ec_escalation.store import Recorded
 from ec_escalation.tables import Tables
 from ec_events import Envelope
 from ec_events.base import Event
-from ec_events.incidents import RESOLVED_STATUSES, IncidentFacts, IncidentResolved, IncidentUpdated
+from ec_events.incidents import IncidentFacts, IncidentResolved
 from ec_platform.clock import Clock
 from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "incidents"
-# Fixed forever: an automatic escalation's id derives from the incident event
-# that started it, so a re-delivered event can only ever start the same one.
-ESCALATION_NAMESPACE = uuid.UUID("0b7e0b84-8a53-4a8e-9d0f-3c9d8f1f6a10")
-RESOLVED_STAGES = ("monitoring", "monitoring_passed")
+# What a decision record keeps of the incident: what the rules looked at.
+DECISION_FACTS = {
+    "source",
+    "external_id",
+    "status",
+    "priority",
+    "customer",
+    "customer_resolved",
+    "service",
+    "sla_breached",
+    "reopen_count",
+    "customer_escalation_requested",
+}
 
 
 class IncidentPolicy:
@@ -39,72 +56,100 @@ class IncidentPolicy:
         if not isinstance(event, IncidentFacts):
             return None
 
-        async def choose(conn: AsyncConnection) -> tuple[UUID, Command] | None:
+        async def choose(conn: AsyncConnection) -> Decision:
             now = self.clock()
             await self._remember(conn, event, now)
             if isinstance(event, IncidentResolved):
-                return None
-            return await self._command_for(conn, event, envelope, now)
+                known = Known(linked=await self._linked(conn, event))
+            else:
+                known = await self.read(conn, event, now)
+            verdict = decide_for_incident(event, known, rules=self.rules, message_id=envelope.id)
+            await self._record(conn, envelope, event, verdict, now)
+            return verdict.chosen
 
         return await self.escalations.handle_message(Cause(envelope, CONSUMER), choose)
 
-    async def _command_for(
-        self, conn: AsyncConnection, event: IncidentFacts, envelope: Envelope, now: datetime
-    ) -> tuple[UUID, Command] | None:
-        links = self.tables.incident_links
-        linked = await conn.scalar(
-            select(links.c.escalation_id).where(
-                links.c.incident_id == event.incident_id, links.c.open
+    async def read(self, conn: AsyncConnection, event: IncidentFacts, now: datetime) -> Known:
+        """Everything the decision looks at, as this transaction sees it. A
+        stand-in customer is nobody's: nothing is read by customer for it."""
+        linked = await self._linked(conn, event)
+        resolved = event.customer_resolved
+        return Known(
+            linked=linked,
+            recent_counts=await self._recent_counts(conn, event, now) if resolved else {},
+            latest_resolved=await self._latest_resolved(conn, event) if resolved else None,
+            withdrawn=await self._withdrawn(conn, event) if linked is None else None,
+        )
+
+    async def _withdrawn(self, conn: AsyncConnection, event: IncidentFacts) -> UUID | None:
+        links, board = self.tables.incident_links, self.tables.board
+        latest = (
+            await conn.execute(
+                select(board.c.escalation_id, board.c.status)
+                .select_from(links.join(board, board.c.escalation_id == links.c.escalation_id))
+                .where(links.c.incident_id == event.incident_id)
+                .order_by(board.c.started_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return latest.escalation_id if latest and latest.status == "withdrawn" else None
+
+    async def _record(
+        self,
+        conn: AsyncConnection,
+        envelope: Envelope,
+        event: IncidentFacts,
+        verdict: Verdict,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            insert(self.tables.incident_decisions).values(
+                id=uuid.uuid4(),
+                incident_id=event.incident_id,
+                message_id=envelope.id,
+                event_type=event.event_name(),
+                decided_at=now,
+                outcome=verdict.outcome,
+                escalation_id=verdict.escalation_id,
+                explanation=verdict.explanation,
+                criteria_version=self.rules.version,
+                rules=[
+                    {
+                        "id": check.id,
+                        "description": check.description,
+                        "matched": check.matched,
+                        "unmet": list(check.unmet),
+                    }
+                    for check in verdict.rules
+                ],
+                facts=event.model_dump(mode="json", include=DECISION_FACTS),
             )
         )
-        if linked is not None:
-            return await self._reopened_by_platform(conn, linked, event)
-        fired = self.rules.fired_by(event, await self._recent_counts(conn, event, now))
-        if not fired:
-            return None
+
+    async def _linked(self, conn: AsyncConnection, event: IncidentFacts) -> LinkedEscalation | None:
+        links, board = self.tables.incident_links, self.tables.board
+        # The board is written in the append's transaction: its status is current.
+        row = (
+            await conn.execute(
+                select(links.c.escalation_id, board.c.status)
+                .select_from(links.outerjoin(board, board.c.escalation_id == links.c.escalation_id))
+                .where(links.c.incident_id == event.incident_id, links.c.open)
+            )
+        ).first()
+        return None if row is None else LinkedEscalation(row.escalation_id, row.status)
+
+    async def _latest_resolved(self, conn: AsyncConnection, event: IncidentFacts) -> UUID | None:
         board = self.tables.board
-        resolved = await conn.scalar(
+        return await conn.scalar(
             select(board.c.escalation_id)
             .where(
                 board.c.customer_id == event.customer.id,
                 board.c.service == event.service,
-                board.c.status.in_(RESOLVED_STAGES),
+                board.c.status.in_(sorted(RESOLVED_STAGES)),
             )
             .order_by(board.c.started_at.desc())
             .limit(1)
         )
-        if resolved is not None:
-            # The problem came back: the escalation it belongs to reopens.
-            note = f"new matching incident {event.source}/{event.external_id}: {event.title}"
-            return resolved, ReportRecurrence(note=note, incident_id=event.incident_id)
-        start = StartEscalation(
-            trigger="automatic",
-            reason="escalation criteria met: " + ", ".join(fired),
-            title=event.title,
-            incident_ids=(event.incident_id,),
-            priority=event.priority,
-            customer=event.customer,
-            service=event.service,
-            criteria=fired,
-            criteria_version=self.rules.version,
-        )
-        return uuid.uuid5(ESCALATION_NAMESPACE, envelope.id), start
-
-    async def _reopened_by_platform(
-        self, conn: AsyncConnection, escalation_id: UUID, event: IncidentFacts
-    ) -> tuple[UUID, Command] | None:
-        reopened = (
-            isinstance(event, IncidentUpdated)
-            and "status" in event.changed
-            and event.status not in RESOLVED_STATUSES
-        )
-        if not reopened:
-            return None
-        state = await self.escalations.store.load(conn, escalation_id)
-        if state is None or state.status not in RESOLVED_STAGES:
-            return None
-        note = f"incident {event.source}/{event.external_id} reopened ({event.status})"
-        return escalation_id, ReportRecurrence(note=note, incident_id=event.incident_id)
 
     async def _remember(self, conn: AsyncConnection, event: IncidentFacts, now: datetime) -> None:
         table = self.tables.incidents
@@ -133,16 +178,16 @@ class IncidentPolicy:
     ) -> dict[timedelta, int]:
         table = self.tables.incidents
         counts: dict[timedelta, int] = {}
-        for rule in self.rules.rules:
-            window = rule.when.repeated.within if rule.when.repeated else None
-            if window is None or window in counts:
-                continue
+        for window in self.rules.windows:
             counts[window] = int(
                 await conn.scalar(
                     select(func.count()).where(
                         table.c.customer_id == event.customer.id,
                         table.c.service == event.service,
                         table.c.first_seen_at >= now - window,
+                        # Incidents with a stand-in customer count for no one
+                        # (older facts, without the flag, were resolved).
+                        func.coalesce(table.c.facts["customer_resolved"].as_boolean(), true()),
                     )
                 )
                 or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -16,11 +17,10 @@ from ec_escalation.incident_policy import IncidentPolicy
 from ec_escalation.settings import EscalationSettings
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
-from ec_platform.app import Runtime, open_database
+from ec_platform.app import Runtime
 from ec_platform.bus import Delivery, PoisonMessage
 from ec_platform.database import Database
-from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks
+from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/escalation"
 GROUP = "escalation"
@@ -41,23 +41,23 @@ class EscalationService:
     def router(self) -> APIRouter:
         return build_router()
 
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
+
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         rules = load_rules(self.settings.criteria_file)  # fails fast on a bad file
-        db = await open_database(runtime, stack, schema=SCHEMA)
+        wiring = Wiring(runtime, stack)
+        db = await wiring.database(schema=SCHEMA)
         store = await open_store(db)
         topics = self.settings.topics
-        relay = Relay(
+        relay = wiring.relay(
             name="escalations-topic",
             db=db,
             log=store.log,
             checkpoints=store.tables.checkpoints,
-            bus=runtime.bus,
             topic=topics.escalations,
             source=SOURCE,
         )
-        tasks = BackgroundTasks()
-        stack.push_async_callback(tasks.stop)
-        tasks.start("escalation relay", relay.run())
         escalations = Escalations(store, runtime.clock, relay.wake)
         incidents = IncidentPolicy(escalations, rules, runtime.clock)
 
@@ -86,9 +86,5 @@ class EscalationService:
             ("monitor", topics.monitor, on_monitor),
         ):
             # A group per topic: a rebalance of one never pauses the other.
-            consumer = runtime.bus.subscribe(
-                group=f"{GROUP}.{name}", topics=[topic], handler=handler
-            )
-            await consumer.start()
-            stack.push_async_callback(consumer.stop)
+            await wiring.consume(group=f"{GROUP}.{name}", topics=[topic], handler=handler)
         state.escalation = EscalationContext(escalations=escalations, rules=rules)

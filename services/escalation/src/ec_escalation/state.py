@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, Event, Person, TeamMember
 
-Status = Literal["active", "monitoring", "monitoring_passed", "closed", "reviewed"]
+Status = Literal["active", "monitoring", "monitoring_passed", "closed", "reviewed", "withdrawn"]
 OPEN_STATUSES: frozenset[str] = frozenset({"active", "monitoring", "monitoring_passed"})
 
 
@@ -66,6 +66,7 @@ class Escalation:
     recurrences: int = 0
     customer_agreement: e.CustomerAgreement | None = None
     review: e.EscalationReviewed | None = None
+    withdrawal: e.EscalationWithdrawn | None = None
     missed_deadlines: tuple[MissedDeadline, ...] = ()
 
     @property
@@ -157,10 +158,22 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
         "customer_agreement": ev.customer_agreement,
     },
     e.EscalationReviewed: lambda s, ev: {"status": "reviewed", "review": ev},
+    e.EscalationWithdrawn: lambda s, ev: {"status": "withdrawn", "withdrawal": ev},
+    e.EscalationDetailsCorrected: lambda s, ev: _corrected(ev),
     e.DeadlineMissed: lambda s, ev: {
         "missed_deadlines": (*s.missed_deadlines, MissedDeadline(kind=ev.kind, due_at=ev.due_at))
     },
 }
+
+
+def _corrected(event: e.EscalationDetailsCorrected) -> dict[str, Any]:
+    changes = {
+        "title": event.title,
+        "priority": event.priority,
+        "customer": event.customer,
+        "service": event.service,
+    }
+    return {name: change.new for name, change in changes.items() if change is not None}
 
 
 def _with_incidents(known: tuple[UUID, ...], new: tuple[UUID, ...]) -> tuple[UUID, ...]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     Uuid,
     text,
 )
@@ -34,10 +35,12 @@ class Tables:
     incident_links: Table
     incidents: Table
     snapshots: Table
+    incident_decisions: Table
 
     @property
     def derived(self) -> tuple[Table, ...]:
-        """Everything rebuildable from the events."""
+        """Everything rebuildable from the events. Not the incident decisions:
+        most decide that nothing happens, which no escalation event records."""
         return (self.board, self.incident_links, self.snapshots)
 
 
@@ -67,6 +70,31 @@ def _board(metadata: MetaData) -> Table:
         Column("updated_at", UtcDateTime(), nullable=False),
         Index("ix_board_started", "started_at", "escalation_id"),
         Index("ix_board_customer_service", "customer_id", "service"),
+        schema=SCHEMA,
+    )
+
+
+def _incident_decisions(metadata: MetaData) -> Table:
+    # What the service decided on each incident event it consumed, and why:
+    # written in the transaction of the decision (and of its command, if any).
+    return Table(
+        "incident_decisions",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("incident_id", Uuid, nullable=False),
+        # The incident event's envelope id (ce_id) and type.
+        Column("message_id", String(200), nullable=False),
+        Column("event_type", String(60), nullable=False),
+        Column("decided_at", UtcDateTime(), nullable=False),
+        Column("outcome", String(20), nullable=False),
+        Column("escalation_id", Uuid),
+        Column("explanation", Text, nullable=False),
+        Column("criteria_version", String(200), nullable=False),
+        # [{id, description, matched, unmet: [...]}] for every rule.
+        Column("rules", Json, nullable=False),
+        # The facts the rules looked at: priority, customer, service, flags.
+        Column("facts", Json, nullable=False),
+        Index("ix_incident_decisions_incident", "incident_id", "decided_at", "id"),
         schema=SCHEMA,
     )
 
@@ -115,6 +143,7 @@ def define_tables() -> Tables:
     )
     return Tables(
         metadata=metadata,
+        incident_decisions=_incident_decisions(metadata),
         events=event_log_table(metadata, schema=SCHEMA),
         checkpoints=checkpoint_table(metadata, schema=SCHEMA),
         inbox=inbox_table(metadata, schema=SCHEMA),

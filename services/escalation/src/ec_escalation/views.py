@@ -59,8 +59,24 @@ _SUMMARIES = {
     "MonitoringPassed": lambda d: f"monitoring round {d['round']} passed",
     "EscalationClosed": lambda d: f"closed, agreed by {d['customer_agreement']['by']}",
     "EscalationReviewed": lambda d: f"reviewed: {d['findings']}",
+    "EscalationWithdrawn": lambda d: f"withdrawn: {d['reason']}",
+    "EscalationDetailsCorrected": lambda d: _corrected(d),
     "DeadlineMissed": lambda d: f"missed the {d['kind'].replace('_', ' ')} due {d['due_at']}",
 }
+
+
+def _corrected(data: dict[str, Any]) -> str:
+    def said(value: Any) -> str:
+        if isinstance(value, dict):
+            return f"{value['name']} ({value['id']})"
+        return "none" if value is None else str(value)
+
+    changes = [
+        f"{name} {said(data[name]['old'])} -> {said(data[name]['new'])}"
+        for name in ("title", "priority", "customer", "service")
+        if data.get(name)
+    ]
+    return f"corrected {', '.join(changes)}: {data['reason']}"
 
 
 def timeline_entry(stored: StoredEvent) -> dict[str, Any]:
@@ -71,4 +87,20 @@ def timeline_entry(stored: StoredEvent) -> dict[str, Any]:
         "type": stored.type,
         "actor": f"{stored.actor_role}:{stored.actor_name}",
         "summary": summary(stored.data) if summary else stored.type,
+    }
+
+
+def decision_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "incident_id": str(row["incident_id"]),
+        "message_id": row["message_id"],
+        "event_type": row["event_type"],
+        "decided_at": row["decided_at"].isoformat(),
+        "outcome": row["outcome"],
+        "escalation_id": str(row["escalation_id"]) if row["escalation_id"] else None,
+        "explanation": row["explanation"],
+        "criteria_version": row["criteria_version"],
+        "rules": row["rules"],
+        "facts": row["facts"],
     }

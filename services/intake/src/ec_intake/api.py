@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from pydantic import BaseModel, Field
 
 from ec_intake.domain import IncidentIn
 from ec_intake.settings import IntakeSettings
@@ -24,6 +26,7 @@ from ec_intake.webhooks import (
 )
 from ec_platform.auth import IntakeCaller, require
 from ec_platform.clock import Clock
+from ec_platform.openapi import BEARER, problems
 from ec_platform.problems import ProblemError
 from ec_platform.relay import Relay
 from ec_platform.requests import body_schema, parse_json_body, read_body
@@ -39,6 +42,28 @@ class IntakeContext:
     clock: Clock
     sources: dict[str, SourceConfig]
     rejected: Counter
+    ignored: Counter
+    unresolved: Counter
+
+
+class IncidentAccepted(BaseModel):
+    id: UUID = Field(description="the incident's id (one per source and external_id)")
+    source: str
+    external_id: str
+    events: list[str] = Field(description="IncidentReported, IncidentUpdated…; none if unchanged")
+    event_ids: list[UUID]
+    changed: bool
+
+
+class WebhookAccepted(BaseModel):
+    incidents: list[IncidentAccepted]
+
+
+class WebhookIgnored(BaseModel):
+    ignored: bool = Field(description="always true: nothing was recorded")
+    reason: str = Field(description="ping, event_type, record_type or no_alerts")
+    detail: str
+    incidents: list[IncidentAccepted] = Field(description="always empty")
 
 
 def _context(request: Request) -> IntakeContext:
@@ -63,7 +88,18 @@ async def _record(
     accepted = await context.recorder.record([Report(i, actor) for i in incoming])
     if any(a.events for a in accepted):
         context.relay.wake()
+    for incident in incoming:
+        if not incident.customer_resolved:
+            context.unresolved.labels(incident.source).inc()
     return accepted
+
+
+def _ignored(context: IntakeContext, source: str, ignored: NotAnIncident) -> JSONResponse:
+    context.ignored.labels(source, ignored.reason).inc()
+    return JSONResponse(
+        {"ignored": True, "reason": ignored.reason, "detail": ignored.detail, "incidents": []},
+        status_code=200,
+    )
 
 
 def build_router() -> APIRouter:
@@ -74,6 +110,7 @@ def build_router() -> APIRouter:
         status_code=202,
         summary="Report an incident (normalised form)",
         openapi_extra=body_schema(IncidentIn),
+        response_model=IncidentAccepted,
         responses={202: {"description": "durably recorded; events follow on the incidents topic"}},
     )
     async def post_incident(request: Request, caller: IntakeCaller) -> JSONResponse:
@@ -91,13 +128,27 @@ def build_router() -> APIRouter:
         "/v1/webhooks/{source}",
         status_code=202,
         summary="A platform's own webhook: servicenow, jira, pagerduty, alertmanager, …",
+        description="A source configured with a secret signs its webhooks (no token "
+        "needed); any other needs a token of role intake.",
         openapi_extra={
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": {"type": "object"}}},
-            }
+            },
+            # Either signed or authorised: the empty entry makes the token optional.
+            "security": [{BEARER: []}, {}],
         },
-        responses={202: {"description": "every incident in it durably recorded"}},
+        response_model=WebhookAccepted,
+        responses={
+            200: {
+                "model": WebhookIgnored,
+                "description": "an authentic delivery that holds no incident (a test ping, "
+                "another event type): acknowledged, nothing recorded",
+            },
+            202: {"description": "every incident in it durably recorded"},
+            **problems(401, why={401: "a bad signature, or no token for an unsigned source"}),
+            **problems(404, why={404: "no such source"}),
+        },
     )
     async def post_webhook(request: Request, source: str) -> JSONResponse:
         context = _context(request)
@@ -108,6 +159,8 @@ def build_router() -> APIRouter:
                 source if source in context.sources else "unknown", problem.type
             ).inc()
             raise
+        except NotAnIncident as ignored:
+            return _ignored(context, source, ignored)
         accepted = await _record(context, incoming, actor)
         return JSONResponse(
             {"incidents": [_view(i, a) for i, a in zip(incoming, accepted, strict=True)]},
@@ -150,6 +203,7 @@ async def _read_webhook(
             type="/problems/malformed-json",
         ) from None
     try:
+        # NotAnIncident passes: not a refusal, the route acknowledges it.
         return to_incidents(payload, config), actor
     except InvalidPayload as error:
         raise ProblemError(
@@ -158,8 +212,4 @@ async def _read_webhook(
             f"{error.field}: {error.message}",
             type="/problems/invalid-input",
             errors=[{"field": error.field, "message": error.message}],
-        ) from None
-    except NotAnIncident as error:
-        raise ProblemError(
-            422, "Not an incident", error.reason, type="/problems/not-an-incident"
         ) from None

@@ -31,6 +31,9 @@ class IncidentIn(BaseModel):
     title: Text
     priority: Priority
     customer: Customer
+    # False: `customer` is a stand-in, because the reporter could not say whose
+    # incident it is.
+    customer_resolved: bool = True
     service: Name
     sla_breached: bool = False
     reopen_count: int = Field(default=0, ge=0, le=10_000)

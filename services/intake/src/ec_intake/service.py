@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -11,9 +12,9 @@ from ec_intake.api import IntakeContext, build_router
 from ec_intake.settings import IntakeSettings
 from ec_intake.sources import load_sources
 from ec_intake.store import SCHEMA, IncidentStore, Recorder, define_tables
-from ec_platform.app import Runtime, open_database
-from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks, keep_running
+from ec_platform.app import Runtime
+from ec_platform.tasks import keep_running
+from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/intake"
 
@@ -27,29 +28,31 @@ class IntakeService:
     def router(self) -> APIRouter:
         return build_router()
 
+    def body_limits(self) -> Mapping[str, int]:
+        # Incident reports and platforms' webhooks run larger than commands.
+        limit = self.settings.intake_max_body_bytes
+        return {"/v1/incidents": limit, "/v1/webhooks/": limit}
+
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         secrets = self.settings.webhook_secrets
         sources = load_sources(  # fails fast on a bad file
             self.settings.intake_sources_file, secrets.get_secret_value() if secrets else None
         )
-        db = await open_database(runtime, stack, schema=SCHEMA)
+        wiring = Wiring(runtime, stack)
+        db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         store = IncidentStore(db, tables)
         await store.create()
-        relay = Relay(
+        relay = wiring.relay(
             name="incidents-topic",
             db=db,
             log=store.log,
             checkpoints=tables.checkpoints,
-            bus=runtime.bus,
             topic=self.settings.topics.incidents,
             source=SOURCE,
         )
         recorder = Recorder(store, runtime.clock)
-        tasks = BackgroundTasks()
-        stack.push_async_callback(tasks.stop)
-        tasks.start("intake relay", relay.run())
-        tasks.start("intake recorder", keep_running("intake recorder", recorder.run))
+        wiring.background("intake recorder", keep_running("intake recorder", recorder.run))
         state.intake = IntakeContext(
             settings=self.settings,
             recorder=recorder,
@@ -60,5 +63,15 @@ class IntakeService:
                 "ec_intake_rejected",
                 "Incident reports refused, by source and problem type",
                 ("source", "problem"),
+            ),
+            ignored=runtime.metrics.counter(
+                "ec_intake_ignored",
+                "Authentic webhook deliveries that hold no incident, acknowledged and ignored",
+                ("source", "reason"),
+            ),
+            unresolved=runtime.metrics.counter(
+                "ec_intake_customer_unresolved",
+                "Incidents received without a customer the intake could resolve",
+                ("source",),
             ),
         )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ec_monitor.timers import TimerBook
 from ec_platform.auth import Reader
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from ec_platform.openapi import Timestamp
+from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 
 
 @dataclass(frozen=True)
@@ -19,24 +21,42 @@ class MonitorContext:
     timers: TimerBook
 
 
+class TimerView(BaseModel):
+    id: UUID
+    escalation_id: UUID
+    kind: str = Field(description="monitoring_period, plan_review, progress_update or auto_raise")
+    status: str = Field(description="pending, fired or cancelled")
+    due_at: Timestamp
+    level: int | None = Field(description="auto_raise: the level it watches")
+    round: int | None = Field(description="monitoring_period: which monitoring round")
+    plan_version: int | None = Field(description="plan_review: the plan it is about")
+    since_version: int | None = Field(
+        description="progress_update: the escalation's version the update is due after"
+    )
+    created_at: Timestamp
+    fired_at: Timestamp | None
+    cancelled_at: Timestamp | None
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["monitor"])
 
-    @router.get("/v1/timers", summary="Pending and fired timers, soonest first")
+    @router.get(
+        "/v1/timers",
+        summary="Pending and fired timers, soonest first",
+        response_model=Page[TimerView],
+    )
     async def list_timers(
         request: Request,
         _: Reader,
+        paging: Paging,
         escalation_id: UUID | None = None,
         kind: str | None = None,
         status: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
     ) -> dict[str, Any]:
-        context: MonitorContext = request.app.state.monitor
-        book = context.timers
+        book: TimerBook = request.app.state.monitor.timers
         table = book.tables.timers
-        keyset = TimeIdKeyset(table.c.due_at, table.c.id, "due_at", "id")
-        query = keyset.page_query(select(table), cursor=cursor, limit=limit)
+        query = select(table)
         for column, value in (
             (table.c.escalation_id, escalation_id),
             (table.c.kind, kind),
@@ -44,10 +64,8 @@ def build_router() -> APIRouter:
         ):
             if value is not None:
                 query = query.where(column == value)
-        async with book.db.read() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
-        page, following = keyset.page(rows, limit=limit)
-        return {"items": [_view(row) for row in page], "next": following}
+        keyset = TimeIdKeyset(table.c.due_at, table.c.id, "due_at", "id")
+        return await keyset_page(book.db, keyset, query, paging, view=_view)
 
     return router
 

@@ -159,6 +159,9 @@ def _after(
         return Plan(replace(watch, status="monitoring_passed"), frozenset({"monitoring_period"}))
     if isinstance(event, e.EscalationClosed | e.EscalationReviewed):
         return Plan(replace(watch, status="closed"), frozenset(TIMER_KINDS))
+    if isinstance(event, e.EscalationWithdrawn):
+        # Started by mistake: nothing is due any more.
+        return Plan(replace(watch, status="withdrawn"), frozenset(TIMER_KINDS))
     return Plan(watch)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 
 from fastapi import APIRouter
@@ -13,10 +14,10 @@ from ec_monitor.policy import RaisePolicy
 from ec_monitor.settings import MonitorSettings
 from ec_monitor.tables import SCHEMA, define_tables
 from ec_monitor.timers import FIRE_BATCH, TimerBook
-from ec_platform.app import Runtime, open_database
+from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
-from ec_platform.relay import Relay
-from ec_platform.tasks import BackgroundTasks, Doorbell
+from ec_platform.tasks import Doorbell
+from ec_platform.wiring import Wiring
 
 GROUP = "monitor"
 SOURCE = "/escalation-center/monitor"
@@ -34,17 +35,20 @@ class MonitorService:
     def router(self) -> APIRouter:
         return build_router()
 
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
+
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
-        db = await open_database(runtime, stack, schema=SCHEMA)
+        wiring = Wiring(runtime, stack)
+        db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         book = TimerBook(db, tables, RaisePolicy(self.settings.raise_after), runtime.clock)
         await book.create()
-        relay = Relay(
+        relay = wiring.relay(
             name="monitor-topic",
             db=db,
             log=book.outbox,
             checkpoints=tables.checkpoints,
-            bus=runtime.bus,
             topic=self.settings.topics.monitor,
             source=SOURCE,
         )
@@ -70,19 +74,14 @@ class MonitorService:
                 return MAX_PAUSE_S
             return min(max((next_due - runtime.clock()).total_seconds(), 0.0), MAX_PAUSE_S)
 
-        tasks = BackgroundTasks()
-        stack.push_async_callback(tasks.stop)
-        tasks.start("monitor relay", relay.run())
-        tasks.start("timer firing", timers_set.serve_paced("timer firing", fire))
+        wiring.background("timer firing", timers_set.serve_paced("timer firing", fire))
 
         async def on_escalation_event(delivery: Delivery) -> None:
             envelope, event = delivery.decode()
             if await book.observe(envelope, event):
                 timers_set.ring()
 
-        consumer = runtime.bus.subscribe(
+        await wiring.consume(
             group=GROUP, topics=[self.settings.topics.escalations], handler=on_escalation_event
         )
-        await consumer.start()
-        stack.push_async_callback(consumer.stop)
         state.monitor = MonitorContext(timers=book)

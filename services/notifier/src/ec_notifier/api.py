@@ -2,49 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from ec_notifier.api_subscriptions import add_subscription_routes
 from ec_notifier.claims import NotFailed, NotFound
 from ec_notifier.context import NotifierContext, context_of
+from ec_notifier.views import DeliveryDetail, DeliveryView, Status
 from ec_platform.auth import Operator, Reader
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, TimeIdKeyset
+from ec_platform.openapi import problems
+from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 from ec_platform.problems import ProblemError
-
-Status = Literal["pending", "sending", "delivered", "failed"]
 
 
 def build_router() -> APIRouter:
     router = APIRouter(tags=["notifier"])
 
-    @router.get("/v1/deliveries", summary="The delivery log, oldest first")
+    @router.get(
+        "/v1/deliveries",
+        summary="The delivery log, oldest first",
+        response_model=Page[DeliveryView],
+    )
     async def list_deliveries(
         request: Request,
         _: Reader,
+        paging: Paging,
         escalation_id: UUID | None = None,
         status: Status | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
     ) -> dict[str, Any]:
         context = context_of(request)
         table = context.tables.deliveries
-        keyset = TimeIdKeyset(table.c.created_at, table.c.id, "created_at", "id")
-        query = keyset.page_query(select(table), cursor=cursor, limit=limit)
+        query = select(table)
         if escalation_id is not None:
             query = query.where(table.c.escalation_id == escalation_id)
         if status is not None:
             query = query.where(table.c.status == status)
-        async with context.db.read() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
-        page, following = keyset.page(rows, limit=limit)
-        return {"items": [delivery_view(row) for row in page], "next": following}
+        keyset = TimeIdKeyset(table.c.created_at, table.c.id, "created_at", "id")
+        return await keyset_page(context.db, keyset, query, paging, view=delivery_view)
 
-    @router.get("/v1/deliveries/{delivery_id}", summary="One delivery, with its text")
+    @router.get(
+        "/v1/deliveries/{delivery_id}",
+        summary="One delivery, with its text",
+        response_model=DeliveryDetail,
+    )
     async def get_delivery(request: Request, _: Reader, delivery_id: UUID) -> dict[str, Any]:
         row = await _delivery(context_of(request), delivery_id)
         return {**delivery_view(row), "body": row["body"]}
@@ -53,6 +57,8 @@ def build_router() -> APIRouter:
         "/v1/deliveries/{delivery_id}/retry",
         status_code=202,
         summary="Send a failed delivery again (a fresh set of attempts)",
+        response_model=DeliveryView,
+        responses=problems(409, why={409: "only a failed delivery can be retried"}),
     )
     async def retry_delivery(request: Request, _: Operator, delivery_id: UUID) -> JSONResponse:
         context = context_of(request)

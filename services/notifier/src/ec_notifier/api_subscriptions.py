@@ -6,14 +6,15 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ec_notifier.context import context_of
 from ec_notifier.routing_file import ESCALATION_EVENTS
+from ec_notifier.views import SubscriptionCreated, SubscriptionView
 from ec_platform.auth import Admin
-from ec_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ec_platform.pagination import Page, Paging
 from ec_platform.problems import ProblemError
 from ec_platform.requests import body_schema, parse_json_body, read_body
 
@@ -55,6 +56,7 @@ def add_subscription_routes(router: APIRouter) -> None:
         status_code=201,
         summary="Subscribe a URL to escalation events; answers its secret once",
         openapi_extra=body_schema(SubscriptionIn),
+        response_model=SubscriptionCreated,
     )
     async def create_subscription(request: Request, who: Admin) -> JSONResponse:
         context = context_of(request)
@@ -70,17 +72,20 @@ def add_subscription_routes(router: APIRouter) -> None:
             headers={"Location": f"/v1/subscriptions/{subscription.id}"},
         )
 
-    @router.get("/v1/subscriptions", summary="The subscriptions (never their secrets)")
-    async def list_subscriptions(
-        request: Request,
-        _: Admin,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
-    ) -> dict[str, Any]:
-        page, following = await context_of(request).subscriptions.page(cursor=cursor, limit=limit)
+    @router.get(
+        "/v1/subscriptions",
+        summary="The subscriptions (never their secrets)",
+        response_model=Page[SubscriptionView],
+    )
+    async def list_subscriptions(request: Request, _: Admin, paging: Paging) -> dict[str, Any]:
+        page, following = await context_of(request).subscriptions.page(paging)
         return {"items": [s.view() for s in page], "next": following}
 
-    @router.get("/v1/subscriptions/{subscription_id}", summary="One subscription")
+    @router.get(
+        "/v1/subscriptions/{subscription_id}",
+        summary="One subscription",
+        response_model=SubscriptionView,
+    )
     async def get_subscription(request: Request, _: Admin, subscription_id: UUID) -> dict[str, Any]:
         found = await context_of(request).subscriptions.get(subscription_id)
         if found is None:

@@ -10,6 +10,7 @@ from typing import Any
 from ec_events.base import Contact, Event, Person, TeamMember
 from ec_events.escalations import (
     CommunicationContactsSet,
+    EscalationDetailsCorrected,
     EscalationLevelRaised,
     EscalationManagerAssigned,
     EscalationStarted,
@@ -88,4 +89,19 @@ def evolve(audience: Audience, event: Event) -> Audience:
         return replace(audience, provider=event.provider, customer_contacts=event.customer)
     if isinstance(event, EscalationLevelRaised):
         return replace(audience, level=max(audience.level, event.to_level))
+    if isinstance(event, EscalationDetailsCorrected):
+        return _corrected(audience, event)
+    return audience
+
+
+def _corrected(audience: Audience, event: EscalationDetailsCorrected) -> Audience:
+    """Messages after a correction name the escalation by its corrected details."""
+    if event.title:
+        audience = replace(audience, title=event.title.new)
+    if event.customer:
+        audience = replace(audience, customer=event.customer.new.name)
+    if event.priority:
+        audience = replace(audience, priority=event.priority.new)
+    if event.service:
+        audience = replace(audience, service=event.service.new)
     return audience

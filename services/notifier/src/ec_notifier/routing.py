@@ -33,6 +33,7 @@ CONTACT_EVENTS = frozenset(
         "MonitoringStarted",
         "EscalationReopened",
         "EscalationClosed",
+        "EscalationWithdrawn",
     }
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
@@ -23,10 +24,11 @@ from ec_notifier.routing_file import RoutingFileError, load_routing
 from ec_notifier.settings import NotifierSettings
 from ec_notifier.subscriptions import Subscriptions
 from ec_notifier.tables import SCHEMA, Tables, define_tables
-from ec_platform.app import Runtime, open_database
+from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
 from ec_platform.database import Database
-from ec_platform.tasks import BackgroundTasks, Doorbell, keep_running
+from ec_platform.tasks import Doorbell, keep_running
+from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
 
@@ -40,6 +42,9 @@ class NotifierService:
     def router(self) -> APIRouter:
         return build_router()
 
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
+
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         settings = self.settings
         try:
@@ -47,7 +52,8 @@ class NotifierService:
             smtp = SmtpServer.parse(settings.smtp_url) if settings.smtp_url else None
         except (RoutingFileError, ValueError) as error:
             raise SystemExit(f"notifier: {error}") from None
-        db = await open_database(runtime, stack, schema=SCHEMA)
+        wiring = Wiring(runtime, stack)
+        db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         await db.create(tables.metadata)
         await _check_current(db, tables)
@@ -92,11 +98,9 @@ class NotifierService:
             concurrency=settings.notifier_concurrency,
             poll_s=settings.notifier_poll_s,
         )
-        tasks = BackgroundTasks()
-        stack.push_async_callback(dispatcher.stop)
-        stack.push_async_callback(tasks.stop)
-        tasks.start("dispatch", doorbell.serve_paced("notifier dispatch", dispatcher.step))
-        tasks.start("outcomes", keep_running("notifier outcomes", dispatcher.record_outcomes))
+        stack.push_async_callback(dispatcher.stop)  # after its loops are cancelled
+        wiring.background("dispatch", doorbell.serve_paced("notifier dispatch", dispatcher.step))
+        wiring.background("outcomes", keep_running("notifier outcomes", dispatcher.record_outcomes))
 
         recorder = Recorder(db, tables, routing)
         recorded = runtime.metrics.counter(
@@ -116,14 +120,12 @@ class NotifierService:
         async def on_escalation_event(delivery: Delivery) -> None:
             await on_escalation_events([delivery])
 
-        consumer = runtime.bus.subscribe(
+        await wiring.consume(
             group=GROUP,
             topics=[settings.topics.escalations],
             handler=on_escalation_event,
             batch_handler=on_escalation_events,
         )
-        await consumer.start()
-        stack.push_async_callback(consumer.stop)
         state.notifier = NotifierContext(
             db=db,
             tables=tables,
@@ -131,7 +133,7 @@ class NotifierService:
             subscriptions=Subscriptions(db, tables),
             doorbell=doorbell,
             clock=runtime.clock,
-            max_body_bytes=settings.notifier_max_body_bytes,
+            max_body_bytes=settings.max_body_bytes,
         )
 
 

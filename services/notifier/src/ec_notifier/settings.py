@@ -26,7 +26,6 @@ class NotifierSettings(PlatformSettings):
     notifier_circuit_base_s: float = Field(default=5.0, gt=0)
     notifier_circuit_max_s: float = Field(default=300.0, gt=0)
     notifier_poll_s: float = Field(default=0.5, gt=0)
-    notifier_max_body_bytes: int = Field(default=65_536, ge=1_024)
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> NotifierSettings:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select
 from ec_notifier.signing import new_secret
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
-from ec_platform.pagination import TimeIdKeyset
+from ec_platform.pagination import PageRequest, TimeIdKeyset
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,10 @@ class Subscriptions:
             )
         return subscription, secret
 
-    async def page(
-        self, *, cursor: str | None, limit: int
-    ) -> tuple[list[Subscription], str | None]:
+    async def page(self, paging: PageRequest) -> tuple[list[Subscription], str | None]:
         keyset = TimeIdKeyset(self.table.c.created_at, self.table.c.id, "created_at", "id")
-        query = keyset.page_query(select(self.table), cursor=cursor, limit=limit)
-        async with self.db.read() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
-        page, following = keyset.page(rows, limit=limit)
-        return [_subscription(row) for row in page], following
+        rows, following = await keyset.fetch(self.db, select(self.table), paging)
+        return [_subscription(row) for row in rows], following
 
     async def get(self, subscription_id: uuid.UUID) -> Subscription | None:
         async with self.db.read() as conn:

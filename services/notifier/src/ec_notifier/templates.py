@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ec_events import escalations as esc
-from ec_events.base import Event
+from ec_events.base import Customer, Event
 from ec_notifier.audience import Audience
 
 Lines = list[str]
@@ -180,6 +180,37 @@ def _reviewed(e: esc.EscalationReviewed, a: Audience) -> tuple[str, Lines]:
     ]
 
 
+def _withdrawn(e: esc.EscalationWithdrawn, a: Audience) -> tuple[str, Lines]:
+    return "Escalation withdrawn", [
+        "The escalation was withdrawn: it was started by mistake, and nothing more will be "
+        "done under it. Its record is kept.",
+        f"Why: {e.reason}",
+    ]
+
+
+def _corrected(e: esc.EscalationDetailsCorrected, a: Audience) -> tuple[str, Lines]:
+    def said(value: object) -> str:
+        if isinstance(value, Customer):
+            return f"{value.name} ({value.tier})"
+        return "not set" if value is None else str(value)
+
+    changes = [
+        f"{name.capitalize()}: {said(change.old)}, now {said(change.new)}"
+        for name, change in (
+            ("title", e.title),
+            ("priority", e.priority),
+            ("customer", e.customer),
+            ("service", e.service),
+        )
+        if change is not None
+    ]
+    return "Escalation details corrected", [
+        "Details of this escalation were wrong and have been corrected:",
+        *_bullets(changes),
+        f"Why: {e.reason}",
+    ]
+
+
 def _deadline(e: esc.DeadlineMissed, a: Audience) -> tuple[str, Lines]:
     what = "plan review" if e.kind == "plan_review" else "progress update"
     return f"Missed {what}", [f"The {what} due {when(e.due_at)} did not happen in time."]
@@ -201,6 +232,8 @@ _DESCRIBERS: dict[type[Event], Callable[[Any, Audience], tuple[str, Lines]]] = {
     esc.EscalationClosed: _closed,
     esc.EscalationReviewed: _reviewed,
     esc.DeadlineMissed: _deadline,
+    esc.EscalationWithdrawn: _withdrawn,
+    esc.EscalationDetailsCorrected: _corrected,
 }
 
 

@@ -141,3 +141,41 @@ class DeadlineMissed(EscalationEvent):
     kind: DeadlineKind
     due_at: AwareDatetime
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class EscalationWithdrawn(EscalationEvent):
+    """Started by mistake (a misread payload, a wrong manual start): withdrawn
+    while active, before any monitoring. Final; nothing is deleted."""
+
+    reason: Text
+
+
+class TitleCorrection(Frozen):
+    old: Text
+    new: Text
+
+
+class PriorityCorrection(Frozen):
+    old: Priority | None
+    new: Priority
+
+
+class CustomerCorrection(Frozen):
+    old: Customer | None
+    new: Customer
+
+
+class ServiceCorrection(Frozen):
+    old: Name | None
+    new: Name
+
+
+class EscalationDetailsCorrected(EscalationEvent):
+    """Details that were wrong, corrected: each changed field with its old and
+    new value (a field left out did not change). Nothing earlier is rewritten."""
+
+    reason: Text
+    title: TitleCorrection | None = None
+    priority: PriorityCorrection | None = None
+    customer: CustomerCorrection | None = None
+    service: ServiceCorrection | None = None

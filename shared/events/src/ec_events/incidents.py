@@ -24,6 +24,10 @@ class IncidentFacts(Event):
     title: Text
     priority: Priority
     customer: Customer
+    # False when the intake could not tell whose incident it is (a webhook that
+    # names no customer and that no customer mapping covers) and `customer` is
+    # the source's default. Older events, written before the flag, read as True.
+    customer_resolved: bool = True
     service: Name
     sla_breached: bool = False
     reopen_count: int = Field(default=0, ge=0)

@@ -33,6 +33,8 @@ _BY_TOPIC: Mapping[TopicName, tuple[type[Event], ...]] = {
         esc.EscalationClosed,
         esc.EscalationReviewed,
         esc.DeadlineMissed,
+        esc.EscalationWithdrawn,
+        esc.EscalationDetailsCorrected,
     ),
     TopicName.MONITOR: (
         mon.MonitoringPeriodElapsed,

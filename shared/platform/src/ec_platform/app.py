@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,9 +17,18 @@ from ec_platform.auth import TokenRegistry, whoami_router
 from ec_platform.bus import Bus, open_bus
 from ec_platform.clock import Clock, utc_now
 from ec_platform.database import Database
+from ec_platform.docs import docs_router
+from ec_platform.limits import BodyLimitMiddleware
 from ec_platform.observability import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
+from ec_platform.openapi import install_openapi
 from ec_platform.problems import install_problem_handlers
 from ec_platform.settings import PlatformSettings
+
+API_DESCRIPTION = """\
+Every route but `/healthz` needs `Authorization: Bearer <token>`: press
+**Authorize** and paste a token from `EC_API_TOKENS` (the part after `role:`),
+then "Try it out" sends it. Errors are RFC 9457 problem details
+(`application/problem+json`)."""
 
 
 @dataclass
@@ -40,6 +49,10 @@ class ServicePlugin(Protocol):
     name: str
 
     def router(self) -> APIRouter: ...
+
+    def body_limits(self) -> Mapping[str, int]:
+        """Path prefixes whose bodies may exceed EC_MAX_BODY_BYTES, with their limit."""
+        ...
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None: ...
 
@@ -103,14 +116,24 @@ def create_service_app(
         title=f"Escalation Center: {title}",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by docs_router, with its assets
+        redoc_url=None,
     )
+    install_openapi(app, description=API_DESCRIPTION)
     app.state.tokens = tokens
     app.state.metrics = metrics
     install_problem_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={
+            prefix: limit for plugin in plugins for prefix, limit in plugin.body_limits().items()
+        },
+    )
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health_router(title))
     app.include_router(whoami_router())
+    app.include_router(docs_router(app))
     for plugin in plugins:
         app.include_router(plugin.router())
     return app

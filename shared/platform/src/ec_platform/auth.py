@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -83,27 +83,33 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def require(*roles: str) -> Callable[[Request], Principal]:
-    """A dependency admitting the given roles (admin is always admitted)."""
-    allowed = frozenset(roles)
+class RoleRequirement:
+    """A dependency admitting the given roles (admin is always admitted). A
+    class, not a closure, so the OpenAPI document can tell which routes need a
+    token and which roles (ec_platform.openapi)."""
 
-    def dependency(request: Request) -> Principal:
+    def __init__(self, roles: Iterable[str]) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, request: Request) -> Principal:
         registry: TokenRegistry = request.app.state.tokens
         principal = registry.authenticate(_bearer(request))
         if principal is None:
             raise ProblemError(
                 401, "Unauthorized", "unknown token", headers={"WWW-Authenticate": "Bearer"}
             )
-        if not principal.may(allowed):
+        if not principal.may(self.roles):
             raise ProblemError(
                 403,
                 "Forbidden",
                 f"role {principal.role!r} may not do this; needs one of: "
-                + ", ".join(sorted(allowed | {ADMIN})),
+                + ", ".join(sorted(self.roles | {ADMIN})),
             )
         return principal
 
-    return dependency
+
+def require(*roles: str) -> RoleRequirement:
+    return RoleRequirement(roles)
 
 
 Operator = Annotated[Principal, Depends(require("operator"))]

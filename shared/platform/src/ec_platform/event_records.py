@@ -139,20 +139,16 @@ class Append:
 def new_row(
     item: Append, index: int, new: NewEvent, *, position: int, recorded_at: datetime
 ) -> dict[str, Any]:
-    return {
-        "position": position,
-        "event_id": new.event_id,
-        "stream_id": item.stream_id,
-        "stream_version": item.expected_version + index + 1,
-        "type": new.type,
-        "schema_version": new.schema_version,
-        "data": new.data,
-        "recorded_at": recorded_at,
-        "actor_role": new.actor_role,
-        "actor_name": new.actor_name,
-        "correlation_id": new.correlation_id,
-        "causation_id": new.causation_id,
-    }
+    """The row an appended event is stored as, but its hash: what the event
+    brings itself (NewEvent's fields), and its place and time in the log."""
+    row = {name: getattr(new, name) for name in BROUGHT_COLUMNS}
+    row.update(
+        position=position,
+        stream_id=item.stream_id,
+        stream_version=item.expected_version + index + 1,
+        recorded_at=recorded_at,
+    )
+    return row
 
 
 def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") -> Table:
@@ -195,25 +191,20 @@ GENESIS_HASH = ""
 # position); the hash covers every one of them but itself.
 COLUMNS = tuple(field.name for field in fields(StoredEvent))
 HASHED_COLUMNS = tuple(name for name in COLUMNS if name != "hash")
+# The columns an appended event brings itself (NewEvent's fields); the log adds
+# the rest, its place and time (PLACED_COLUMNS).
+BROUGHT_COLUMNS = tuple(field.name for field in fields(NewEvent))
+PLACED_COLUMNS = ("position", "stream_id", "stream_version", "recorded_at")
 
 
 def stored_from(row: Any) -> StoredEvent:
     mapping = row if isinstance(row, dict) else dict(row)
-    return StoredEvent(
-        position=mapping["position"],
-        event_id=mapping["event_id"],
-        stream_id=mapping["stream_id"],
-        stream_version=mapping["stream_version"],
-        type=mapping["type"],
-        schema_version=mapping["schema_version"],
-        data=mapping["data"],
-        recorded_at=mapping["recorded_at"],
-        actor_role=mapping["actor_role"],
-        actor_name=mapping["actor_name"],
-        correlation_id=mapping["correlation_id"],
-        causation_id=mapping["causation_id"],
-        hash=mapping["hash"],
-    )
+    return StoredEvent(**{name: mapping[name] for name in COLUMNS})
+
+
+def row_of(stored: StoredEvent) -> dict[str, Any]:
+    """A stored event's columns by name, as chain_hash reads them."""
+    return {name: getattr(stored, name) for name in COLUMNS}
 
 
 def append_only_ddl(db: Database, table: Table) -> list[str]:

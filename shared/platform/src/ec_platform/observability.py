@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -14,6 +15,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ec_platform.auth import ROLES, require
@@ -81,10 +83,21 @@ class RequestMetricsMiddleware:
             )
 
 
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    service: str
+    checks: dict[str, str] = Field(description='each dependency: "ok" or "failing: <error>"')
+
+
 def health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness and readiness of this process (no token needed)")
+    @router.get(
+        "/healthz",
+        summary="Liveness and readiness of this process (no token needed)",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "a dependency is failing"}},
+    )
     async def healthz(request: Request) -> JSONResponse:
         checks: dict[str, HealthCheck] = getattr(request.app.state, "health_checks", {})
         results: dict[str, str] = {}
@@ -104,6 +117,8 @@ def health_router(service: str) -> APIRouter:
         "/metrics",
         summary="Prometheus metrics (any known token)",
         dependencies=[Depends(require(*ROLES))],
+        response_class=PlainTextResponse,
+        responses={200: {"description": "the Prometheus text format"}},
     )
     async def metrics(request: Request) -> Response:
         registry: Metrics = request.app.state.metrics

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 MEDIA_TYPE = "application/problem+json"
+# What FastAPI says when reading a body fails other than as invalid JSON.
+FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +51,34 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+class BodyTooLarge(HTTPException):
+    """Raised while a body is read past its limit: an HTTPException, so that
+    FastAPI's body parsing passes it on (it turns other errors into a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than {limit} bytes")
+        self.limit = limit
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    return problem_response(
+        413,
+        "Content Too Large",
+        f"the body is larger than {limit} bytes",
+        type="/problems/body-too-large",
+        limit=limit,
+    )
+
+
+def malformed_json(message: str) -> ProblemError:
+    return ProblemError(
+        400,
+        "Malformed JSON",
+        f"the body is not valid JSON: {message}",
+        type="/problems/malformed-json",
+    )
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
     parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
     return ".".join(parts) or ".".join(str(part) for part in location)
@@ -73,14 +103,28 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def on_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        detail, fields = describe_validation(list(error.errors()))
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = list(error.errors())
+        broken = next((e for e in errors if e["type"] == "json_invalid"), None)
+        if broken is not None:
+            # FastAPI files a body it cannot parse with the validation errors;
+            # it is not invalid input but no JSON at all: 400, as everywhere.
+            reason = broken.get("ctx", {}).get("error") or broken["msg"]
+            return await on_problem(request, malformed_json(f"{reason} at {broken['loc'][-1]}"))
+        detail, fields = describe_validation(errors)
         return problem_response(
             422, "Invalid input", detail, type="/problems/invalid-input", errors=fields
         )
 
+    @app.exception_handler(BodyTooLarge)
+    async def on_too_large(_: Request, error: BodyTooLarge) -> JSONResponse:
+        return body_too_large(error.limit)
+
     @app.exception_handler(HTTPException)
-    async def on_http(_: Request, error: HTTPException) -> JSONResponse:
+    async def on_http(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == FASTAPI_UNPARSABLE_BODY:
+            # A body FastAPI could not even decode (not UTF-8, say).
+            return await on_problem(request, malformed_json("it cannot be decoded"))
         return problem_response(
             error.status_code,
             _title(error.status_code),

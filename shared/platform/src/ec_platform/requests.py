@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from ec_platform.problems import ProblemError, describe_validation
+from ec_platform.problems import BodyTooLarge, ProblemError, describe_validation, malformed_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -17,10 +17,15 @@ async def read_body(request: Request, *, max_bytes: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes)
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
+    try:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > max_bytes:
+                raise _too_large(max_bytes)
+    except BodyTooLarge as error:
+        # The app-wide limit (BodyLimitMiddleware) cut the stream first: the
+        # same answer, as a ProblemError the route can count like the others.
+        raise _too_large(error.limit) from None
     return bytes(body)
 
 
@@ -30,12 +35,7 @@ def parse_json_body(model: type[M], body: bytes) -> M:
     except ValidationError as error:
         errors = list(error.errors())
         if any(e["type"] == "json_invalid" for e in errors):
-            raise ProblemError(
-                400,
-                "Malformed JSON",
-                f"the body is not valid JSON: {errors[0]['msg']}",
-                type="/problems/malformed-json",
-            ) from None
+            raise malformed_json(str(errors[0]["msg"])) from None
         detail, fields = describe_validation([dict(e) for e in errors])
         raise ProblemError(
             422, "Invalid input", detail, type="/problems/invalid-input", errors=fields
@@ -48,6 +48,7 @@ def _too_large(max_bytes: int) -> ProblemError:
         "Content Too Large",
         f"the body is larger than {max_bytes} bytes",
         type="/problems/body-too-large",
+        limit=max_bytes,
     )
 
 

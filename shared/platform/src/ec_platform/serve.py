@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from fastapi import FastAPI
 
 
-def serve(create_app: Callable[[], FastAPI], *, name: str, default_port: int) -> None:
+def serve(
+    create_app: Callable[[], FastAPI],
+    *,
+    name: str,
+    default_port: int,
+    argv: Sequence[str] | None = None,
+) -> None:
+    """`argv` is the options after the program's name (default: the command line's)."""
     parser = argparse.ArgumentParser(prog=f"python -m ec_{name}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
     parser.add_argument("--log-level", default="info")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -19,6 +19,9 @@ class PlatformSettings(BaseSettings):
     )
     topic_prefix: str = "ec."
     api_tokens: SecretStr | None = Field(default=None, description="role:token,role:token")
+    # Every request body, unless a service sets a larger one for its routes
+    # (the intake's incidents and webhooks: EC_INTAKE_MAX_BODY_BYTES).
+    max_body_bytes: int = Field(default=65_536, ge=1_024)
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)
     kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)

@@ -70,7 +70,11 @@ class Doorbell:
             self._rung.clear()  # before the work: a ring during it is not lost
             pause = await work()
             if pause > 0:
+                # Not asyncio.wait_for: on Python 3.11 it loses a cancellation that
+                # arrives as the bell rings, and the loop then outlives its app
+                # (a lifespan shutdown waited for it forever).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._rung.wait(), pause)
+                    async with asyncio.timeout(pause):
+                        await self._rung.wait()
 
         await keep_running(name, step)

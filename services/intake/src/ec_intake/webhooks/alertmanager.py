@@ -3,7 +3,9 @@ alerts `{"version": "4", "groupKey", "truncatedAlerts", "status", "receiver",
 "groupLabels", "commonLabels", "commonAnnotations", "externalURL", "alerts": [...]}`.
 
 Every alert is its own incident, identified by its fingerprint (stable for its
-label set), so a group that changes shape still updates the same incidents."""
+label set), so a group that changes shape still updates the same incidents. The
+customer is the `customer` label, or whatever `customer_mappings` say of other
+labels (`labels.team`, `labels.namespace`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 from ec_intake.domain import IncidentIn
 from ec_intake.webhooks.assemble import Found, build_incident
 from ec_intake.webhooks.config import SourceConfig
-from ec_intake.webhooks.errors import InvalidPayload
+from ec_intake.webhooks.errors import InvalidPayload, NotAnIncident
 from ec_intake.webhooks.extract import as_id, first_present, require_mapping
 
 # Alertmanager's "not yet ended": the Go zero time.
@@ -33,6 +35,8 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     alerts = payload.get("alerts")
     if not isinstance(alerts, list):
         raise InvalidPayload("alerts", "expected a list of alerts")
+    if not alerts:
+        raise NotAnIncident("no_alerts", "an Alertmanager group without alerts")
     return [_incident(payload, alert, f"alerts.{i}", config) for i, alert in enumerate(alerts)]
 
 
@@ -66,7 +70,8 @@ def _incident(payload: Mapping[str, Any], raw: Any, where: str, config: SourceCo
     time_field = "endsAt" if ended else "startsAt"
     found.put("occurred_at", alert.get(time_field), f"{where}.{time_field}")
     found.attributes.update(_attributes(payload, record, ended))
-    return build_incident(found, record, config, prefix=where)
+    title = f"Alert {as_id(alert.get('fingerprint'))}"
+    return build_incident(found, record, config, prefix=where, fallback_title=title)
 
 
 def _attributes(payload: Mapping[str, Any], record: dict[str, Any], ended: bool) -> dict[str, Any]:

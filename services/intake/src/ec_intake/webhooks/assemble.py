@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ec_events.base import Priority
 from ec_intake.domain import IncidentIn
 from ec_intake.webhooks.config import SourceConfig
+from ec_intake.webhooks.customers import resolve_customer
 from ec_intake.webhooks.errors import InvalidPayload
 from ec_intake.webhooks.extract import (
     as_bool,
@@ -39,6 +40,8 @@ class Found:
     values: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    # The fields the source's defaults filled, in the order they were needed.
+    defaulted: list[str] = field(default_factory=list)
 
     def put(self, name: str, value: Any, origin: str) -> None:
         self.origins.setdefault(name, origin)
@@ -51,17 +54,45 @@ class Found:
 
 
 def build_incident(
-    found: Found, record: Any, config: SourceConfig, *, prefix: str = ""
+    found: Found,
+    record: Any,
+    config: SourceConfig,
+    *,
+    prefix: str = "",
+    fallback_title: str | None = None,
 ) -> IncidentIn:
     """`found` overlaid with the source's `paths` (read from `record`, reported
-    under `prefix`), then its constants, then its defaults."""
+    under `prefix`), then its constants, then its defaults.
+
+    Only the incident's identity is required: a record without a title is
+    named by `fallback_title` (else by its source and id); one without a
+    priority or a service gets the source's defaults, listed in the attribute
+    `defaulted`."""
     _overlay_paths(found, record, config, prefix)
     for name, value in config.constants.items():
         if name.startswith("attributes."):
             found.attributes.setdefault(name.removeprefix("attributes."), value)
         elif name not in found.values:
             found.put(name, value, f"constants.{name}")
-    return _validated(_fields(found, config), found)
+    external_id = _required_text(found, "external_id", identifier=True)
+    if as_name(found.values.get("title")) is None:
+        title = fallback_title or f"{config.source} incident {external_id}"
+        found.put("title", title, found.where("title"))
+        found.defaulted.append("title")
+    customer = resolve_customer(found.values, record, config, where=found.where("customer.id"))
+    fields = _fields(found, config)
+    attributes = dict(found.attributes)
+    if customer.mapped_by is not None:
+        attributes["customer_mapped_by"] = customer.mapped_by
+    if found.defaulted:
+        attributes["defaulted"] = list(found.defaulted)
+    fields |= {
+        "external_id": external_id,
+        "customer": customer.customer,
+        "customer_resolved": customer.resolved,
+        "attributes": attributes,
+    }
+    return _validated(fields, found)
 
 
 def _overlay_paths(found: Found, record: Any, config: SourceConfig, prefix: str) -> None:
@@ -94,10 +125,8 @@ def _fields(found: Found, config: SourceConfig) -> dict[str, Any]:
     values = found.values
     return {
         "source": config.source,
-        "external_id": _required_text(found, "external_id", identifier=True),
         "title": _required_text(found, "title", identifier=False),
         "priority": _priority(found, config),
-        "customer": _customer(found, config),
         "service": _service(found, config),
         "sla_breached": as_bool(values.get("sla_breached"), found.where("sla_breached")) or False,
         "reopen_count": as_int(values.get("reopen_count"), found.where("reopen_count")) or 0,
@@ -108,7 +137,6 @@ def _fields(found: Found, config: SourceConfig) -> dict[str, Any]:
         or False,
         "status": _status(found, config),
         "occurred_at": as_time(values.get("occurred_at"), found.where("occurred_at")),
-        "attributes": found.attributes,
     }
 
 
@@ -124,6 +152,7 @@ def _priority(found: Found, config: SourceConfig) -> Priority:
     if mapped is not None:
         return mapped
     if config.default_priority is not None:
+        found.defaulted.append("priority")
         return config.default_priority
     problem = f"unknown priority {candidates[0]!r}" if candidates else "missing"
     raise InvalidPayload(
@@ -141,25 +170,14 @@ def _status(found: Found, config: SourceConfig) -> str:
     return candidates[0].lower().replace(" ", "_")[:40] if candidates else config.default_status
 
 
-def _customer(found: Found, config: SourceConfig) -> dict[str, str]:
-    customer_id = as_id(found.values.get("customer.id"))
-    if customer_id is None:
-        if config.default_customer is None:
-            raise InvalidPayload(found.where("customer.id"), "missing, and no default customer")
-        return config.default_customer.model_dump()
-    tier = as_name(found.values.get("customer.tier"))
-    return {
-        "id": customer_id,
-        "name": as_name(found.values.get("customer.name")) or customer_id,
-        "tier": tier or config.customer_tiers.get(customer_id, config.default_tier),
-    }
-
-
 def _service(found: Found, config: SourceConfig) -> str:
-    service = as_name(found.values.get("service")) or config.default_service
-    if service is None:
+    service = as_name(found.values.get("service"))
+    if service is not None:
+        return service
+    if config.default_service is None:
         raise InvalidPayload(found.where("service"), "missing, and no default service")
-    return service
+    found.defaulted.append("service")
+    return config.default_service
 
 
 def _validated(fields: dict[str, Any], found: Found) -> IncidentIn:

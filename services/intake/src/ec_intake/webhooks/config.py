@@ -69,6 +69,25 @@ class SignatureConfig(_Config):
         return self.header or DEFAULT_HEADERS[self.scheme]
 
 
+class MappedCustomer(_Config):
+    """The customer a mapping names: without `name` the id is shown; without
+    `tier`, the source's `customer_tiers` and `default_tier` decide."""
+
+    id: Name
+    name: Name | None = None
+    tier: Tier | None = None
+
+
+class CustomerMapping(_Config):
+    """Whose incident it is, for platforms without a customer of their own: the
+    value at `path` (in the payload's incident record, as `paths` read it; an id
+    or a name; in a list, any item) -> the customer it belongs to. A PagerDuty
+    service or team, a Jira organisation, project or custom field, an alert label."""
+
+    path: Paths
+    customers: dict[Annotated[str, Field(min_length=1)], MappedCustomer] = Field(min_length=1)
+
+
 UNKNOWN_CUSTOMER = CustomerDefault(id="unknown", name="Unknown customer", tier="standard")
 
 
@@ -77,24 +96,33 @@ class SourceConfig(_Config):
     platform: Platform
     # Platform value (matched exactly, then ignoring case) -> P1..P5.
     priority_map: dict[str, Priority] = Field(default_factory=dict)
-    # Used when the payload names no priority, or one `priority_map` lacks.
-    default_priority: Priority | None = None
+    # Used when the payload names no priority, or one `priority_map` lacks (the
+    # platform's own value stays in attributes); None refuses such a delivery.
+    default_priority: Priority | None = "P3"
     # Platform value -> open, in_progress, on_hold, resolved, closed, ...
     status_map: dict[str, str] = Field(default_factory=dict)
     default_status: str = Field(default="open", min_length=1, max_length=40)
-    # The whole customer, when the payload names none; None makes a customer required.
+    # Tried in order before the payload's own customer fields (`paths`): the
+    # first mapping that lists the payload's value names the customer.
+    customer_mappings: tuple[CustomerMapping, ...] = ()
+    # The whole customer, when neither a mapping nor the payload names one; the
+    # incident is then flagged `customer_resolved: false`. None refuses it instead.
     default_customer: CustomerDefault | None = UNKNOWN_CUSTOMER
     # The tier of a named customer: `customer_tiers[id]`, else `default_tier`.
     customer_tiers: dict[str, Tier] = Field(default_factory=dict)
     default_tier: Tier = "standard"
-    default_service: Name | None = None
+    # When the payload names no service; None refuses such a delivery.
+    default_service: Name | None = "unknown"
     paths: dict[str, Paths] = Field(default_factory=dict)
     # Field -> fixed value, for what the payload does not say.
     constants: dict[str, Any] = Field(default_factory=dict)
     # Field -> {payload value: incident value}; priority and status use their own maps.
     value_maps: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    # Jira and PagerDuty: the event types that describe an incident.
+    # The event types that describe an incident; a delivery of any other type is
+    # acknowledged and ignored. Jira and PagerDuty name theirs; a generic source
+    # says where its type is in `event_type_path` (without it, every delivery counts).
     event_types: tuple[str, ...] = ()
+    event_type_path: str | None = None
     signature: SignatureConfig = SignatureConfig()
 
     @model_validator(mode="after")
@@ -110,4 +138,14 @@ class SourceConfig(_Config):
             for needed in ("external_id", "title"):
                 if needed not in self.paths and needed not in self.constants:
                     raise ValueError(f"a generic source needs paths[{needed!r}]")
+        return self
+
+    @model_validator(mode="after")
+    def _event_type_path_for_generic(self) -> SourceConfig:
+        if self.event_type_path is None:
+            return self
+        if self.platform != "generic":
+            raise ValueError("event_type_path: only a generic source says where its type is")
+        if not self.event_types:
+            raise ValueError("event_type_path needs event_types: the types that are incidents")
         return self

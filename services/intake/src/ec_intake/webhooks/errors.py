@@ -3,26 +3,36 @@ status codes; the suggested mapping is in each class's docstring."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+# Why an authentic, well-formed delivery holds no incident: a Prometheus label
+# value, so a short fixed set.
+IgnoreReason = Literal["ping", "event_type", "record_type", "no_alerts"]
+
 
 class WebhookError(Exception):
     """The base of every webhook failure."""
 
 
 class NotAnIncident(WebhookError):
-    """A genuine webhook that does not describe an incident (PagerDuty's
-    `service.updated`, Jira's `comment_created`, ...).
+    """A genuine delivery that does not describe an incident: PagerDuty's test
+    event (`pagey.ping`) or `service.updated`, Jira's `comment_created`, a
+    ServiceNow problem record, an Alertmanager group without alerts.
 
-    Answered 422 (`/problems/not-an-incident`) with the reason, publishing
-    nothing: subscribe the platform to incident events only."""
+    Acknowledged with a 2xx and ignored, recording nothing: platforms treat a 4xx
+    as a permanent failure (PagerDuty disables a subscription after three), and
+    nothing is wrong with the delivery. `reason` is one of a few codes, `detail`
+    says it in words."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: IgnoreReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason: IgnoreReason = reason
+        self.detail = detail
 
 
 class InvalidPayload(WebhookError):
     """The payload lacks or garbles something an incident needs. `field` is the
-    dotted path inside the payload (`issue.fields.summary`, `alerts.1.fingerprint`).
+    dotted path inside the payload (`issue.key`, `alerts.1.fingerprint`).
 
     Answer 422 with an `errors` entry naming `field`."""
 

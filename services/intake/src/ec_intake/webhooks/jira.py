@@ -2,7 +2,10 @@
 webhooks, `{"webhookEvent", "timestamp", "user", "issue": {"id", "key", "fields"},
 "changelog"}`, and an automation rule's issue payload (no `webhookEvent`).
 Customer fields are site-specific custom fields, so where the customer (by
-default the Organizations field) and the service live is configuration."""
+default the Organizations field) and the service live is configuration; a
+project without organisations names its customer through `customer_mappings`
+(on the project, a component, a custom field). Other events (`comment_created`,
+`jira:issue_deleted`, ...) are ignored."""
 
 from __future__ import annotations
 
@@ -20,7 +23,9 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     event = as_id(payload.get("webhookEvent"))
     # Automation rules' "Send web request" posts the issue without a webhookEvent.
     if event is not None and event not in config.event_types:
-        raise NotAnIncident(f"Jira event {event!r} is not one of {list(config.event_types)}")
+        raise NotAnIncident(
+            "event_type", f"Jira event {event!r} is not one of {list(config.event_types)}"
+        )
     issue = require_mapping(payload.get("issue"), "issue")
     fields = require_mapping(issue.get("fields"), "issue.fields")
 
@@ -34,7 +39,9 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     updated = "updated" if present(fields.get("updated")) else "created"
     found.put("occurred_at", fields.get(updated), f"issue.fields.{updated}")
     found.attributes.update(_attributes(payload, issue, fields))
-    return [build_incident(found, issue, config, prefix="issue")]
+    kind = as_name(fields.get("issuetype")) or "issue"
+    title = f"Jira {kind} {as_id(issue.get('key'))}"
+    return [build_incident(found, issue, config, prefix="issue", fallback_title=title)]
 
 
 def _attributes(

@@ -1,8 +1,10 @@
 """PagerDuty Webhooks V3: `{"event": {"id", "event_type", "resource_type",
 "occurred_at", "agent", "client", "data"}}`, one event per delivery. Incident
 events carry the incident in `data` (`id`, `number`, `title`, `status`,
-`urgency`, `priority`, `service`, ...); other events (notes, responders, services)
-are not incidents."""
+`urgency`, `priority`, `service`, `teams`, ...); other events (the "Send Test
+Event" `pagey.ping`, notes, responders, services) are not incidents and are
+ignored. PagerDuty has no customers: `customer_mappings` on the service or the
+teams say whose incident it is."""
 
 from __future__ import annotations
 
@@ -12,17 +14,24 @@ from typing import Any
 from ec_intake.domain import IncidentIn
 from ec_intake.webhooks.assemble import Found, build_incident
 from ec_intake.webhooks.config import SourceConfig
-from ec_intake.webhooks.errors import NotAnIncident
+from ec_intake.webhooks.errors import InvalidPayload, NotAnIncident
 from ec_intake.webhooks.extract import as_id, as_name, dig, present, require_mapping
+
+# The event "Send Test Event" delivers.
+PING = "pagey.ping"
 
 
 def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[IncidentIn]:
     event = require_mapping(payload.get("event"), "event")
     event_type = as_id(event.get("event_type"))
     if event_type is None:
-        raise NotAnIncident("a PagerDuty delivery without event.event_type")
+        raise InvalidPayload("event.event_type", "missing")
+    if event_type == PING:
+        raise NotAnIncident("ping", "PagerDuty's test event (pagey.ping)")
     if event_type not in config.event_types or as_id(event.get("resource_type")) != "incident":
-        raise NotAnIncident(f"PagerDuty event {event_type!r} does not describe an incident")
+        raise NotAnIncident(
+            "event_type", f"PagerDuty event {event_type!r} does not describe an incident"
+        )
     data = require_mapping(event.get("data"), "event.data")
 
     found = Found()
@@ -34,7 +43,14 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     found.put("status", data.get("status"), "event.data.status")
     found.put("occurred_at", event.get("occurred_at"), "event.occurred_at")
     found.attributes.update(_attributes(event, data))
-    return [build_incident(found, data, config, prefix="event.data")]
+    return [build_incident(found, data, config, prefix="event.data", fallback_title=_title(data))]
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    number = as_id(data.get("number"))
+    name = f"PagerDuty incident #{number}" if number else f"PagerDuty incident {data.get('id')}"
+    service = as_name(data.get("service"))
+    return f"{name} on {service}" if service else name
 
 
 def _attributes(event: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,6 +63,11 @@ def _attributes(event: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, 
         "urgency": as_id(data.get("urgency")),
         "pagerduty_priority": as_name(data.get("priority")),
         "escalation_policy": as_name(data.get("escalation_policy")),
+        "pagerduty_service_id": as_id(data.get("service")),
         "agent": as_name(dig(event, "agent")),
     }
-    return {name: value for name, value in names.items() if value is not None}
+    attributes: dict[str, Any] = {k: v for k, v in names.items() if v is not None}
+    teams = data.get("teams")
+    if isinstance(teams, list) and teams:
+        attributes["teams"] = [as_name(team) for team in teams if as_name(team)]
+    return attributes

@@ -34,8 +34,8 @@ def mapper_for(source: str, config: SourceConfig | None = None) -> Mapper | None
 def to_incidents(payload: Any, config: SourceConfig) -> list[IncidentIn]:
     """The incidents in a parsed JSON body, read as `config` says.
 
-    Raises NotAnIncident or InvalidPayload; an empty list means a valid delivery
-    that holds no incident (an Alertmanager group without alerts)."""
+    Never empty: raises NotAnIncident for an authentic delivery that holds no
+    incident (to acknowledge and ignore), InvalidPayload for a broken one."""
     if not isinstance(payload, Mapping):
         raise InvalidPayload("body", "expected a JSON object")
     return MAPPERS[config.platform](payload, config)

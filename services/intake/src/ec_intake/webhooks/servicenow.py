@@ -28,16 +28,21 @@ IMPACT_URGENCY = {
     ("3", "2"): "4",
     ("3", "3"): "5",
 }
-_ATTRIBUTES = ("sys_id", "number", "state", "priority", "impact", "urgency")
+_ATTRIBUTES = (
+    *("sys_id", "number", "state", "priority", "impact", "urgency"),
+    *("category", "subcategory"),
+)
 _REFERENCES = ("assignment_group", "assigned_to", "caller_id", "company", "cmdb_ci")
 _LEADING_CODE = re.compile(r"^\s*(\d+)\s*-")
+# ServiceNow's own limit on short_description.
+_TITLE_FROM_DESCRIPTION = 160
 
 
 def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[IncidentIn]:
     record, prefix = _record(payload)
     kind = as_id(record.get("sys_class_name"))
     if kind is not None and kind.lower() != "incident":
-        raise NotAnIncident(f"a ServiceNow {kind} record, not an incident")
+        raise NotAnIncident("record_type", f"a ServiceNow {kind} record, not an incident")
 
     def at(name: str) -> str:
         return joined(prefix, name)
@@ -49,12 +54,26 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     found.put("priority", _priority(record), at("priority"))
     found.put("status", _with_code(record.get("state")), at("state"))
     found.put("reopen_count", record.get("reopen_count"), at("reopen_count"))
-    made_sla = as_bool(record.get("made_sla"), at("made_sla"))
-    found.put("sla_breached", None if made_sla is None else not made_sla, at("made_sla"))
+    # An unset `made_sla` ("") says nothing, where as_bool would read it as false.
+    made_sla = record.get("made_sla")
+    met = as_bool(made_sla, at("made_sla")) if present(made_sla) else None
+    found.put("sla_breached", None if met is None else not met, at("made_sla"))
     updated = "sys_updated_on" if present(record.get("sys_updated_on")) else "opened_at"
     found.put("occurred_at", record.get(updated), at(updated))
     found.attributes.update(_attributes(record))
-    return [build_incident(found, record, config, prefix=prefix)]
+    title = _title(record, as_id(record.get(number)))
+    return [build_incident(found, record, config, prefix=prefix, fallback_title=title)]
+
+
+def _title(record: Mapping[str, Any], number: str | None) -> str:
+    """For a record without a short description: the first line of its
+    description, else its category, after its number."""
+    description = (as_name(record.get("description")) or "").strip().splitlines()
+    if description:
+        return f"{number}: {description[0].strip()[:_TITLE_FROM_DESCRIPTION]}"
+    kinds = [as_name(record.get(name)) for name in ("category", "subcategory")]
+    kind = " / ".join(k for k in kinds if k)
+    return f"ServiceNow incident {number}" + (f" ({kind})" if kind else "")
 
 
 def _record(payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:

@@ -61,7 +61,8 @@ class KafkaBus:
             self._producer = None
 
     async def publish(self, topic: str, messages: Sequence[Message]) -> None:
-        await asyncio.wait_for(self._ready.wait(), READY_WAIT_S)
+        async with asyncio.timeout(READY_WAIT_S):  # not wait_for: see tasks.Doorbell
+            await self._ready.wait()
         assert self._producer is not None
         pending = [
             await self._producer.send(
@@ -74,7 +75,8 @@ class KafkaBus:
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Creates what is missing, now or, while Kafka is away, once it is back."""
         try:
-            await asyncio.wait_for(self._create_topics(topics), READY_WAIT_S)
+            async with asyncio.timeout(READY_WAIT_S):
+                await self._create_topics(topics)
         except (TimeoutError, KafkaError, OSError) as error:
             log.warning("topics not checked yet (%r); will retry in the background", error)
             self._tasks.start("kafka topics", self._create_topics(topics))

@@ -1,0 +1,64 @@
+"""What every escalation route runs with: the service's objects (as an
+`Annotated` dependency), and how the domain's refusals answer over HTTP.
+Route modules import this one, never each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ec_escalation.criteria import RuleSet
+from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound, StaleVersion
+from ec_escalation.handlers import Escalations
+from ec_platform.eventlog import VersionConflict
+from ec_platform.problems import ProblemError
+
+
+@dataclass(frozen=True)
+class EscalationContext:
+    escalations: Escalations
+    rules: RuleSet
+
+
+def context_of(request: Request) -> EscalationContext:
+    context: EscalationContext = request.app.state.escalation
+    return context
+
+
+Context = Annotated[EscalationContext, Depends(context_of)]
+
+
+def problem_for(error: DomainError | VersionConflict) -> ProblemError:
+    if isinstance(error, StaleVersion):
+        return ProblemError(
+            412,
+            "Precondition Failed",
+            str(error),
+            type="/problems/stale-version",
+            current_version=error.actual,
+        )
+    if isinstance(error, NotFound):
+        return ProblemError(404, "Not Found", str(error))
+    if isinstance(error, InvalidCommand):
+        named = [problem.partition(": ") for problem in error.problems]
+        return ProblemError(
+            422,
+            "Invalid input",
+            str(error),
+            type="/problems/invalid-input",
+            errors=[{"field": field, "message": message} for field, _, message in named],
+        )
+    if isinstance(error, NotAllowed):
+        return ProblemError(409, "Conflict", str(error), type="/problems/not-allowed")
+    return ProblemError(
+        409,
+        "Conflict",
+        "the escalation changed concurrently; try again",
+        type="/problems/concurrent-change",
+    )
+
+
+def not_found(detail: str) -> ProblemError:
+    return ProblemError(404, "Not Found", detail)
