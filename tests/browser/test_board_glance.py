@@ -68,7 +68,7 @@ def _seed(base: str, tag: str) -> dict[str, str]:
         started["Contoso"],
         "POST",
         "progress",
-        {"note": "rerun", "next_update_due": _in(seconds=3)},
+        {"note": "rerun", "next_update_due": _in(seconds=10)},
     )
     _command(
         base,
@@ -94,7 +94,7 @@ def test_the_board_shows_what_needs_attention_first(open_console: Console.Factor
     started = _seed(olivia.base, tag)
     olivia.board(q=tag)
     expect(olivia.page.locator("#board tr.row")).to_have_count(5)
-    # Contoso's next update (due in 3 s) passes while the page is open: marked overdue.
+    # Contoso's next update (due in 10 s) passes while the page is open: marked overdue.
     expect(olivia.row("Contoso").locator(".countdown")).to_contain_text("overdue")
     expect(olivia.page.locator("#board tr.row.overdue")).to_have_count(1)
     SHOTS.mkdir(parents=True, exist_ok=True)
