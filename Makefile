@@ -39,6 +39,7 @@ topics: sync ## print escalation events from Kafka as they arrive (TOPIC=escalat
 	@$(PYTHON) deploy/watch_topic.py $${TOPIC:-escalations}
 
 test: sync ## the whole suite on real Kafka and PostgreSQL (started and stopped here)
+	@deploy/browser.sh
 	@deploy/with-infra.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: sync ## ruff format --check, ruff check, mypy --strict
@@ -51,6 +52,7 @@ format: sync ## apply ruff's formatting and fixes
 	@.venv/bin/ruff check --fix .
 
 bench: sync ## the benchmarks, each printing its figure and its baseline
+	@deploy/browser.sh
 	@deploy/with-infra.sh $(PYTHON) -m bench $(BENCH_ARGS)
 
 kafka-up: ; @deploy/kafka.sh start

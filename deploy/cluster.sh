@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The distributed mode on this machine: real PostgreSQL and Kafka, then the
-# four services as separate processes, logs in .local/logs/.
+# four services and the console as separate processes, logs in .local/logs/.
 #
 #   deploy/cluster.sh up | down | status
 #
 # Tokens: EC_API_TOKENS when set; otherwise generated once into
-# .local/cluster/tokens.env and printed.
+# .local/cluster/tokens.env and printed. The console's session secret likewise
+# (EC_CONSOLE_SESSION_SECRET, kept in .local/cluster/console.env).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -13,7 +14,7 @@ local_dir=${EC_LOCAL_DIR:-$root/.local}
 run_dir=$local_dir/cluster
 logs=$local_dir/logs
 python=$root/.venv/bin/python
-services=(intake:8001 escalation:8002 notifier:8003 monitor:8004)
+services=(intake:8001 escalation:8002 notifier:8003 monitor:8004 console:8005)
 
 pid_of() { local f=$run_dir/$1.pid; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }
 
@@ -23,6 +24,16 @@ tokens() {
   if [ ! -f "$file" ]; then
     local t; t() { "$python" -c 'import secrets; print(secrets.token_urlsafe(18))'; }
     echo "EC_API_TOKENS=admin:admin:$(t),operator:operator:$(t),auditor:auditor:$(t),intake:itsm:$(t)" >"$file"
+    chmod 600 "$file"
+  fi
+  set -a; . "$file"; set +a
+}
+
+console_secret() {
+  if [ -n "${EC_CONSOLE_SESSION_SECRET:-}" ]; then return 0; fi
+  local file=$run_dir/console.env
+  if [ ! -f "$file" ]; then
+    echo "EC_CONSOLE_SESSION_SECRET=$("$python" -c 'import secrets; print(secrets.token_urlsafe(32))')" >"$file"
     chmod 600 "$file"
   fi
   set -a; . "$file"; set +a
@@ -47,7 +58,8 @@ up() {
   "$here/postgres.sh" start
   "$here/kafka.sh" start
   tokens
-  export EC_API_TOKENS
+  console_secret
+  export EC_API_TOKENS EC_CONSOLE_SESSION_SECRET
   export EC_DATABASE_URL=${EC_DATABASE_URL:-$("$here/postgres.sh" url)}
   export EC_KAFKA_BOOTSTRAP_SERVERS=${EC_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
   for entry in "${services[@]}"; do
@@ -61,6 +73,7 @@ up() {
     wait_healthy "$name" "$port"
     echo "$name: http://127.0.0.1:$port (docs at /docs, log $logs/$name.log)"
   done
+  echo "console: http://127.0.0.1:8005/console/ (sign in with one of the tokens)"
   echo "tokens: $EC_API_TOKENS"
 }
 

@@ -1,4 +1,4 @@
-"""The embedded mode: all four services in one process, one port, SQLite files
+"""The embedded mode: all four services (and the console) in one process, one port, SQLite files
 and the in-process bus. The same service code as the distributed mode; only
 the adapters differ."""
 
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ec_console.app import EmbeddedConsole
+from ec_console.settings import ConsoleSettings
 from ec_escalation.service import EscalationService
 from ec_escalation.settings import EscalationSettings
 from ec_intake.service import IntakeService
@@ -40,7 +42,8 @@ def create_app(
         # No mail server to try it with: email goes to the outbox (GET /v1/outbox).
         notifier = notifier.model_copy(update={"email_outbox": not notifier.smtp_url})
     monitor = MonitorSettings().model_copy(update=overrides)
-    return create_service_app(
+    console = EmbeddedConsole(ConsoleSettings())
+    app = create_service_app(
         title="embedded",
         settings=platform.model_copy(update=overrides),
         tokens=tokens_from(platform, generate_if_missing=True),
@@ -49,7 +52,11 @@ def create_app(
             EscalationService(escalation),
             NotifierService(notifier),
             MonitorService(monitor),
+            console.plugin,
         ],
         clock=clock,
         bus=bus,
     )
+    # The console at /console/, calling this same app's APIs with each user's token.
+    console.mount_on(app)
+    return app

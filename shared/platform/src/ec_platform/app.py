@@ -13,7 +13,7 @@ from typing import Protocol
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.datastructures import State
 
-from ec_platform.auth import TokenRegistry
+from ec_platform.auth import TokenRegistry, whoami_router
 from ec_platform.bus import Bus, open_bus
 from ec_platform.clock import Clock, utc_now
 from ec_platform.database import Database
@@ -134,6 +134,7 @@ def create_service_app(
     )
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health_router(title))
+    app.include_router(whoami_router())
     app.include_router(docs_router(app))
     for plugin in plugins:
         app.include_router(plugin.router())

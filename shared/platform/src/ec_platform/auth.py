@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 
 from ec_platform.problems import ProblemError
 
@@ -117,3 +117,15 @@ Reader = Annotated[Principal, Depends(require("operator", "auditor"))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
 IntakeCaller = Annotated[Principal, Depends(require("intake"))]
 Admin = Annotated[Principal, Depends(require(ADMIN))]
+
+
+def whoami_router() -> APIRouter:
+    """`GET /v1/me`: who a token is (its role and the name recorded as actor), for
+    clients such as the console that sign people in with their own token."""
+    router = APIRouter(tags=["auth"])
+
+    @router.get("/v1/me", summary="The caller's role and recorded name")
+    async def me(caller: Annotated[Principal, Depends(require(*ROLES))]) -> dict[str, str]:
+        return caller.as_actor()
+
+    return router

@@ -1,0 +1,5 @@
+from ec_console.app import DEFAULT_PORT, create_app
+from ec_platform.serve import serve
+
+if __name__ == "__main__":
+    serve(create_app, name="console", default_port=DEFAULT_PORT)

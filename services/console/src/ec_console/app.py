@@ -1,0 +1,165 @@
+"""The console's app factory: an app served at /console, alone (port 8005) or
+inside the embedded mode's app (port 8000)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
+
+from ec_console import pages_audit, pages_auth, pages_board, pages_escalation
+from ec_console.context import Console, SignedOut
+from ec_console.live import Hub
+from ec_console.rendering import base_path, create_templates
+from ec_console.security import SecurityHeaders
+from ec_console.services import Services
+from ec_console.sessions import COOKIE, SessionStore
+from ec_console.settings import ConsoleSettings
+from ec_console.statecache import StateSince
+from ec_platform.app import Runtime
+
+MOUNT = "/console"
+DEFAULT_PORT = 8005
+
+
+def create_console(
+    settings: ConsoleSettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The console itself, to be mounted at /console. `transport` sends every
+    API call somewhere other than the services' URLs (the embedded app, in-process)."""
+    secret = settings.session_secret
+    if secret is None:
+        raise ValueError("the console needs a session secret")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # httpx tells every request at INFO; a live page polls several a second.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        async with AsyncExitStack() as stack:
+            services = await Services.open(settings, stack, transport=transport)
+            hub = Hub(interval_s=settings.poll_interval_s)
+            stack.callback(hub.close)
+            app.state.console = Console(
+                settings=settings,
+                services=services,
+                sessions=SessionStore(
+                    secret.get_secret_value(), lifetime_s=settings.session_hours * 3600
+                ),
+                templates=create_templates(),
+                hub=hub,
+                state_since=StateSince(services),
+            )
+            yield
+
+    app = FastAPI(
+        title="Escalation Center: console pages",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    # Later: withdraw/correct forms join pages_escalation; incidents and the mail
+    # outbox get modules of their own, included here.
+    for module in (pages_auth, pages_board, pages_escalation, pages_audit):
+        app.include_router(module.build_router())
+    app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")
+
+    @app.exception_handler(SignedOut)
+    async def to_login(request: Request, _: SignedOut) -> Response:
+        url = base_path(request) + "/login"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        response = RedirectResponse(url, status_code=303)
+        if request.cookies.get(COOKIE):
+            response.delete_cookie(COOKIE, path=base_path(request) or "/")
+        return response
+
+    return app
+
+
+def mount_console(host: FastAPI, console: FastAPI) -> None:
+    """Serves `console` at /console on `host` (and / sends people there)."""
+
+    async def to_console() -> RedirectResponse:
+        return RedirectResponse(MOUNT + "/", status_code=307)
+
+    if not any(getattr(route, "path", None) == "/" for route in host.routes):
+        host.add_api_route("/", to_console, include_in_schema=False)
+    host.mount(MOUNT, SecurityHeaders(console), name="console")
+
+
+class ConsolePlugin:
+    """The console as one more service of a host app: no routes of its own at
+    the root; its lifespan runs inside the host's."""
+
+    name = "console"
+
+    def __init__(self, console: FastAPI) -> None:
+        self.console = console
+
+    def router(self) -> APIRouter:
+        return APIRouter()
+
+    def body_limits(self) -> Mapping[str, int]:
+        return {}
+
+    async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
+        await stack.enter_async_context(self.console.router.lifespan_context(self.console))
+
+
+def create_app() -> FastAPI:
+    """The distributed mode: the console alone (port 8005), in front of the four
+    services. No tokens, no database, no bus of its own."""
+    settings = ConsoleSettings()
+    settings.require_secret()
+    console = create_console(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with console.router.lifespan_context(console):
+            yield
+
+    app = FastAPI(
+        title="Escalation Center: console",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "console"}
+
+    mount_console(app, console)
+    return app
+
+
+class EmbeddedConsole:
+    """The console inside another app (the embedded mode), calling that app's
+    APIs in-process through an ASGI transport: no port to know, no loopback hop,
+    and still every call carries the user's own token through the same routes,
+    auth and rules as a call from outside."""
+
+    def __init__(self, settings: ConsoleSettings) -> None:
+        self._host: FastAPI | None = None
+        transport = httpx.ASGITransport(app=self._call_host)
+        self.app = create_console(settings.with_generated_secret(), transport=transport)
+        self.plugin = ConsolePlugin(self.app)
+
+    async def _call_host(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._host is None:
+            raise RuntimeError("the console is not mounted on an app yet")
+        await self._host(scope, receive, send)
+
+    def mount_on(self, host: FastAPI) -> None:
+        self._host = host
+        mount_console(host, self.app)

@@ -1,0 +1,48 @@
+"""What every console route shares, and the signed-in user of a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from jinja2 import Environment
+
+from ec_console.live import Hub
+from ec_console.services import Services
+from ec_console.sessions import COOKIE, Session, SessionStore
+from ec_console.settings import ConsoleSettings
+from ec_console.statecache import StateSince
+
+
+@dataclass(frozen=True)
+class Console:
+    settings: ConsoleSettings
+    services: Services
+    sessions: SessionStore
+    templates: Environment
+    hub: Hub
+    state_since: StateSince
+
+
+def console_of(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+class SignedOut(Exception):
+    """Raised by a page that needs a session; answered with the login page."""
+
+
+def session_of(request: Request) -> Session | None:
+    return console_of(request).sessions.find(request.cookies.get(COOKIE))
+
+
+def signed_in(request: Request) -> Session:
+    session = session_of(request)
+    if session is None:
+        raise SignedOut
+    return session
+
+
+CurrentSession = Annotated[Session, Depends(signed_in)]

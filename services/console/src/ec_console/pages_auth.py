@@ -1,0 +1,111 @@
+"""Signing in with a token, and out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ec_console.context import CurrentSession, console_of, session_of
+from ec_console.rendering import base_path, go, render
+from ec_console.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
+
+CONSOLE_ROLES = ("operator", "auditor", "admin")
+
+
+def _login_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
+    console = console_of(request)
+    nonce, cookie = console.sessions.login_nonce()
+    response = render(
+        request, "login.html", session=None, nonce=nonce, error=error, status_code=status_code
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        cookie,
+        max_age=3600,
+        path=base_path(request) or "/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def _who(request: Request, token: str) -> User | str:
+    """The token's holder, as the escalation service knows it, or why not."""
+    answer = await console_of(request).services.get("escalation", "/v1/me", token=token)
+    if answer.status == 401:
+        return "This token is not known. Check it and try again."
+    if not answer.ok:
+        return f"Could not check the token: {answer.detail}"
+    user = User(role=str(answer.body["role"]), name=str(answer.body["name"]))
+    if user.role not in CONSOLE_ROLES:
+        return (
+            f"A token of role {user.role!r} cannot use the console; "
+            "it needs operator, auditor or admin."
+        )
+    return user
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/login")
+    async def login_form(request: Request) -> Response:
+        if session_of(request) is not None:
+            return RedirectResponse(base_path(request) + "/", status_code=303)
+        return _login_page(request)
+
+    @router.post("/login")
+    async def login(
+        request: Request,
+        token: Annotated[str, Form(max_length=1_000)] = "",
+        nonce: Annotated[str, Form(max_length=200)] = "",
+    ) -> Response:
+        console = console_of(request)
+        if not console.sessions.login_nonce_matches(request.cookies.get(LOGIN_COOKIE), nonce):
+            return _login_page(
+                request, error="The form had expired; please sign in again.", status_code=403
+            )
+        token = token.strip()
+        if not token:
+            return _login_page(request, error="Enter your token.", status_code=422)
+        who = await _who(request, token)
+        if isinstance(who, str):
+            return _login_page(request, error=who, status_code=401)
+        _, cookie = console.sessions.create(token, who)
+        response = RedirectResponse(base_path(request) + "/", status_code=303)
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=console.sessions.lifetime_s,
+            path=base_path(request) or "/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path=base_path(request) or "/")
+        return response
+
+    @router.post("/logout")
+    async def logout(
+        request: Request,
+        session: CurrentSession,
+        csrf: Annotated[str, Form(max_length=200)] = "",
+    ) -> Response:
+        if not csrf_matches(session, csrf):
+            return render(
+                request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+            )
+        console_of(request).sessions.end(session)
+        response = go(request, "/login")
+        response.delete_cookie(COOKIE, path=base_path(request) or "/")
+        return response
+
+    return router
+
+
+CSRF_MESSAGE = (
+    "This form is too old or did not come from this console. Reload the page and try again."
+)

@@ -1,0 +1,79 @@
+"""What a form shows before anything is typed: the escalation's current facts,
+so a change starts from what is there (the team, the contacts, the plan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ec_console.display import parse_time
+from ec_console.forms import FormState
+from ec_console.sessions import User
+
+BLANK_ROWS = 2
+
+
+def _local(value: str | None) -> str:
+    """A time for a datetime-local input (shown in UTC; the zone offset field is 0)."""
+    moment = parse_time(value)
+    return moment.strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _rows(
+    state: FormState, prefix: str, found: list[dict[str, Any]], keys: tuple[str, ...]
+) -> None:
+    for n, row in enumerate(found):
+        for key in keys:
+            value = row.get(key)
+            state.values[f"{prefix}.{n}.{key}"] = (
+                _local(value) if key == "due" else str(value or "")
+            )
+    state.rows[prefix] = len(found) + BLANK_ROWS
+
+
+def prefill(state: FormState, escalation: dict[str, Any], user: User) -> FormState:
+    """Fills an untouched form; a form coming back with errors keeps what was typed."""
+    if state.values:
+        return state
+    name = state.name
+    state.values["version"] = str(escalation["version"])
+    if name == "manager":
+        manager = escalation.get("manager") or {}
+        state.values.update(
+            {
+                "manager.id": manager.get("id") or user.name,
+                "manager.name": manager.get("name") or "",
+                "manager.email": manager.get("email") or "",
+            }
+        )
+    elif name == "team":
+        _rows(state, "members", list(escalation.get("team") or []), ("id", "name", "email", "role"))
+    elif name == "contacts":
+        keys = ("name", "email", "channel", "address")
+        _rows(state, "provider", list(escalation.get("provider_contacts") or []), keys)
+        _rows(state, "customer", list(escalation.get("customer_contacts") or []), keys)
+    elif name == "assessment":
+        _assessment(state, escalation.get("assessment") or {})
+    elif name == "plan":
+        _plan(state, escalation.get("plan") or {})
+    elif name == "level":
+        state.values["level"] = str(int(escalation.get("level") or 1) + 1)
+    elif name == "resolution":
+        state.values["monitoring_period"] = "PT72H"
+    elif name == "review":
+        state.rows["problem_management_inputs"] = BLANK_ROWS
+    return state
+
+
+def _assessment(state: FormState, found: dict[str, Any]) -> None:
+    for key in ("summary", "impact", "risk", "known", "unknown"):
+        state.values[key] = str(found.get(key) or "")
+    for key in ("affected_services", "affected_customers"):
+        state.values[key] = ", ".join(found.get(key) or [])
+
+
+def _plan(state: FormState, found: dict[str, Any]) -> None:
+    _rows(state, "actions", list(found.get("actions") or []), ("title", "owner", "due"))
+    state.values["resources"] = "\n".join(found.get("resources") or [])
+    if found.get("customer_agreed"):
+        state.values["customer_agreed"] = "on"
+    state.values["review_by"] = ""

@@ -1,0 +1,67 @@
+"""The console as its own process (port 8005 in `make up`) in front of the four
+services on real Kafka and PostgreSQL: it signs in through the escalation
+service and reads the notifier and the monitor over HTTP."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.browser.conftest import CHROMIUM, WAIT_MS
+from tests.e2e.conftest import cluster  # noqa: F401 (the fixture)
+from tests.support.factories import TOKENS, bearer, incident_body
+from tests.support.processes import ServiceProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.kafka]
+
+
+async def test_the_console_alone_drives_the_distributed_services(
+    cluster: dict[str, ServiceProcess],  # noqa: F811 (the e2e fixture, imported)
+    tmp_path: Path,
+) -> None:
+    env = {f"EC_CONSOLE_{name.upper()}_URL": service.url for name, service in cluster.items()}
+    env["EC_CONSOLE_SESSION_SECRET"] = os.urandom(24).hex()
+    console = ServiceProcess("ec_console", env=env, log_dir=tmp_path)
+    console.start()
+    try:
+        await console.wait_healthy()
+        body = incident_body()
+        async with httpx.AsyncClient() as client:
+            posted = await client.post(
+                f"{cluster['intake'].url}/v1/incidents",
+                json=body,
+                headers=bearer("intake"),
+                timeout=30,
+            )
+        assert posted.status_code == 202, posted.text
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = await browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            await page.goto(f"{console.url}/console/login")
+            await page.fill("input[name=token]", TOKENS["operator"])
+            await page.click("form button[type=submit]")
+            await page.goto(f"{console.url}/console/?customer={body['customer']['id']}")
+            row = page.locator("#board tr.row", has_text=body["title"])
+            await expect(row).to_be_visible(timeout=WAIT_MS)
+            await row.locator("a").first.click()
+            form = page.locator("#form-manager")
+            await form.locator("[name='manager.name']").fill("Olivia Hart")
+            await form.locator("[name='manager.email']").fill("olivia@example.com")
+            await form.locator("button[type=submit]").click()
+            await expect(page.locator(".flash", has_text="Manager assigned")).to_be_visible(
+                timeout=WAIT_MS
+            )
+            # The notifier's deliveries and the monitor's timers, read over HTTP.
+            await expect(page.locator("#deliveries")).to_contain_text(
+                "EscalationManagerAssigned", timeout=WAIT_MS
+            )
+            await expect(page.locator("#timers")).to_contain_text("auto raise", timeout=WAIT_MS)
+            await browser.close()
+    finally:
+        console.stop()
