@@ -195,11 +195,23 @@ def test_an_operator_starts_one_by_hand_and_retries_a_failed_delivery(
     expect(olivia.page.locator(".flash", has_text="Escalation started")).to_be_visible()
     expect(olivia.page.locator("h1")).to_have_text("Invoices missing since Monday")
 
-    # No mail server is configured here: the manager's email fails, and can be retried.
+    # The customer's webhook answers nothing (nothing listens on port 9), and the
+    # notifier here gives up after one attempt: the progress report to the customer
+    # fails, and can be retried.
     olivia.submit(
-        "manager",
-        {"manager.name": "Olivia Hart", "manager.email": "olivia@example.com"},
-        expect_done="Manager assigned",
+        "contacts",
+        {
+            "customer.0.name": "Carl Customer",
+            "customer.0.email": "carl@example.com",
+            "customer.0.channel": "webhook",
+            "customer.0.address": "http://127.0.0.1:9/hook",
+        },
+        expect_done="Contacts set",
+    )
+    olivia.submit(
+        "progress",
+        {"note": "invoices job restarted", "next_update_due": later(hours=1)},
+        expect_done="Progress reported",
     )
     retry = olivia.page.locator("#deliveries tr.delivery-failed button", has_text="Retry").first
     expect(retry).to_be_visible()
