@@ -84,7 +84,7 @@ async def load(
         escalation=state.body,
         version=int(state.body["version"]),
         events=stored,
-        timeline=told,
+        timeline=told_in_sentences(told, stored),
         plans=plan_history(stored),
     )
     data.deliveries, data.deliveries_error = _listed(deliveries)
@@ -168,3 +168,35 @@ def plan_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         previous = data
     return list(reversed(versions))
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value.get('name')} ({value.get('id')}, {value.get('tier')})"
+    return "none" if value in (None, "") else f"“{value}”"
+
+
+def sentence(event_type: str, data: dict[str, Any]) -> str | None:
+    """The mistakes put right, told as people say them (old → new)."""
+    if event_type == "EscalationWithdrawn":
+        return f"Withdrawn as started by mistake: {data.get('reason')}"
+    if event_type == "EscalationDetailsCorrected":
+        changes = [
+            f"{name} {_said(data[name].get('old'))} → {_said(data[name].get('new'))}"
+            for name in ("title", "priority", "customer", "service")
+            if isinstance(data.get(name), dict)
+        ]
+        return f"Corrected {'; '.join(changes)}. Why: {data.get('reason')}"
+    return None
+
+
+def told_in_sentences(
+    told: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_version = {int(e["version"]): e for e in stored if "version" in e}
+    out: list[dict[str, Any]] = []
+    for entry in told:
+        event = by_version.get(int(entry.get("version", 0)))
+        said = sentence(str(entry.get("type")), event.get("data") or {}) if event else None
+        out.append({**entry, "summary": said} if said else entry)
+    return out
