@@ -21,6 +21,7 @@ from ec_console import (
     pages_board,
     pages_escalation,
     pages_incidents,
+    pages_outbox,
 )
 from ec_console.context import Console, SignedOut
 from ec_console.live import Hub
@@ -72,7 +73,14 @@ def create_console(
         redoc_url=None,
         openapi_url=None,
     )
-    for module in (pages_auth, pages_board, pages_escalation, pages_incidents, pages_audit):
+    for module in (
+        pages_auth,
+        pages_board,
+        pages_escalation,
+        pages_incidents,
+        pages_outbox,
+        pages_audit,
+    ):
         app.include_router(module.build_router())
     app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")
 

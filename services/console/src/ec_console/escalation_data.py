@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ec_console import outbox_data as outbox
 from ec_console.display import actor_text, clock, parse_time
 from ec_console.services import Answer, Services
 
@@ -23,6 +24,8 @@ class EscalationData:
     timers: list[dict[str, Any]] | None = None
     timers_error: str | None = None
     plans: list[dict[str, Any]] = field(default_factory=list)
+    mails: list[dict[str, Any]] | None = None
+    mails_error: str | None = None
 
     @property
     def flat(self) -> dict[str, Any]:
@@ -58,7 +61,7 @@ async def load(
 ) -> EscalationData | Answer:
     path = f"/v1/escalations/{escalation_id}"
     params = {"as_of": as_of} if as_of else None
-    state, events, timeline, deliveries, timers = await asyncio.gather(
+    state, events, timeline, deliveries, timers, mails = await asyncio.gather(
         services.get("escalation", path, token=token, params=params),
         services.get("escalation", f"{path}/events", token=token),
         services.get("escalation", f"{path}/timeline", token=token),
@@ -68,6 +71,7 @@ async def load(
         services.all_items(
             "monitor", "/v1/timers", token=token, params={"escalation_id": escalation_id}
         ),
+        outbox.of_escalation(services, token, escalation_id),
     )
     if not state.ok:
         failed: Answer = state
@@ -89,6 +93,7 @@ async def load(
     )
     data.deliveries, data.deliveries_error = _listed(deliveries)
     data.timers, data.timers_error = _listed(timers)
+    data.mails, data.mails_error = mails
     return data
 
 
