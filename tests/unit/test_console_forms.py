@@ -209,3 +209,21 @@ def test_withdrawal_and_correction_read_as_sentences() -> None:
         "Corrected title “Paymnts” → “Payments”. Why: typo",
         "Withdrawn as started by mistake: a test incident",
     ]
+
+
+def test_an_incident_reads_as_escalated_by_a_decision_or_by_hand() -> None:
+    from ec_console.pages_incidents import verdict
+
+    nothing = {"outcome": "nothing", "escalation_id": None, "explanation": "no rule fired"}
+    started = {"outcome": "started", "escalation_id": "e1", "explanation": "p1"}
+    assert verdict([]) is None
+    said = verdict([nothing])
+    assert said is not None
+    assert not said.escalated
+    assert said.explanation == "no rule fired"
+    joined = verdict([started, {**nothing, "outcome": "linked", "escalation_id": "e1"}, nothing])
+    assert joined is not None
+    assert joined.escalation_id == "e1"
+    by_hand = verdict([nothing], [{"id": "e2"}])
+    assert by_hand is not None
+    assert by_hand.escalation_id == "e2"

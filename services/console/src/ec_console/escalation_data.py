@@ -94,6 +94,11 @@ async def load(
     data.deliveries, data.deliveries_error = _listed(deliveries)
     data.timers, data.timers_error = _listed(timers)
     data.mails, data.mails_error = mails
+    if as_of and data.mails is not None:
+        moment = parse_time(as_of)
+        data.mails = [
+            m for m in data.mails if moment and (parse_time(m["date"]) or moment) <= moment
+        ]
     return data
 
 
