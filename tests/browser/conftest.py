@@ -61,8 +61,6 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ),
             "EC_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/ec.db",
             "EC_KAFKA_BOOTSTRAP_SERVERS": "",
-            # A delivery that fails once has failed: its retry button shows at once.
-            "EC_NOTIFIER_MAX_ATTEMPTS": "1",
         },
         log_dir=folder,
     )

@@ -26,7 +26,9 @@ def later(**delta: float) -> str:
     return (datetime.now(UTC) + timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
 
 
-def post_incident(base: str, *, title: str, customer: str, priority: str = "P1") -> str:
+def post_incident(
+    base: str, *, title: str, customer: str, priority: str = "P1", tier: str = "gold"
+) -> str:
     answer = httpx.post(
         f"{base}/v1/incidents",
         headers={"Authorization": f"Bearer {TOKENS['intake']}"},
@@ -35,7 +37,7 @@ def post_incident(base: str, *, title: str, customer: str, priority: str = "P1")
             "external_id": f"INC-{uuid.uuid4().hex[:10]}",
             "title": title,
             "priority": priority,
-            "customer": {"id": customer, "name": customer, "tier": "gold"},
+            "customer": {"id": customer, "name": customer, "tier": tier},
             "service": "payments-eu",
         },
         timeout=30,
@@ -131,4 +133,20 @@ def escalation_of(base: str, incident_id: str, *, wait_s: float = 60.0) -> str:
             escalation: str = found["items"][0]["id"]
             return escalation
         assert time.monotonic() < deadline, f"incident {incident_id} started no escalation"
+        time.sleep(0.1)
+
+
+def decided(base: str, incident_id: str, *, wait_s: float = 60.0) -> list[dict[str, Any]]:
+    """The escalation service's decisions on the incident, once it has made one."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        answer = httpx.get(
+            f"{base}/v1/incidents/{incident_id}/decisions",
+            headers={"Authorization": f"Bearer {TOKENS['auditor']}"},
+            timeout=30,
+        )
+        if answer.status_code == 200 and answer.json()["items"]:
+            items: list[dict[str, Any]] = answer.json()["items"]
+            return items
+        assert time.monotonic() < deadline, f"no decision on incident {incident_id}"
         time.sleep(0.1)

@@ -62,6 +62,17 @@ async def test_the_console_alone_drives_the_distributed_services(
                 "EscalationManagerAssigned", timeout=WAIT_MS
             )
             await expect(page.locator("#timers")).to_contain_text("auto raise", timeout=WAIT_MS)
+            await expect(page.locator("#mails")).to_be_visible()
+            escalation_url = page.url
+            # The incidents from the intake, each with the escalation service's decision.
+            await page.goto(f"{console.url}/console/incidents?customer_id={body['customer']['id']}")
+            incident = page.locator("#incidents tr.row", has_text=body["title"])
+            await expect(incident.locator(".verdict a")).to_have_attribute(
+                "href", escalation_url.removeprefix(console.url)
+            )
+            await incident.locator("a").first.click()
+            await expect(page.locator("#history")).to_contain_text("IncidentReported")
+            await expect(page.locator("#decision .rules tr").first).to_be_visible()
             await browser.close()
     finally:
         console.stop()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -13,6 +17,28 @@ from playwright.sync_api import expect
 from tests.browser.console import OSCAR, TOKENS, Console, later, post_incident
 
 DOCS_SHOTS = Path(os.environ.get("EC_BROWSER_SHOTS", ".local/browser-shots"))
+
+
+@contextmanager
+def _gone_hook() -> Iterator[str]:
+    """A webhook receiver that answers 410 Gone: a delivery to it fails for good."""
+
+    class Gone(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(410)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gone)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _shoot(console: Console, name: str) -> None:
@@ -195,24 +221,30 @@ def test_an_operator_starts_one_by_hand_and_retries_a_failed_delivery(
     expect(olivia.page.locator(".flash", has_text="Escalation started")).to_be_visible()
     expect(olivia.page.locator("h1")).to_have_text("Invoices missing since Monday")
 
-    # The customer's webhook answers nothing (nothing listens on port 9), and the
-    # notifier here gives up after one attempt: the progress report to the customer
-    # fails, and can be retried.
+    # Email goes to the outbox here, so a webhook that says it is gone (410)
+    # makes the failed delivery to retry.
     olivia.submit(
-        "contacts",
-        {
-            "customer.0.name": "Carl Customer",
-            "customer.0.email": "carl@example.com",
-            "customer.0.channel": "webhook",
-            "customer.0.address": "http://127.0.0.1:9/hook",
-        },
-        expect_done="Contacts set",
+        "manager",
+        {"manager.name": "Olivia Hart", "manager.email": "olivia@example.com"},
+        expect_done="Manager assigned",
     )
-    olivia.submit(
-        "progress",
-        {"note": "invoices job restarted", "next_update_due": later(hours=1)},
-        expect_done="Progress reported",
-    )
+    with _gone_hook() as hook:
+        olivia.submit(
+            "contacts",
+            {
+                "provider.0.name": "Hook",
+                "provider.0.email": "hook@example.com",
+                "provider.0.channel": "webhook",
+                "provider.0.address": hook,
+            },
+            expect_done="Contacts set",
+        )
+        olivia.submit(
+            "progress",
+            {"note": "looking into it", "next_update_due": later(hours=1)},
+            expect_done="Progress reported",
+        )
+        expect(olivia.page.locator("#deliveries tr.delivery-failed").first).to_be_visible()
     retry = olivia.page.locator("#deliveries tr.delivery-failed button", has_text="Retry").first
     expect(retry).to_be_visible()
     retry.click()

@@ -152,3 +152,78 @@ def test_a_session_ends_for_good_and_its_cookie_is_signed() -> None:
     assert "olivia:token" not in repr(session)
     store.end(session)
     assert store.find(cookie) is None
+
+
+def test_a_correction_sends_only_what_changed_and_the_whole_customer() -> None:
+    was = {
+        "was.title": "Payments down",
+        "was.priority": "P1",
+        "was.service": "payments-eu",
+        "was.customer.id": "c1",
+        "was.customer.name": "Northwind",
+        "was.customer.tier": "gold",
+    }
+    typed = {k.removeprefix("was."): v for k, v in was.items()}
+    body, _ = COMMANDS["corrections"].build(
+        {**was, **typed, "title": "Card payments down", "customer.tier": "platinum", "reason": "x"}
+    )
+    assert body == {
+        "title": "Card payments down",
+        "customer": {"id": "c1", "name": "Northwind", "tier": "platinum"},
+        "reason": "x",
+    }
+    with pytest.raises(Invalid) as nothing:
+        COMMANDS["corrections"].build({**was, **typed, "reason": "x"})
+    assert "title" in nothing.value.errors
+    with pytest.raises(Invalid) as unsaid:
+        COMMANDS["withdrawal"].build({"reason": "  "})
+    assert "reason" in unsaid.value.errors
+
+
+def test_withdrawal_is_offered_only_before_any_monitoring() -> None:
+    from ec_console.commands import offered
+
+    assert "withdrawal" in offered("active", 0)
+    assert "withdrawal" not in offered("active", 1)
+    assert "withdrawal" not in offered("monitoring", 1)
+    assert "corrections" in offered("closed", 1)
+
+
+def test_withdrawal_and_correction_read_as_sentences() -> None:
+    from ec_console.escalation_data import told_in_sentences
+
+    told = [
+        {"version": 3, "type": "EscalationDetailsCorrected", "summary": "raw"},
+        {"version": 4, "type": "EscalationWithdrawn", "summary": "raw"},
+    ]
+    stored = [
+        {
+            "version": 3,
+            "type": "EscalationDetailsCorrected",
+            "data": {"reason": "typo", "title": {"old": "Paymnts", "new": "Payments"}},
+        },
+        {"version": 4, "type": "EscalationWithdrawn", "data": {"reason": "a test incident"}},
+    ]
+    said = [t["summary"] for t in told_in_sentences(told, stored)]
+    assert said == [
+        "Corrected title “Paymnts” → “Payments”. Why: typo",
+        "Withdrawn as started by mistake: a test incident",
+    ]
+
+
+def test_an_incident_reads_as_escalated_by_a_decision_or_by_hand() -> None:
+    from ec_console.pages_incidents import verdict
+
+    nothing = {"outcome": "nothing", "escalation_id": None, "explanation": "no rule fired"}
+    started = {"outcome": "started", "escalation_id": "e1", "explanation": "p1"}
+    assert verdict([]) is None
+    said = verdict([nothing])
+    assert said is not None
+    assert not said.escalated
+    assert said.explanation == "no rule fired"
+    joined = verdict([started, {**nothing, "outcome": "linked", "escalation_id": "e1"}, nothing])
+    assert joined is not None
+    assert joined.escalation_id == "e1"
+    by_hand = verdict([nothing], [{"id": "e2"}])
+    assert by_hand is not None
+    assert by_hand.escalation_id == "e2"

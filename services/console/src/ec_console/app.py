@@ -15,7 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
-from ec_console import pages_audit, pages_auth, pages_board, pages_escalation
+from ec_console import (
+    pages_audit,
+    pages_auth,
+    pages_board,
+    pages_escalation,
+    pages_incidents,
+    pages_outbox,
+)
 from ec_console.context import Console, SignedOut
 from ec_console.live import Hub
 from ec_console.rendering import base_path, create_templates
@@ -66,9 +73,14 @@ def create_console(
         redoc_url=None,
         openapi_url=None,
     )
-    # Later: withdraw/correct forms join pages_escalation; incidents and the mail
-    # outbox get modules of their own, included here.
-    for module in (pages_auth, pages_board, pages_escalation, pages_audit):
+    for module in (
+        pages_auth,
+        pages_board,
+        pages_escalation,
+        pages_incidents,
+        pages_outbox,
+        pages_audit,
+    ):
         app.include_router(module.build_router())
     app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")
 

@@ -44,7 +44,7 @@ class BoardQuery:
             return params.get(name, "").strip()[:200]
 
         return cls(
-            state=text("state") if text("state") in (*ALL_STATES, "all") else "",
+            state=text("state") if text("state") in (*ALL_STATES, "withdrawn", "all") else "",
             level=text("level") if text("level").isdigit() else "",
             customer=text("customer"),
             manager=text("manager"),

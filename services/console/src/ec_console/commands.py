@@ -135,6 +135,39 @@ def _review(v: Mapping[str, str]) -> Built:
     return body, {"problem_management_inputs": placed}
 
 
+def _withdrawal(v: Mapping[str, str]) -> Built:
+    reason = text(v, "reason")
+    if not reason:
+        raise Invalid({"reason": "say why it was started by mistake"})
+    return {"reason": reason}, {}
+
+
+CORRECTABLE = ("title", "priority", "service")
+CUSTOMER_KEYS = ("id", "name", "tier")
+
+
+def _corrections(v: Mapping[str, str]) -> Built:
+    """Only what changed from the values the form was rendered with (`was.*`)."""
+    body: dict[str, Any] = {}
+    for key in CORRECTABLE:
+        if text(v, key) != text(v, f"was.{key}"):
+            if not text(v, key):
+                raise Invalid({key: "cannot be emptied, only corrected"})
+            body[key] = text(v, key)
+    customer = {k: text(v, f"customer.{k}") for k in CUSTOMER_KEYS}
+    if any(customer[k] != text(v, f"was.customer.{k}") for k in CUSTOMER_KEYS):
+        missing = {f"customer.{k}": "needed for the customer" for k, x in customer.items() if not x}
+        if missing:
+            raise Invalid(missing)
+        body["customer"] = customer
+    if not body:
+        raise Invalid({"title": "nothing changed: correct at least one detail"})
+    reason = text(v, "reason")
+    if not reason:
+        raise Invalid({"reason": "say why the details were wrong"})
+    return {**body, "reason": reason}, {}
+
+
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
@@ -152,6 +185,8 @@ COMMANDS: dict[str, Command] = {
         Command("recurrence", "POST", "It came back", "Recurrence recorded", _recurrence),
         Command("closure", "POST", "Close", "Escalation closed", _closure),
         Command("review", "POST", "Post-escalation review", "Review recorded", _review),
+        Command("withdrawal", "POST", "Withdraw", "Escalation withdrawn", _withdrawal),
+        Command("corrections", "POST", "Correct the details", "Details corrected", _corrections),
     )
 }
 
@@ -168,12 +203,21 @@ BY_STATE: dict[str, tuple[str, ...]] = {
         "links",
         "level",
         "resolution",
+        "corrections",
+        "withdrawal",
     ),
-    "monitoring": ("recurrence", "progress", "plan", "level", "links"),
-    "monitoring_passed": ("closure", "recurrence", "links"),
-    "closed": ("review", "links"),
+    "monitoring": ("recurrence", "progress", "plan", "level", "links", "corrections"),
+    "monitoring_passed": ("closure", "recurrence", "links", "corrections"),
+    "closed": ("review", "links", "corrections"),
     "reviewed": ("links",),
 }
+
+
+def offered(state: str, monitoring_round: int) -> tuple[str, ...]:
+    """The forms for this state; withdrawal only for one never resolved (started
+    by mistake), as the service's rule says."""
+    forms = BY_STATE.get(state, ())
+    return tuple(f for f in forms if f != "withdrawal" or monitoring_round == 0)
 
 
 def primary(state: str, has_manager: bool) -> str | None:

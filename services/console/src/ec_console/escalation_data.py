@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ec_console import outbox_data as outbox
 from ec_console.display import actor_text, clock, parse_time
 from ec_console.services import Answer, Services
 
@@ -23,6 +24,8 @@ class EscalationData:
     timers: list[dict[str, Any]] | None = None
     timers_error: str | None = None
     plans: list[dict[str, Any]] = field(default_factory=list)
+    mails: list[dict[str, Any]] | None = None
+    mails_error: str | None = None
 
     @property
     def flat(self) -> dict[str, Any]:
@@ -58,7 +61,7 @@ async def load(
 ) -> EscalationData | Answer:
     path = f"/v1/escalations/{escalation_id}"
     params = {"as_of": as_of} if as_of else None
-    state, events, timeline, deliveries, timers = await asyncio.gather(
+    state, events, timeline, deliveries, timers, mails = await asyncio.gather(
         services.get("escalation", path, token=token, params=params),
         services.get("escalation", f"{path}/events", token=token),
         services.get("escalation", f"{path}/timeline", token=token),
@@ -68,6 +71,7 @@ async def load(
         services.all_items(
             "monitor", "/v1/timers", token=token, params={"escalation_id": escalation_id}
         ),
+        outbox.of_escalation(services, token, escalation_id),
     )
     if not state.ok:
         failed: Answer = state
@@ -84,11 +88,17 @@ async def load(
         escalation=state.body,
         version=int(state.body["version"]),
         events=stored,
-        timeline=told,
+        timeline=told_in_sentences(told, stored),
         plans=plan_history(stored),
     )
     data.deliveries, data.deliveries_error = _listed(deliveries)
     data.timers, data.timers_error = _listed(timers)
+    data.mails, data.mails_error = mails
+    if as_of and data.mails is not None:
+        moment = parse_time(as_of)
+        data.mails = [
+            m for m in data.mails if moment and (parse_time(m["date"]) or moment) <= moment
+        ]
     return data
 
 
@@ -168,3 +178,35 @@ def plan_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         previous = data
     return list(reversed(versions))
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value.get('name')} ({value.get('id')}, {value.get('tier')})"
+    return "none" if value in (None, "") else f"“{value}”"
+
+
+def sentence(event_type: str, data: dict[str, Any]) -> str | None:
+    """The mistakes put right, told as people say them (old → new)."""
+    if event_type == "EscalationWithdrawn":
+        return f"Withdrawn as started by mistake: {data.get('reason')}"
+    if event_type == "EscalationDetailsCorrected":
+        changes = [
+            f"{name} {_said(data[name].get('old'))} → {_said(data[name].get('new'))}"
+            for name in ("title", "priority", "customer", "service")
+            if isinstance(data.get(name), dict)
+        ]
+        return f"Corrected {'; '.join(changes)}. Why: {data.get('reason')}"
+    return None
+
+
+def told_in_sentences(
+    told: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_version = {int(e["version"]): e for e in stored if "version" in e}
+    out: list[dict[str, Any]] = []
+    for entry in told:
+        event = by_version.get(int(entry.get("version", 0)))
+        said = sentence(str(entry.get("type")), event.get("data") or {}) if event else None
+        out.append({**entry, "summary": said} if said else entry)
+    return out

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console.commands import BY_STATE, COMMANDS, primary
+from ec_console.commands import COMMANDS, offered, primary
 from ec_console.context import CurrentSession, console_of
 from ec_console.escalation_data import EscalationData, changed_since, load
 from ec_console.forms import FormState, Invalid, local_time, renumbered, values_of
@@ -42,8 +42,12 @@ async def _page(
             request, "error.html", session=session, status_code=data.status, message=data.detail
         )
     state = str(data.escalation["state"])
-    offered = BY_STATE.get(state, ()) if session.user.may_change and not as_of else ()
-    forms = {name: prefill(FormState(name), data.escalation, session.user) for name in offered}
+    names = (
+        offered(state, int(data.escalation.get("monitoring_round") or 0))
+        if session.user.may_change and not as_of
+        else ()
+    )
+    forms = {name: prefill(FormState(name), data.escalation, session.user) for name in names}
     if form is not None:
         forms[form.name] = form
     return render(

@@ -55,13 +55,20 @@ def prefill(state: FormState, escalation: dict[str, Any], user: User) -> FormSta
         _assessment(state, escalation.get("assessment") or {})
     elif name == "plan":
         _plan(state, escalation.get("plan") or {})
-    elif name == "level":
-        state.values["level"] = str(int(escalation.get("level") or 1) + 1)
-    elif name == "resolution":
-        state.values["monitoring_period"] = "PT72H"
-    elif name == "review":
-        state.rows["problem_management_inputs"] = BLANK_ROWS
+    elif name == "corrections":
+        _details(state, escalation)
+    else:
+        _simple(state, escalation)
     return state
+
+
+def _simple(state: FormState, escalation: dict[str, Any]) -> None:
+    if state.name == "level":
+        state.values["level"] = str(int(escalation.get("level") or 1) + 1)
+    elif state.name == "resolution":
+        state.values["monitoring_period"] = "PT72H"
+    elif state.name == "review":
+        state.rows["problem_management_inputs"] = BLANK_ROWS
 
 
 def _assessment(state: FormState, found: dict[str, Any]) -> None:
@@ -77,3 +84,16 @@ def _plan(state: FormState, found: dict[str, Any]) -> None:
     if found.get("customer_agreed"):
         state.values["customer_agreed"] = "on"
     state.values["review_by"] = ""
+
+
+def _details(state: FormState, escalation: dict[str, Any]) -> None:
+    customer = escalation.get("customer") or {}
+    current = {
+        "title": escalation.get("title"),
+        "priority": escalation.get("priority"),
+        "service": escalation.get("service"),
+        **{f"customer.{k}": customer.get(k) for k in ("id", "name", "tier")},
+    }
+    for key, value in current.items():
+        state.values[key] = str(value or "")
+        state.values[f"was.{key}"] = str(value or "")
