@@ -27,14 +27,21 @@ def later(**delta: float) -> str:
 
 
 def post_incident(
-    base: str, *, title: str, customer: str, priority: str = "P1", tier: str = "gold"
+    base: str,
+    *,
+    title: str,
+    customer: str,
+    priority: str = "P1",
+    tier: str = "gold",
+    number: str | None = None,
 ) -> str:
+    """Reported as ServiceNow would, under `number` (a fresh one by default)."""
     answer = httpx.post(
         f"{base}/v1/incidents",
         headers={"Authorization": f"Bearer {TOKENS['intake']}"},
         json={
             "source": "servicenow",
-            "external_id": f"INC-{uuid.uuid4().hex[:10]}",
+            "external_id": number or f"INC-{uuid.uuid4().hex[:10]}",
             "title": title,
             "priority": priority,
             "customer": {"id": customer, "name": customer, "tier": tier},

@@ -60,3 +60,21 @@ def test_an_incident_that_did_not_escalate_is_explained_and_escalated_by_hand(
     # The incident now links to the escalation it started.
     olivia.page.goto(f"{olivia.base}/console/incidents/{quiet}")
     expect(olivia.page.locator("[data-testid=escalation-link]")).to_be_visible()
+
+
+def test_the_board_finds_an_escalation_by_its_platform_incident_number(
+    open_console: Console.Factory,
+) -> None:
+    customer = f"Adatum-{uuid.uuid4().hex[:6]}"
+    number = f"INC{uuid.uuid4().int % 10**10:010d}"
+    olivia = open_console("olivia").sign_in(TOKENS["operator"])
+    incident = post_incident(
+        olivia.base, title="Print queue stuck", customer=customer, number=number
+    )
+    escalation_of(olivia.base, incident)
+
+    # The title does not hold the number: the board asks the intake for it.
+    olivia.board(q=number)
+
+    expect(olivia.row("Print queue stuck")).to_be_visible()
+    expect(olivia.page.locator("#board tr.row")).to_have_count(1)

@@ -87,7 +87,38 @@ def _contains(haystack: Any, needle: str) -> bool:
     return needle in str(haystack or "").lower()
 
 
-def _matches(item: dict[str, Any], query: BoardQuery, user: User, now: datetime) -> bool:
+async def escalations_of_numbered_incidents(
+    services: Services, token: str, query: BoardQuery
+) -> frozenset[str]:
+    """A search that is a platform's incident number (INC0012345, OPS-42) finds
+    the escalations of the incidents the intake knows by that number."""
+    number = query.q.strip()
+    if not number or _as_uuid(number):
+        return frozenset()
+    incidents = await services.get(
+        "intake", "/v1/incidents", token=token, params={"external_id": number, "limit": 20}
+    )
+    if not incidents.ok:
+        return frozenset()
+    linked = await asyncio.gather(
+        *(
+            services.get(
+                "escalation",
+                "/v1/escalations",
+                token=token,
+                params={"incident_id": incident["id"], "include_withdrawn": "true"},
+            )
+            for incident in incidents.body.get("items", [])
+        )
+    )
+    return frozenset(
+        str(item["id"]) for answer in linked if answer.ok for item in answer.body["items"]
+    )
+
+
+def _matches(
+    item: dict[str, Any], query: BoardQuery, user: User, now: datetime, numbered: frozenset[str]
+) -> bool:
     if query.level and str(item.get("level")) != query.level:
         return False
     customer = query.customer.lower()
@@ -108,7 +139,7 @@ def _matches(item: dict[str, Any], query: BoardQuery, user: User, now: datetime)
     text = query.q.lower()
     if text and not _as_uuid(query.q):
         fields = ("title", "customer_name", "customer_id", "service", "id")
-        return any(_contains(item.get(f), text) for f in fields)
+        return str(item["id"]) in numbered or any(_contains(item.get(f), text) for f in fields)
     return True
 
 
@@ -145,9 +176,15 @@ def _sort_key(sort: str, now: datetime) -> Any:
 
 
 def select(
-    items: list[dict[str, Any]], query: BoardQuery, user: User, now: datetime
+    items: list[dict[str, Any]],
+    query: BoardQuery,
+    user: User,
+    now: datetime,
+    *,
+    numbered: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    chosen = [i for i in items if _matches(i, query, user, now)]
+    """`numbered`: the escalations whose incident has the searched number."""
+    chosen = [i for i in items if _matches(i, query, user, now, numbered)]
     return sorted(chosen, key=_sort_key(query.sort, now), reverse=query.desc)
 
 

@@ -41,9 +41,12 @@ async def _board(
     open_items = [i for i in found if i["state"] in OPEN_STATES]
     chosen = [i for i in found if i["state"] in query.states()]
     now = datetime.now(UTC)
-    shown = board_data.select(chosen, query, session.user, now)
+    numbered = await board_data.escalations_of_numbered_incidents(
+        console.services, session.token, query
+    )
+    shown = board_data.select(chosen, query, session.user, now, numbered=numbered)
     # The counts follow every filter but the state, so a chip narrows what is shown.
-    counted = board_data.select(open_items, query, session.user, now)
+    counted = board_data.select(open_items, query, session.user, now, numbered=numbered)
     await console.state_since.fill(shown, token=session.token)
     return render(
         request,
