@@ -24,6 +24,7 @@ from ec_events.base import Person
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
+from ec_platform.pagination import PageRequest
 from tests.support.factories import incident_body
 from tests.support.infra import DATABASES, database_of
 
@@ -132,10 +133,11 @@ async def test_incidents_of_one_customer_and_service_are_counted_in_the_window(
 
 async def decisions(policy: IncidentPolicy, incident_id: uuid.UUID) -> list[dict[str, Any]]:
     page = await queries.decisions_page(
-        policy.escalations.store, incident_id, cursor=None, limit=100
+        policy.escalations.store, incident_id, PageRequest(limit=100, cursor=None)
     )
     assert page is not None
-    return page[0]
+    items: list[dict[str, Any]] = page["items"]
+    return items
 
 
 async def test_every_incident_event_leaves_its_decision_and_a_redelivery_leaves_no_second(
@@ -160,13 +162,16 @@ async def test_every_incident_event_leaves_its_decision_and_a_redelivery_leaves_
     again = incident(IncidentUpdated, **{**urgent.model_dump(mode="json"), "changed": ["title"]})
     await handle(policy, again)
     first, second = await decisions(policy, urgent.incident_id)
-    assert (first["outcome"], first["escalation_id"]) == ("started", started.state.id)
-    assert (second["outcome"], second["escalation_id"]) == ("linked", started.state.id)
+    assert (first["outcome"], first["escalation_id"]) == ("started", str(started.state.id))
+    assert (second["outcome"], second["escalation_id"]) == ("linked", str(started.state.id))
 
 
 async def test_an_unknown_incident_has_no_decisions_to_page(policy: IncidentPolicy) -> None:
     store = policy.escalations.store
-    assert await queries.decisions_page(store, uuid.uuid4(), cursor=None, limit=10) is None
+    assert (
+        await queries.decisions_page(store, uuid.uuid4(), PageRequest(limit=10, cursor=None))
+        is None
+    )
 
 
 async def test_incidents_of_a_stand_in_customer_count_in_no_window(
@@ -228,4 +233,4 @@ async def test_after_a_withdrawal_only_news_the_criteria_look_at_starts_another_
     # One open escalation for the incident again: a further report is linked to it.
     await handle(policy, incident(IncidentUpdated, **{**facts, "changed": ["priority"]}))
     last = (await decisions(policy, first.incident_id))[-1]
-    assert (last["outcome"], last["escalation_id"]) == ("linked", restarted.state.id)
+    assert (last["outcome"], last["escalation_id"]) == ("linked", str(restarted.state.id))
