@@ -8,7 +8,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-from bench import api, bus, escalation, eventlog, intake, monitor, notifier
+from bench import api, bus, escalation, eventlog, intake, monitor, notifier, pipeline
 from bench.report import Figure, print_figures
 
 
@@ -23,6 +23,7 @@ def sections(
         "monitor": ("monitor timers", lambda: monitor.run(kafka=kafka)),
         "notifier": ("notifier deliveries", lambda: notifier.run(kafka=kafka)),
         "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
+        "pipeline": ("the pipeline, all four services", lambda: pipeline.run(kafka=kafka)),
     }
 
 
@@ -39,6 +40,6 @@ if __name__ == "__main__":
         "--only",
         action="append",
         default=[],
-        help="bus, store, replay, intake, monitor, notifier, api",
+        help="bus, store, replay, intake, monitor, notifier, api, pipeline",
     )
     asyncio.run(main(set(parser.parse_args().only)))
