@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, tuple_
+from sqlalchemy import Table, and_, func, insert, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -159,6 +159,30 @@ class EventLog:
         if recorded_until is not None:
             query = query.where(self.table.c.recorded_at <= recorded_until)
         return [stored_from(row._mapping) for row in await conn.execute(query)]
+
+    async def read_streams(
+        self, conn: AsyncConnection, after_versions: dict[str, int]
+    ) -> dict[str, list[StoredEvent]]:
+        """Several streams past the version given for each, in one query."""
+        if not after_versions:
+            return {}
+        t = self.table
+        query = (
+            select(t)
+            .where(
+                or_(
+                    *(
+                        and_(t.c.stream_id == stream_id, t.c.stream_version > after)
+                        for stream_id, after in after_versions.items()
+                    )
+                )
+            )
+            .order_by(t.c.stream_id, t.c.stream_version)
+        )
+        found: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in after_versions}
+        for row in await conn.execute(query):
+            found[row.stream_id].append(stored_from(row._mapping))
+        return found
 
     async def last_in_stream(self, conn: AsyncConnection, stream_id: str) -> StoredEvent | None:
         query = (
