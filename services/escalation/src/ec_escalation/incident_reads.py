@@ -44,7 +44,18 @@ class IncidentReads:
         if not events:
             return
         table = self.tables.incidents
-        statement = insert_on_conflict(conn, table).values(
+        statement = insert_on_conflict(conn, table)
+        # Many rows to one statement of a fixed shape: compiled once, then cached.
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.incident_id],
+                set_={
+                    "facts": statement.excluded.facts,
+                    "customer_id": statement.excluded.customer_id,
+                    "service": statement.excluded.service,
+                    "last_seen_at": statement.excluded.last_seen_at,
+                },
+            ),
             [
                 {
                     "incident_id": event.incident_id,
@@ -55,18 +66,7 @@ class IncidentReads:
                     "last_seen_at": now,
                 }
                 for event in events
-            ]
-        )
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.incident_id],
-                set_={
-                    "facts": statement.excluded.facts,
-                    "customer_id": statement.excluded.customer_id,
-                    "service": statement.excluded.service,
-                    "last_seen_at": statement.excluded.last_seen_at,
-                },
-            )
+            ],
         )
 
     async def surroundings(

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, text, tuple_
+from sqlalchemy import Table, func, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -167,21 +167,16 @@ class EventLog:
         if not after_versions:
             return {}
         t = self.table
+        # One shape whatever the streams (cached), the versions sifted here.
         query = (
             select(t)
-            .where(
-                or_(
-                    *(
-                        and_(t.c.stream_id == stream_id, t.c.stream_version > after)
-                        for stream_id, after in after_versions.items()
-                    )
-                )
-            )
+            .where(t.c.stream_id.in_(list(after_versions)))
             .order_by(t.c.stream_id, t.c.stream_version)
         )
         found: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in after_versions}
         for row in await conn.execute(query):
-            found[row.stream_id].append(stored_from(row._mapping))
+            if row.stream_version > after_versions[row.stream_id]:
+                found[row.stream_id].append(stored_from(row._mapping))
         return found
 
     async def last_in_stream(self, conn: AsyncConnection, stream_id: str) -> StoredEvent | None:

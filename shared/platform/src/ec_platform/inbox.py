@@ -43,10 +43,9 @@ async def first_deliveries(
     if not unique:
         return set()
     now = datetime.now(UTC)
+    # Many rows to one statement of a fixed shape: compiled once, then cached.
     statement = (
-        insert_on_conflict(conn, table)
-        .values([{"consumer": consumer, "message_id": m, "processed_at": now} for m in unique])
-        .on_conflict_do_nothing()
-        .returning(table.c.message_id)
+        insert_on_conflict(conn, table).on_conflict_do_nothing().returning(table.c.message_id)
     )
-    return set((await conn.execute(statement)).scalars())
+    rows = [{"consumer": consumer, "message_id": m, "processed_at": now} for m in unique]
+    return set((await conn.execute(statement, rows)).scalars())
