@@ -87,10 +87,13 @@ class _Chain:
     async def relay_hop(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             for records in (await consumer.getmany(timeout_ms=200)).values():
-                for record in records:
-                    assert record.key is not None
-                    await self.commit(record.key, 2)
-                    await self.producer.send_and_wait(self.topics[1], key=record.key, value=b"{}")
+                # Each message its own transaction, as a consumer without
+                # batching does, but all of a poll at once.
+                await asyncio.gather(*(self.forward(r.key) for r in records if r.key))
+
+    async def forward(self, key: bytes) -> None:
+        await self.commit(key, 2)
+        await self.producer.send_and_wait(self.topics[1], key=key, value=b"{}")
 
     async def read(self, consumer: AIOKafkaConsumer) -> None:
         while True:

@@ -148,7 +148,7 @@ async def _sustained(intake: LeanClient, decisions: Decisions, alone: float) -> 
     if done is None:
         handled = await decisions.count() - before
         rate = handled / (time.perf_counter() - started)
-        name = f"incidents/s decided ({posted - handled:,} of {posted:,} not in time)"
+        name = f"incidents/s decided ({posted - handled:,}/{posted:,} late)"
     else:
         rate = posted / (done - started)
         name = f"incidents/s decided, all {posted:,}"
@@ -182,7 +182,7 @@ async def _at_rate(
         wait=10.0,
     )
     missing = sum(1 for lag in lags if math.isinf(lag))
-    late = f", {missing:,} of {len(lags):,} not started in {CATCH_UP_S:.0f} s" if missing else ""
+    late = f" ({missing:,}/{len(lags):,} late)" if missing else ""
     return [
         Figure(
             f"P1 202 -> started p50 ms at {rate}/s{late}",
@@ -255,7 +255,7 @@ async def _storm(intake: LeanClient, board: LeanClient, alone: float) -> list[Fi
     await storm
     accepted_rate = STORM / (time.perf_counter() - started)
     lag = await p1
-    shown = "not listed" if math.isinf(lag) else "listed"
+    shown = "not listed in" if math.isinf(lag) else "listed"
     return [
         Figure(
             f"storm of {STORM:,} P4: P1 202 -> {shown} ms",
