@@ -8,7 +8,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-from bench import api, bus, console, escalation, eventlog, intake, monitor, notifier
+from bench import api, bus, console, escalation, eventlog, intake, monitor, notifier, pipeline
 from bench.report import Figure, print_figures
 
 
@@ -24,6 +24,7 @@ def sections(
         "notifier": ("notifier deliveries", lambda: notifier.run(kafka=kafka)),
         "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
         "console": ("console live board (browser)", console.run),
+        "pipeline": ("the pipeline, all four services", lambda: pipeline.run(kafka=kafka)),
     }
 
 
@@ -40,6 +41,6 @@ if __name__ == "__main__":
         "--only",
         action="append",
         default=[],
-        help="bus, store, replay, intake, monitor, notifier, api, console",
+        help="bus, store, replay, intake, monitor, notifier, api, console, pipeline",
     )
     asyncio.run(main(set(parser.parse_args().only)))

@@ -39,13 +39,30 @@ class LeanClient:
         return await self._idle.get()
 
     async def request(self, method: str, path: str, body: bytes = b"") -> Answer:
-        reader, writer = await self._connection()
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n{self._headers}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        writer.write(head.encode() + body)
-        status_line = await reader.readuntil(b"\r\n")
+        ).encode()
+        try:
+            return await self._exchange(await self._connection(), head + body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed a connection left idle past its keep-alive
+            # timeout before reading the request (and so, likely, every idle
+            # one): send it on a new one.
+            self._open -= 1 + self._idle.qsize()
+            await self.close()
+            return await self._exchange(await self._connection(), head + body)
+
+    async def _exchange(
+        self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
+    ) -> Answer:
+        reader, writer = connection
+        writer.write(request)
+        try:
+            status_line = await reader.readuntil(b"\r\n")
+        except BaseException:
+            writer.close()
+            raise
         length = 0
         while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
             name, _, value = line.decode("latin-1").partition(":")

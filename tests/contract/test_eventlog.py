@@ -54,6 +54,23 @@ async def append(log: EventLog, stream: str, expected: int, *events: NewEvent) -
         await log.append(conn, stream, expected, list(events), recorded_at=NOW)
 
 
+async def test_several_streams_read_back_at_once_each_past_its_own_version(
+    log: EventLog,
+) -> None:
+    first, second, empty = (str(uuid.uuid4()) for _ in range(3))
+    await append(log, first, 0, new(n=1), new(n=2), new(n=3))
+    await append(log, second, 0, new(n=4), new(n=5))
+
+    async with log.db.read() as conn:
+        read = await log.read_streams(conn, {first: 1, second: 0, empty: 0})
+
+    assert {k: [s.data["n"] for s in v] for k, v in read.items()} == {
+        first: [2, 3],
+        second: [4, 5],
+        empty: [],
+    }
+
+
 async def test_a_stream_reads_back_in_order_with_versions_from_one(log: EventLog) -> None:
     stream = str(uuid.uuid4())
     await append(log, stream, 0, new(n=1), new(n=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from ec_escalation.commands import Command, StartEscalation
 from ec_escalation.decide import decide
 from ec_escalation.errors import StaleVersion
 from ec_escalation.state import Escalation
-from ec_escalation.store import EscalationStore, Recorded
+from ec_escalation.store import Change, EscalationStore, Recorded
 from ec_events import Envelope
 from ec_platform.clock import Clock
 from ec_platform.eventlog import NewEvent, VersionConflict
@@ -94,10 +94,11 @@ class Escalations:
             if if_match is None:
                 raise
             raise StaleVersion(if_match, if_match + 1) from None
-        self._committed(recorded)
+        self.committed(recorded)
         return recorded
 
-    def _committed(self, recorded: Recorded | None) -> None:
+    def committed(self, recorded: Recorded | None) -> None:
+        """Told after the transaction that produced `recorded` committed."""
         if recorded is None:
             return
         self.cache.committed(recorded.state)
@@ -139,6 +140,40 @@ class Escalations:
             conn, state, escalation_id, events, new_events, recorded_at=now
         )
 
+    async def execute_all_in(
+        self,
+        conn: AsyncConnection,
+        commands: Sequence[tuple[UUID, Command, Cause]],
+        *,
+        actor: Actor = SERVICE_ACTOR,
+    ) -> list[Recorded]:
+        """As execute_in, for commands on distinct escalations: loaded
+        together, their events appended in one insert, the read models written
+        together."""
+        if not commands:
+            return []
+        ids = [escalation_id for escalation_id, _, _ in commands]
+        known = {i: state for i in ids if (state := self.cache.get(i)) is not None}
+        states = await self.store.load_all(conn, ids, known=known)
+        now = self.clock()
+        changes = []
+        for escalation_id, command, cause in commands:
+            state = states[escalation_id]
+            events = decide(state, command, escalation_id=escalation_id, now=now)
+            envelope = cause.envelope
+            new_events = [
+                NewEvent.of(
+                    event,
+                    event_id=uuid.uuid4(),
+                    actor=actor,
+                    correlation_id=envelope.correlation_id or envelope.id,
+                    causation_id=envelope.id,
+                )
+                for event in events
+            ]
+            changes.append(Change(state, escalation_id, events, new_events))
+        return await self.store.append_all(conn, changes, recorded_at=now)
+
     async def execute_once(
         self, escalation_id: UUID, command: Command, *, cause: Cause, actor: Actor = SERVICE_ACTOR
     ) -> Recorded | None:
@@ -172,5 +207,5 @@ class Escalations:
                 return await self.execute_in(conn, escalation_id, command, actor=actor, cause=cause)
 
         recorded = await retry_on_conflict(attempt)
-        self._committed(recorded)
+        self.committed(recorded)
         return recorded

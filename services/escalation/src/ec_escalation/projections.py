@@ -5,6 +5,7 @@ of it from the store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +72,28 @@ async def project(
     await _link_incidents(conn, tables, before, after)
     if after.version // SNAPSHOT_EVERY > (before.version if before else 0) // SNAPSHOT_EVERY:
         await save_snapshot(conn, tables, after)
+
+
+async def project_all(
+    conn: AsyncConnection,
+    tables: Tables,
+    changes: Sequence[tuple[Escalation | None, Escalation]],
+    *,
+    recorded_at: datetime,
+) -> None:
+    """As project, for several escalations (each once): new ones and their
+    incident links in one insert each."""
+    started = [after for before, after in changes if before is None]
+    if started:
+        await conn.execute(insert(tables.board), [board_row(s, recorded_at) for s in started])
+        links = [row for state in started for row in link_rows(state)]
+        if links:
+            await conn.execute(insert(tables.incident_links), links)
+    for before, after in changes:
+        if before is not None:
+            await project(conn, tables, before=before, after=after, recorded_at=recorded_at)
+        elif after.version >= SNAPSHOT_EVERY:
+            await save_snapshot(conn, tables, after)
 
 
 async def _link_incidents(

@@ -61,9 +61,13 @@ class EscalationService:
         escalations = Escalations(store, runtime.clock, relay.wake)
         incidents = IncidentPolicy(escalations, rules, runtime.clock)
 
+        async def on_incidents(deliveries: list[Delivery]) -> None:
+            # What one poll returned, in one transaction; a poison message makes
+            # the bus fall back to one at a time, which dead-letters just it.
+            await incidents.handle_all([delivery.decode() for delivery in deliveries])
+
         async def on_incident(delivery: Delivery) -> None:
-            envelope, event = delivery.decode()
-            await incidents.handle(envelope, event)
+            await on_incidents([delivery])
 
         async def on_monitor(delivery: Delivery) -> None:
             envelope, event = delivery.decode()
@@ -81,10 +85,12 @@ class EscalationService:
             except NotFound as error:
                 raise PoisonMessage(str(error)) from None
 
-        for name, topic, handler in (
-            ("incidents", topics.incidents, on_incident),
-            ("monitor", topics.monitor, on_monitor),
-        ):
-            # A group per topic: a rebalance of one never pauses the other.
-            await wiring.consume(group=f"{GROUP}.{name}", topics=[topic], handler=handler)
+        # A group per topic: a rebalance of one never pauses the other.
+        await wiring.consume(
+            group=f"{GROUP}.incidents",
+            topics=[topics.incidents],
+            handler=on_incident,
+            batch_handler=on_incidents,
+        )
+        await wiring.consume(group=f"{GROUP}.monitor", topics=[topics.monitor], handler=on_monitor)
         state.escalation = EscalationContext(escalations=escalations, rules=rules)

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.projections import project, snapshot_state
+from ec_escalation.projections import project, project_all, snapshot_state
 from ec_escalation.state import Escalation, evolve, fold
 from ec_escalation.tables import Tables
 from ec_events.base import Event
 from ec_platform.database import Database
 from ec_platform.eventlog import (
+    Append,
     EventLog,
     NewEvent,
     StoredEvent,
@@ -33,6 +34,20 @@ class Recorded:
 
     state: Escalation
     events: tuple[StoredEvent, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A command's events for one escalation, not yet stored."""
+
+    state: Escalation | None
+    escalation_id: UUID
+    events: Sequence[Event]
+    new_events: Sequence[NewEvent]
+
+    @property
+    def expected(self) -> int:
+        return self.state.version if self.state else 0
 
 
 class EscalationStore:
@@ -55,6 +70,27 @@ class EscalationStore:
             conn, str(escalation_id), after_version=state.version if state else 0
         )
         return fold((s.event() for s in stored), state)
+
+    async def load_all(
+        self,
+        conn: AsyncConnection,
+        escalation_ids: Sequence[UUID],
+        *,
+        known: dict[UUID, Escalation],
+    ) -> dict[UUID, Escalation | None]:
+        """As load, for several escalations at once (two queries, not two each)."""
+        snapshots = self.tables.snapshots
+        missing = [i for i in escalation_ids if i not in known]
+        base: dict[UUID, Escalation | None] = dict(known)
+        if missing:
+            rows = await conn.execute(
+                select(snapshots).where(snapshots.c.escalation_id.in_(missing))
+            )
+            for row in rows:
+                base[row.escalation_id] = snapshot_state(dict(row._mapping))
+        after = {str(i): (s.version if (s := base.get(i)) else 0) for i in escalation_ids}
+        stored = await self.log.read_streams(conn, after)
+        return {i: fold((e.event() for e in stored[str(i)]), base.get(i)) for i in escalation_ids}
 
     async def _snapshot(self, conn: AsyncConnection, escalation_id: UUID) -> Escalation | None:
         snapshots = self.tables.snapshots
@@ -94,3 +130,34 @@ class EscalationStore:
             # A concurrent start for the same incident won: retry on fresh state.
             raise VersionConflict(str(escalation_id), expected) from None
         return Recorded(after, tuple(stored))
+
+    async def append_all(
+        self, conn: AsyncConnection, changes: Sequence[Change], *, recorded_at: datetime
+    ) -> list[Recorded]:
+        """As append, for changes to distinct escalations: one insert for all
+        their events, the read models written together."""
+        stored = await self.log.append_many(
+            conn,
+            [Append(str(c.escalation_id), c.expected, c.new_events) for c in changes],
+            recorded_at=recorded_at,
+        )
+        by_stream: dict[str, list[StoredEvent]] = {}
+        for event in stored:
+            by_stream.setdefault(event.stream_id, []).append(event)
+        recorded = []
+        for change in changes:
+            after = fold(change.events, change.state)
+            assert after is not None
+            recorded.append(Recorded(after, tuple(by_stream.get(str(change.escalation_id), ()))))
+        try:
+            await project_all(
+                conn,
+                self.tables,
+                [(c.state, r.state) for c, r in zip(changes, recorded, strict=True) if r.events],
+                recorded_at=recorded_at,
+            )
+        except IntegrityError:
+            # A concurrent start for the same incident won: retry on fresh state.
+            first = changes[0]
+            raise VersionConflict(str(first.escalation_id), first.expected) from None
+        return recorded

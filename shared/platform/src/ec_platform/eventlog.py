@@ -160,6 +160,25 @@ class EventLog:
             query = query.where(self.table.c.recorded_at <= recorded_until)
         return [stored_from(row._mapping) for row in await conn.execute(query)]
 
+    async def read_streams(
+        self, conn: AsyncConnection, after_versions: dict[str, int]
+    ) -> dict[str, list[StoredEvent]]:
+        """Several streams past the version given for each, in one query."""
+        if not after_versions:
+            return {}
+        t = self.table
+        # One shape whatever the streams (cached), the versions sifted here.
+        query = (
+            select(t)
+            .where(t.c.stream_id.in_(list(after_versions)))
+            .order_by(t.c.stream_id, t.c.stream_version)
+        )
+        found: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in after_versions}
+        for row in await conn.execute(query):
+            if row.stream_version > after_versions[row.stream_id]:
+                found[row.stream_id].append(stored_from(row._mapping))
+        return found
+
     async def last_in_stream(self, conn: AsyncConnection, stream_id: str) -> StoredEvent | None:
         query = (
             select(self.table)

@@ -3,6 +3,7 @@ transaction as its effect, so a re-delivered message is recognised and skipped."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, MetaData, String, Table
@@ -31,3 +32,20 @@ async def first_delivery(
     statement = insert_on_conflict(conn, table).values(values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
+
+
+async def first_deliveries(
+    conn: AsyncConnection, table: Table, *, consumer: str, message_ids: Sequence[str]
+) -> set[str]:
+    """As first_delivery for several messages in one statement: the ids not
+    recorded before (each id counted once however often it is given)."""
+    unique = list(dict.fromkeys(message_ids))
+    if not unique:
+        return set()
+    now = datetime.now(UTC)
+    # Many rows to one statement of a fixed shape: compiled once, then cached.
+    statement = (
+        insert_on_conflict(conn, table).on_conflict_do_nothing().returning(table.c.message_id)
+    )
+    rows = [{"consumer": consumer, "message_id": m, "processed_at": now} for m in unique]
+    return set((await conn.execute(statement, rows)).scalars())
