@@ -14,7 +14,7 @@ import aiosmtplib
 import httpx
 
 from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.messages import email_message, slack_payload, teams_payload
+from ec_notifier.messages import email_for, slack_payload, teams_payload
 from ec_notifier.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, WEBHOOK
 from ec_notifier.signing import HEADER, signature
 
@@ -62,16 +62,7 @@ class EmailChannel:
                 "email is not configured (set EC_SMTP_URL, or EC_EMAIL_OUTBOX=true)",
                 permanent=True,
             )
-        message = email_message(
-            delivery_id=str(delivery.id),
-            event_id=str(delivery.event_id),
-            sender=self.sender,
-            to=delivery.recipient,
-            to_name=delivery.recipient_name,
-            subject=delivery.subject,
-            body=delivery.body,
-            sent_at=now,
-        )
+        message = email_for(delivery, sender=self.sender, sent_at=now)
         server = self.server
         try:
             await aiosmtplib.send(

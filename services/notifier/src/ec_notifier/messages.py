@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ec_notifier.claims import Claimed
 
 
 def email_message(
@@ -32,6 +35,20 @@ def email_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return message
+
+
+def email_for(delivery: Claimed, *, sender: str, sent_at: datetime) -> EmailMessage:
+    """The mail a delivery is, whether it is sent or kept in the outbox."""
+    return email_message(
+        delivery_id=str(delivery.id),
+        event_id=str(delivery.event_id),
+        sender=sender,
+        to=delivery.recipient,
+        to_name=delivery.recipient_name,
+        subject=delivery.subject,
+        body=delivery.body,
+        sent_at=sent_at,
+    )
 
 
 def message_id(delivery_id: str, sender: str) -> str:

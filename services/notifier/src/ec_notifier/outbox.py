@@ -10,7 +10,7 @@ from email.message import EmailMessage, MIMEPart
 from typing import Any
 
 from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.messages import email_message
+from ec_notifier.messages import email_for
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
 from ec_platform.upsert import insert_on_conflict
@@ -27,16 +27,7 @@ class OutboxEmail:
         self.sender = sender
 
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:
-        message = email_message(
-            delivery_id=str(delivery.id),
-            event_id=str(delivery.event_id),
-            sender=self.sender,
-            to=delivery.recipient,
-            to_name=delivery.recipient_name,
-            subject=delivery.subject,
-            body=delivery.body,
-            sent_at=now,
-        )
+        message = email_for(delivery, sender=self.sender, sent_at=now)
         table = self.tables.outbox
         async with self.db.transaction() as conn:
             statement = insert_on_conflict(conn, table).values(

@@ -60,14 +60,29 @@ class BodyTooLarge(HTTPException):
         self.limit = limit
 
 
-def body_too_large(limit: int) -> JSONResponse:
-    return problem_response(
+def too_large(limit: int) -> ProblemError:
+    return ProblemError(
         413,
         "Content Too Large",
         f"the body is larger than {limit} bytes",
         type="/problems/body-too-large",
         limit=limit,
     )
+
+
+def answer_with(problem: ProblemError) -> JSONResponse:
+    return problem_response(
+        problem.status,
+        problem.title,
+        problem.detail,
+        type=problem.type,
+        headers=problem.headers,
+        **problem.extra,
+    )
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    return answer_with(too_large(limit))
 
 
 def invalid_input(field: str, message: str) -> ProblemError:
@@ -104,14 +119,7 @@ def describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[st
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(_: Request, error: ProblemError) -> JSONResponse:
-        return problem_response(
-            error.status,
-            error.title,
-            error.detail,
-            type=error.type,
-            headers=error.headers,
-            **error.extra,
-        )
+        return answer_with(error)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:

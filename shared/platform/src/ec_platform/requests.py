@@ -13,6 +13,7 @@ from ec_platform.problems import (
     describe_validation,
     invalid_input,
     malformed_json,
+    too_large,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -21,17 +22,17 @@ M = TypeVar("M", bound=BaseModel)
 async def read_body(request: Request, *, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     body = bytearray()
     try:
         async for chunk in request.stream():
             body.extend(chunk)
             if len(body) > max_bytes:
-                raise _too_large(max_bytes)
+                raise too_large(max_bytes)
     except BodyTooLarge as error:
         # The app-wide limit (BodyLimitMiddleware) cut the stream first: the
         # same answer, as a ProblemError the route can count like the others.
-        raise _too_large(error.limit) from None
+        raise too_large(error.limit) from None
     return bytes(body)
 
 
@@ -46,16 +47,6 @@ def parse_json_body(model: type[M], body: bytes) -> M:
         raise ProblemError(
             422, "Invalid input", detail, type="/problems/invalid-input", errors=fields
         ) from None
-
-
-def _too_large(max_bytes: int) -> ProblemError:
-    return ProblemError(
-        413,
-        "Content Too Large",
-        f"the body is larger than {max_bytes} bytes",
-        type="/problems/body-too-large",
-        limit=max_bytes,
-    )
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
