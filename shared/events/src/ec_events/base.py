@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Priority = Literal["P1", "P2", "P3", "P4", "P5"]
 ChannelKind = Literal["email", "chat", "webhook"]
+# The ITSM platforms Escalation Center can write back to.
+Platform = Literal["servicenow", "jira", "pagerduty"]
 
 
 # Checked in pydantic's core: millions of stored events are read through it.
@@ -69,3 +71,14 @@ class PlanAction(Frozen):
     title: Text
     owner: Name
     due: AwareDatetime
+
+
+class PlatformRecord(Frozen):
+    """An incident's record on the ITSM platform that reported it, as that
+    platform's API addresses it: what writing back to it needs."""
+
+    platform: Platform
+    # ServiceNow's sys_id, Jira's issue key, PagerDuty's incident id.
+    record_id: Name
+    # As people know the record, where that differs: INC0012345, PagerDuty's incident number.
+    number: Name | None = None

@@ -17,6 +17,7 @@ from ec_events.base import (
     Name,
     Person,
     PlanAction,
+    PlatformRecord,
     Priority,
     TeamMember,
     Text,
@@ -24,6 +25,13 @@ from ec_events.base import (
 
 RecordKind = Literal["incident", "problem", "change"]
 DeadlineKind = Literal["plan_review", "progress_update"]
+
+
+class IncidentRecord(Frozen):
+    """One of an escalation's incidents, on the platform that reported it."""
+
+    incident_id: UUID
+    record: PlatformRecord
 
 
 class EscalationEvent(Event):
@@ -45,6 +53,8 @@ class EscalationStarted(EscalationEvent):
     criteria_version: str | None = None
     level: int = Field(default=1, ge=1)
     started_at: AwareDatetime
+    # The platform records of `incident_ids`, for those that have one.
+    incident_records: tuple[IncidentRecord, ...] = ()
 
 
 class EscalationManagerAssigned(EscalationEvent):
@@ -55,6 +65,8 @@ class EscalationManagerAssigned(EscalationEvent):
 class RecordLinked(EscalationEvent):
     kind: RecordKind
     ref: Name
+    # For an incident linked by its Escalation Center id: its platform record, if any.
+    platform_record: PlatformRecord | None = None
 
 
 class EscalationTeamAssigned(EscalationEvent):
@@ -110,6 +122,8 @@ class EscalationReopened(EscalationEvent):
     round: int = Field(ge=1)
     note: Text
     incident_id: UUID | None = None
+    # The platform record of `incident_id`, if it has one.
+    platform_record: PlatformRecord | None = None
 
 
 class MonitoringPassed(EscalationEvent):

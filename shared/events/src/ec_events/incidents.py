@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
+from ec_events.base import AwareDatetime, Customer, Event, Name, PlatformRecord, Priority, Text
 
 # Statuses (lower-case) that mean the platform considers the incident resolved.
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
@@ -35,6 +35,9 @@ class IncidentFacts(Event):
     status: str = "open"
     occurred_at: AwareDatetime | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # Where the incident can be written back to; None for sources that have no
+    # such API (Alertmanager, generic mappings) and for older events.
+    platform_record: PlatformRecord | None = None
 
 
 class IncidentReported(IncidentFacts):
