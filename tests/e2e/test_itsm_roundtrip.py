@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,18 +19,23 @@ import httpx
 import pytest
 import yaml
 
-from ec_intake.webhooks import ec_signature, pagerduty_signature
 from tests.e2e.conftest import cluster_env
 from tests.support.factories import bearer
 from tests.support.itsm_fakes import FakeJira, FakePagerDuty, FakeServiceNow
 from tests.support.notifier import QUICK_ENV
 from tests.support.processes import ServiceProcess
+from tests.support.roundtrip import (
+    WEBHOOK_SECRETS,
+    escalation_of,
+    post_webhook,
+    problem_link,
+    to_review,
+)
 from tests.support.waiting import eventually
 from tests.unit.webhooks.golden import GOLDEN, example
 
 pytestmark = pytest.mark.e2e
 
-SN_SECRET, PD_SECRET = "sn-webhook-secret", "pd-webhook-secret"
 CONSOLE = "https://ec.provider.example/console"
 FROM = "escalations@acme.example"
 
@@ -106,7 +110,7 @@ async def cluster(
     )
     env = cluster_env(postgres_url, kafka_servers, topic_prefix) | {
         "EC_INTAKE_SOURCES_FILE": str(sources),
-        "EC_WEBHOOK_SECRETS": f"pagerduty:{PD_SECRET},servicenow:{SN_SECRET}",
+        "EC_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
     }
     escalation = ServiceProcess("ec_escalation", env=env, log_dir=tmp_path)
     notifier_env = (
@@ -144,85 +148,6 @@ async def cluster(
             process.stop()
 
 
-async def post_webhook(cluster: Cluster, source: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(payload).encode()
-    headers = {"content-type": "application/json"}
-    if source == "servicenow":
-        headers["X-EC-Signature"] = ec_signature(body, SN_SECRET, int(time.time()))
-    elif source == "pagerduty":
-        headers["X-PagerDuty-Signature"] = pagerduty_signature(body, PD_SECRET)
-    else:
-        headers |= bearer("intake")
-    answer = await cluster.intake.post(f"/v1/webhooks/{source}", content=body, headers=headers)
-    assert answer.status_code == 202, answer.text
-    incident_id: str = answer.json()["incidents"][0]["id"]
-    return incident_id
-
-
-async def escalation_of(cluster: Cluster, incident_id: str) -> str:
-    async def listed() -> list[dict[str, Any]]:
-        found = await cluster.escalation.get(
-            "/v1/escalations", params={"incident_id": incident_id}, headers=bearer("operator")
-        )
-        items: list[dict[str, Any]] = found.json()["items"]
-        return items
-
-    [escalation] = await eventually(listed)
-    escalation_id: str = escalation["id"]
-    return escalation_id
-
-
-async def to_review(cluster: Cluster, escalation_id: str, *, problem: str) -> None:
-    """Manager, resolution, monitoring passed, closure, and a review opening a problem."""
-
-    async def command(method: str, suffix: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer = await cluster.escalation.request(
-            method,
-            f"/v1/escalations/{escalation_id}/{suffix}",
-            json=body,
-            headers=bearer("operator"),
-        )
-        assert answer.status_code == 200, answer.text
-        state: dict[str, Any] = answer.json()
-        return state
-
-    manager = {"id": "u-117", "name": "Dana Okafor", "email": "dana@provider.example"}
-    await command("PUT", "manager", {"manager": manager})
-    await command("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1S"})
-
-    async def passed() -> bool:
-        answer = await cluster.escalation.get(
-            f"/v1/escalations/{escalation_id}", headers=bearer("operator")
-        )
-        return bool(answer.json()["state"] == "monitoring_passed")
-
-    await eventually(passed)
-    await command("POST", "closure", {"customer_agreement": {"by": "Jo Meyer", "note": "agreed"}})
-    await command(
-        "POST",
-        "review",
-        {
-            "findings": "certificate rotation lacked a canary",
-            "problem_management_inputs": [{"kind": "open_problem", "description": problem}],
-        },
-    )
-
-
-async def problem_link(cluster: Cluster, escalation_id: str) -> dict[str, Any]:
-    async def linked() -> dict[str, Any] | None:
-        answer = await cluster.escalation.get(
-            f"/v1/escalations/{escalation_id}/events", headers=bearer("auditor")
-        )
-        found = [
-            e
-            for e in answer.json()["items"]
-            if e["type"] == "RecordLinked" and e["data"]["kind"] == "problem"
-        ]
-        return found[0] if found else None
-
-    return await eventually(linked)
-
-
 async def test_a_servicenow_incident_gets_work_notes_and_its_review_a_linked_problem(
     cluster: Cluster, platforms: Platforms
 ) -> None:
@@ -230,7 +155,9 @@ async def test_a_servicenow_incident_gets_work_notes_and_its_review_a_linked_pro
     platforms.servicenow.add_incident(sys_id, number)
     payload = example("servicenow", "p1_new") | {"sys_id": sys_id, "number": number}
 
-    escalation_id = await escalation_of(cluster, await post_webhook(cluster, "servicenow", payload))
+    escalation_id = await escalation_of(
+        cluster.escalation, await post_webhook(cluster.intake, "servicenow", payload)
+    )
 
     path = f"/api/now/table/incident/{sys_id}"
 
@@ -241,8 +168,8 @@ async def test_a_servicenow_incident_gets_work_notes_and_its_review_a_linked_pro
     assert escalation_id in note.json()["work_notes"]
     assert f"{CONSOLE}/escalations/{escalation_id}" in note.json()["work_notes"]
 
-    await to_review(cluster, escalation_id, problem="Certificates expire unseen")
-    link = await problem_link(cluster, escalation_id)
+    await to_review(cluster.escalation, escalation_id, problem="Certificates expire unseen")
+    link = await problem_link(cluster.escalation, escalation_id)
 
     [problem] = platforms.servicenow.problems
     assert link["data"]["ref"] == problem["number"]
@@ -262,7 +189,9 @@ async def test_a_jira_issue_gets_comments_and_its_review_a_linked_problem_issue(
     payload = example("jira", "issue_created")
     payload["issue"] |= {"key": key, "id": str(random.randrange(10**8))}
 
-    escalation_id = await escalation_of(cluster, await post_webhook(cluster, "jira", payload))
+    escalation_id = await escalation_of(
+        cluster.escalation, await post_webhook(cluster.intake, "jira", payload)
+    )
 
     path = f"/rest/api/3/issue/{key}/comment"
 
@@ -273,8 +202,8 @@ async def test_a_jira_issue_gets_comments_and_its_review_a_linked_problem_issue(
     assert comment.json()["body"]["type"] == "doc"
     assert escalation_id in json.dumps(comment.json()["body"])
 
-    await to_review(cluster, escalation_id, problem="Gateway failover is manual")
-    link = await problem_link(cluster, escalation_id)
+    await to_review(cluster.escalation, escalation_id, problem="Gateway failover is manual")
+    link = await problem_link(cluster.escalation, escalation_id)
 
     [issue] = platforms.jira.created
     assert link["data"]["ref"] == issue["key"]
@@ -292,7 +221,9 @@ async def test_a_pagerduty_incident_gets_notes_at_the_milestones(
     payload["event"]["data"] |= {"id": incident_id, "number": random.randrange(10**6)}
     payload["event"]["data"]["priority"]["summary"] = "P1"
 
-    escalation_id = await escalation_of(cluster, await post_webhook(cluster, "pagerduty", payload))
+    escalation_id = await escalation_of(
+        cluster.escalation, await post_webhook(cluster.intake, "pagerduty", payload)
+    )
 
     path = f"/incidents/{incident_id}/notes"
 
@@ -303,7 +234,7 @@ async def test_a_pagerduty_incident_gets_notes_at_the_milestones(
     assert escalation_id in note.json()["note"]["content"]
     assert note.headers["from"] == FROM
 
-    await to_review(cluster, escalation_id, problem="Paging reached the wrong team")
+    await to_review(cluster.escalation, escalation_id, problem="Paging reached the wrong team")
 
     async def four_notes() -> list[Any] | None:
         found = platforms.pagerduty.accepted("POST", path)
