@@ -38,6 +38,7 @@ pytestmark = pytest.mark.e2e
 
 CONSOLE = "https://ec.provider.example/console"
 FROM = "escalations@acme.example"
+NOTIFIER_TOKEN = "notifier:link-secret"
 
 
 @dataclass
@@ -108,7 +109,10 @@ async def cluster(
             }
         )
     )
-    env = cluster_env(postgres_url, kafka_servers, topic_prefix) | {
+    env = cluster_env(postgres_url, kafka_servers, topic_prefix)
+    env |= {
+        # The notifier's own operator token, as the README advises: the audit names it.
+        "EC_API_TOKENS": f"{env['EC_API_TOKENS']},operator:{NOTIFIER_TOKEN}",
         "EC_INTAKE_SOURCES_FILE": str(sources),
         "EC_WEBHOOK_SECRETS": WEBHOOK_SECRETS,
     }
@@ -123,6 +127,7 @@ async def cluster(
             "EC_PAGERDUTY_API_TOKEN": "pd-token",
             "EC_CONSOLE_URL": CONSOLE,
             "EC_NOTIFIER_ESCALATION_URL": escalation.url,
+            "EC_NOTIFIER_ESCALATION_TOKEN": NOTIFIER_TOKEN,
             "EC_EMAIL_OUTBOX": "true",
         }
     )
@@ -173,6 +178,7 @@ async def test_a_servicenow_incident_gets_work_notes_and_its_review_a_linked_pro
 
     [problem] = platforms.servicenow.problems
     assert link["data"]["ref"] == problem["number"]
+    assert link["actor"] == {"role": "operator", "name": "notifier"}
     assert link["data"]["platform_record"]["record_id"] == problem["sys_id"]
     assert number in problem["description"]
     # Every milestone on the way left its note: start, manager, monitoring, closure.

@@ -259,6 +259,23 @@ async def test_a_refused_secret_fails_with_the_platforms_words_and_a_retry_after
     assert len(platforms.servicenow.accepted("PATCH", note_path("servicenow"))) == 1
 
 
+async def test_a_record_the_platform_does_not_know_fails_at_once_with_its_words(
+    notifier: Notifier, platforms: Platforms
+) -> None:
+    story = Story()
+    unknown = PlatformRecord(platform="pagerduty", record_id="PNOTHERE", number="9")
+    started = story.started(
+        incident_records=(esc.IncidentRecord(incident_id=uuid.uuid4(), record=unknown),)
+    )
+    await notifier.publish(started)
+
+    [failed] = await writebacks(notifier, 1)
+
+    assert failed["status"] == "failed"
+    assert failed["attempts"] == 1
+    assert failed["last_error"] == "pagerduty answered 404: Not Found (code 2100)"
+
+
 async def test_an_open_problem_input_becomes_one_servicenow_problem_linked_back_to_the_escalation(
     notifier: Notifier, platforms: Platforms
 ) -> None:

@@ -142,6 +142,18 @@ def test_a_reopening_names_the_recurring_incident_and_closure_says_what_comes_ne
     assert "reviewed" in on_close[0].body
 
 
+def test_a_withdrawal_tells_the_records_that_they_are_no_longer_escalated() -> None:
+    story = Story()
+    withdrawn = esc.EscalationWithdrawn(escalation_id=story.id, reason="a misread payload")
+
+    _, on_withdrawal = replay(
+        story, story.started(incident_records=incident_records(SN)), withdrawn
+    )
+
+    assert "withdrawn" in on_withdrawal[0].body
+    assert "a misread payload" in on_withdrawal[0].body
+
+
 def test_a_platform_without_a_connection_gets_nothing() -> None:
     story = Story()
     only_jira = parse_connections({"connections": {"jira": FILE["connections"]["jira"]}})

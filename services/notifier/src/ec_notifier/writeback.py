@@ -30,6 +30,8 @@ MILESTONES = frozenset(
         "MonitoringStarted",
         "EscalationReopened",
         "EscalationClosed",
+        # Not a milestone, but the record said it was escalated: now it is not.
+        "EscalationWithdrawn",
     }
 )
 
@@ -128,6 +130,11 @@ def note_text(event: Event, a: Audience) -> tuple[str, list[str]]:
         return "Escalation closed", [
             f"The escalation is closed with the agreement of {agreement.by}: {agreement.note}",
             "Next: the escalation is reviewed, and its findings go to problem management.",
+        ]
+    if isinstance(event, esc.EscalationWithdrawn):
+        return "Escalation withdrawn", [
+            f"The escalation was withdrawn: it was started by mistake. Why: {event.reason}",
+            "Nothing more will be done under it; the incident goes on as before.",
         ]
     return "Escalation update", [f"The escalation recorded {event.event_name()}."]
 
