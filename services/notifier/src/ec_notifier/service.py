@@ -36,6 +36,10 @@ from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
+OUTDATED = (
+    "the deliveries table predates this version; drop the notifier schema "
+    "(or its SQLite file) once and start again"
+)
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +78,10 @@ class NotifierService:
         wiring = Wiring(runtime, stack)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
-        await db.create(tables.metadata)
+        try:
+            await db.create(tables.metadata)
+        except RuntimeError as error:  # a column that cannot be added to a table there
+            raise SystemExit(f"notifier: {OUTDATED} ({error})") from None
         await _check_current(db, tables)
         claims = Claims(
             db,
@@ -206,7 +213,4 @@ async def _check_current(db: Database, tables: Tables) -> None:
         async with db.read() as conn:
             await conn.execute(select(tables.deliveries).limit(0))
     except DBAPIError as error:
-        raise SystemExit(
-            "notifier: the deliveries table predates this version; drop the notifier "
-            f"schema (or its SQLite file) once and start again ({type(error).__name__})"
-        ) from None
+        raise SystemExit(f"notifier: {OUTDATED} ({type(error).__name__})") from None
