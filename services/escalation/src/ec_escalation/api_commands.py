@@ -108,6 +108,20 @@ def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
     return JSONResponse(escalation_view(recorded.state), status_code=status_code, headers=headers)
 
 
+# Routes whose use needs more than their summary.
+DESCRIPTIONS = {
+    "links": (
+        "Links an ITSM record (`incident`, `problem` or `change`) to the escalation. Records "
+        "are linked until the review; a `problem` record is also linked after it, because "
+        "the review's `open_problem` inputs are what produce problem records (the notifier "
+        "links each one it creates on a platform). `platform_record` names the record as its "
+        "platform's API addresses it (ServiceNow `sys_id` and number, Jira issue key); for an "
+        "incident linked by its Escalation Center id, the service fills in the record it "
+        "knows. Linking the same kind and `ref` again records nothing and answers 200 with "
+        "the escalation unchanged (same version). Refused with 409 while the state does not "
+        "allow it: an incident or change after the review, anything once withdrawn."
+    ),
+}
 REFUSED_BY_THE_RULES = (
     "the escalation's state does not allow the command (the detail says why), "
     "or it changed concurrently"
@@ -134,6 +148,7 @@ def _command_route(
         endpoint,
         methods=[method],
         summary=summary,
+        description=DESCRIPTIONS.get(suffix, ""),
         response_model=EscalationView,
         response_class=JSONResponse,
         responses=problems(409, why={409: REFUSED_BY_THE_RULES}),
