@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, inspect, select
 
 from ec_platform.database import Database
 from tests.support.infra import DATABASES, database_of
@@ -43,8 +43,8 @@ async def test_the_nullable_columns_a_table_gained_are_added_and_its_rows_kept(
 
     # when it is created again, declaring the new nullable column
     metadata, table = things(Column("label", String(20)))
-    await db.create(metadata)
-    await db.create(metadata)  # and again: nothing more to add
+    await db.create(metadata, grown=[table])
+    await db.create(metadata, grown=[table])  # and again: nothing more to add
 
     # then the old row reads null there, and a new row keeps its value
     async with db.transaction() as conn:
@@ -58,6 +58,23 @@ async def test_a_required_column_the_table_lacks_stops_start_up_naming_it(db: Da
     metadata, _ = things()
     await db.create(metadata)
 
-    metadata, _ = things(Column("weight", Integer, nullable=False))
+    metadata, table = things(Column("weight", Integer, nullable=False))
     with pytest.raises(RuntimeError, match=r"things\.weight"):
-        await db.create(metadata)
+        await db.create(metadata, grown=[table])
+
+
+async def test_a_table_not_said_to_have_grown_is_left_as_it_is(db: Database) -> None:
+    # (a service that checks its own tables' shape, as the notifier does, keeps its word)
+    metadata, _ = things()
+    await db.create(metadata)
+
+    metadata, _ = things(Column("label", String(20)))
+    await db.create(metadata)
+
+    async with db.read() as conn:
+        columns = await conn.run_sync(
+            lambda sync: [
+                c["name"] for c in inspect(sync).get_columns("things", db.physical_schema)
+            ]
+        )
+    assert columns == ["id"]

@@ -71,9 +71,12 @@ class Database:
         )
         return cls(engine, schema=schema, physical_schema=target)
 
-    async def create(self, metadata: MetaData, extra_ddl: Sequence[str] = ()) -> None:
+    async def create(
+        self, metadata: MetaData, extra_ddl: Sequence[str] = (), *, grown: Sequence[Table] = ()
+    ) -> None:
         """Create what is missing (idempotent; safe with several replicas starting):
-        tables, and the nullable columns a table has gained since it was created."""
+        the tables, and the nullable columns that the `grown` tables gained since
+        an existing database created them."""
         async with self.engine.begin() as conn:
             if not self.is_sqlite:
                 # Replicas starting at once would race on CREATE … IF NOT EXISTS.
@@ -82,16 +85,18 @@ class Database:
                 )
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.physical_schema}"'))
             await conn.run_sync(metadata.create_all)
-            await self.add_missing_columns(conn, metadata)
+            await self.add_missing_columns(conn, grown)
             for statement in extra_ddl:
                 await conn.execute(text(statement.replace("{schema}", self.qualifier)))
 
-    async def add_missing_columns(self, conn: AsyncConnection, metadata: MetaData) -> None:
-        """Adds the nullable columns declared in `metadata` that its existing
-        tables lack (create_all never alters a table). A missing column that
-        may not be null has no value to give the rows already there: that
-        fails start-up, naming it, rather than the first query."""
-        missing = await conn.run_sync(lambda sync: self._missing_columns(sync, metadata))
+    async def add_missing_columns(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
+        """Adds the nullable columns of `tables` that the database's tables lack
+        (create_all never alters a table). A missing column that may not be
+        null has no value to give the rows already there: that fails start-up,
+        naming it, rather than the first query."""
+        if not tables:
+            return
+        missing = await conn.run_sync(lambda sync: self._missing_columns(sync, tables))
         required = [f"{t.name}.{c.name}" for t, c in missing if not c.nullable]
         if required:
             raise RuntimeError(
@@ -106,11 +111,11 @@ class Database:
             )
 
     def _missing_columns(
-        self, conn: Connection, metadata: MetaData
+        self, conn: Connection, tables: Sequence[Table]
     ) -> list[tuple[Table, Column[object]]]:
         inspector = inspect(conn)
         missing = []
-        for table in metadata.sorted_tables:
+        for table in tables:
             schema = None if self.is_sqlite else self.physical_schema
             existing = {column["name"] for column in inspector.get_columns(table.name, schema)}
             missing += [(table, column) for column in table.columns if column.name not in existing]
