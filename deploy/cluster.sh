@@ -5,7 +5,9 @@
 #   deploy/cluster.sh up | down | status
 #
 # Tokens: EC_API_TOKENS when set; otherwise generated once into
-# .local/cluster/tokens.env and printed. The console's session secret likewise
+# .local/cluster/tokens.env and printed. The notifier's own operator token
+# (EC_NOTIFIER_ESCALATION_TOKEN, for linking problem records) likewise, in
+# .local/cluster/notifier.env, added to EC_API_TOKENS. The console's session secret likewise
 # (EC_CONSOLE_SESSION_SECRET, kept in .local/cluster/console.env).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,19 @@ tokens() {
     chmod 600 "$file"
   fi
   set -a; . "$file"; set +a
+}
+
+notifier_token() {
+  # The notifier links the problem records it creates through the escalation
+  # service's API: its own operator token, so the audit names it.
+  if [ -n "${EC_NOTIFIER_ESCALATION_TOKEN:-}" ]; then return 0; fi
+  local file=$run_dir/notifier.env
+  if [ ! -f "$file" ]; then
+    echo "EC_NOTIFIER_ESCALATION_TOKEN=notifier:$("$python" -c 'import secrets; print(secrets.token_urlsafe(18))')" >"$file"
+    chmod 600 "$file"
+  fi
+  set -a; . "$file"; set +a
+  EC_API_TOKENS="$EC_API_TOKENS,operator:$EC_NOTIFIER_ESCALATION_TOKEN"
 }
 
 console_secret() {
@@ -58,8 +73,10 @@ up() {
   "$here/postgres.sh" start
   "$here/kafka.sh" start
   tokens
+  local shown_tokens=$EC_API_TOKENS  # the notifier's own token is not for people
+  notifier_token
   console_secret
-  export EC_API_TOKENS EC_CONSOLE_SESSION_SECRET
+  export EC_API_TOKENS EC_CONSOLE_SESSION_SECRET EC_NOTIFIER_ESCALATION_TOKEN
   export EC_DATABASE_URL=${EC_DATABASE_URL:-$("$here/postgres.sh" url)}
   export EC_KAFKA_BOOTSTRAP_SERVERS=${EC_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
   for entry in "${services[@]}"; do
@@ -74,7 +91,7 @@ up() {
     echo "$name: http://127.0.0.1:$port (docs at /docs, log $logs/$name.log)"
   done
   echo "console: http://127.0.0.1:8005/console/ (sign in with one of the tokens)"
-  echo "tokens: $EC_API_TOKENS"
+  echo "tokens: $shown_tokens"
 }
 
 down() {

@@ -34,6 +34,7 @@ def post_incident(
     priority: str = "P1",
     tier: str = "gold",
     number: str | None = None,
+    platform_record: dict[str, str | None] | None = None,
 ) -> str:
     """Reported as ServiceNow would, under `number` (a fresh one by default)."""
     answer = httpx.post(
@@ -46,6 +47,7 @@ def post_incident(
             "priority": priority,
             "customer": {"id": customer, "name": customer, "tier": tier},
             "service": "payments-eu",
+            "platform_record": platform_record,
         },
         timeout=30,
     )

@@ -172,6 +172,15 @@ ACCEPTED_IN: dict[type, frozenset[str]] = {
     c.CorrectDetails: OPEN | {"closed"},
 }
 
+
+def accepted_in(command: c.Command) -> frozenset[str]:
+    """ACCEPTED_IN for this command: a problem record, which the review
+    produces, is also linked after it."""
+    if isinstance(command, c.LinkRecord) and command.kind == "problem":
+        return ACCEPTED_IN[c.LinkRecord] | {"reviewed"}
+    return ACCEPTED_IN[type(command)]
+
+
 # The statuses in which each of the monitor's requests can record anything; in
 # any other it changes nothing (and is never refused: the escalation moved on).
 ACTS_IN: dict[type, frozenset[str]] = {

@@ -214,7 +214,8 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
     assert reviewed["state"] == "reviewed"
     assert (await life.command("PUT", "plan", plan)).status_code == 409
     # links are welcome until the review, which ends the escalation for good
-    late_link = await life.command("POST", "links", {"kind": "problem", "ref": "PRB2"})
+    # (but for the problem records the review produces)
+    late_link = await life.command("POST", "links", {"kind": "change", "ref": "CHG2"})
     assert late_link.status_code == 409, late_link.text
     assert "reviewed" in late_link.json()["detail"]
     return life

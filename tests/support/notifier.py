@@ -147,3 +147,14 @@ class Story:
 
     def linked(self) -> esc.RecordLinked:
         return esc.RecordLinked(escalation_id=self.id, kind="problem", ref="PRB1")
+
+    def closed(self) -> esc.EscalationClosed:
+        agreement = esc.CustomerAgreement(by="Jo Meyer", note="payments flow again")
+        return esc.EscalationClosed(escalation_id=self.id, customer_agreement=agreement)
+
+    def reviewed(self, *inputs: esc.ProblemManagementInput) -> esc.EscalationReviewed:
+        return esc.EscalationReviewed(
+            escalation_id=self.id,
+            findings="a certificate expired on the EU gateways",
+            problem_management_inputs=inputs,
+        )

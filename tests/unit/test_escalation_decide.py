@@ -15,7 +15,7 @@ from ec_escalation.decide import decide
 from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound
 from ec_escalation.state import Escalation, Link, MissedDeadline, evolve, fold
 from ec_events import escalations as e
-from ec_events.base import Contact, Customer
+from ec_events.base import Contact, Customer, PlatformRecord
 from ec_events.incidents import IncidentReported
 from tests.support.escalations import (
     ACCEPTED_IN,
@@ -52,7 +52,8 @@ LATER = NOW + 3 * HOUR
 # One of each command an operator can give, all valid in some status.
 HUMAN_COMMANDS: dict[str, c.Command] = {
     "assign a manager": c.AssignManager(manager=OTHER_MANAGER),
-    "link a record": c.LinkRecord(kind="problem", ref="PRB-NEW"),
+    # A problem record is also linked after the review (below): a change is the rule.
+    "link a record": c.LinkRecord(kind="change", ref="CHG-NEW"),
     "appoint the team": c.AssignTeam(members=(PROBLEM_OWNER,)),
     "set contacts": c.SetContacts(provider=(PROVIDER_CONTACT,)),
     "assess": c.AssessSituation(summary="EU payments fail", impact="1,200 merchants", risk="fines"),
@@ -245,9 +246,55 @@ def test_a_closed_escalation_can_still_be_linked() -> None:
     assert isinstance(event, e.RecordLinked)
 
 
-def test_linking_a_reviewed_escalation_is_refused() -> None:
+@pytest.mark.parametrize("kind", ["incident", "change"])
+def test_linking_an_incident_or_a_change_to_a_reviewed_escalation_is_refused(kind: str) -> None:
     with pytest.raises(NotAllowed, match="reviewed"):
-        at_status("reviewed").when(c.LinkRecord(kind="problem", ref="PRB9"))
+        at_status("reviewed").when(c.LinkRecord(kind=kind, ref="REC9"))  # type: ignore[arg-type]
+
+
+def test_a_problem_record_the_review_produced_is_linked_after_the_review() -> None:
+    # given a reviewed escalation
+    history = at_status("reviewed")
+    problem = PlatformRecord(platform="servicenow", record_id="a1b2c3", number="PRB0040001")
+
+    # when the problem record created on the platform from its review is linked
+    [event] = history.when(c.LinkRecord(kind="problem", ref="PRB0040001", platform_record=problem))
+
+    # then it is linked with its platform record, and the escalation stays reviewed
+    assert event == e.RecordLinked(
+        escalation_id=history.id, kind="problem", ref="PRB0040001", platform_record=problem
+    )
+    after = history.evolved(event)
+    assert after.status == "reviewed"
+    assert after.links[-1] == Link(kind="problem", ref="PRB0040001", platform_record=problem)
+
+
+def test_the_same_problem_linked_again_after_the_review_records_nothing() -> None:
+    history = at_status("reviewed").given(c.LinkRecord(kind="problem", ref="SUP-7"))
+    record = PlatformRecord(platform="jira", record_id="SUP-7")
+
+    assert history.when(c.LinkRecord(kind="problem", ref="SUP-7", platform_record=record)) == []
+
+
+def test_a_withdrawn_escalation_links_no_problem() -> None:
+    with pytest.raises(NotAllowed, match="withdrawn"):
+        at_status("withdrawn").when(c.LinkRecord(kind="problem", ref="PRB9"))
+
+
+def test_an_incident_linked_with_its_platform_record_adds_it_to_the_incident_records() -> None:
+    history = started()
+    incident_id = uuid.uuid4()
+    record = PlatformRecord(platform="pagerduty", record_id="Q2LJ4TZ0ABC9PQ", number="1187")
+
+    [event] = history.when(
+        c.LinkRecord(kind="incident", ref=str(incident_id), platform_record=record)
+    )
+
+    assert isinstance(event, e.RecordLinked)
+    assert event.platform_record == record
+    assert history.evolved(event).incident_records[-1] == e.IncidentRecord(
+        incident_id=incident_id, record=record
+    )
 
 
 # --- team --------------------------------------------------------------------------------
@@ -1122,3 +1169,65 @@ def test_an_incident_linked_twice_in_different_spellings_is_one_link() -> None:
 
     assert history.when(c.LinkRecord("incident", str(incident))) == []
     assert [link.ref for link in history.current.links] == [str(incident)]
+
+
+# --- platform records ----------------------------------------------------------------------
+
+SNOW_RECORD = PlatformRecord(platform="servicenow", record_id="9d38501", number="INC0012345")
+
+
+def test_a_start_records_the_platform_records_of_its_incidents() -> None:
+    # given a start from two incidents, one of them from ServiceNow
+    snow, other = uuid.uuid4(), uuid.uuid4()
+    records = (e.IncidentRecord(incident_id=snow, record=SNOW_RECORD),)
+
+    # when it is decided
+    [event] = History().when(start(incident_ids=(snow, other), incident_records=records))
+
+    # then the event and the state name that record
+    assert isinstance(event, e.EscalationStarted)
+    assert event.incident_records == records
+    assert evolve(None, event).incident_records == records
+
+
+def test_a_start_keeps_no_record_of_an_incident_it_does_not_name() -> None:
+    stray = (e.IncidentRecord(incident_id=uuid.uuid4(), record=SNOW_RECORD),)
+
+    [event] = History().when(start(incident_records=stray))
+
+    assert isinstance(event, e.EscalationStarted)
+    assert event.incident_records == ()
+
+
+def test_a_recurrence_from_a_new_incident_records_its_platform_record() -> None:
+    # given a resolved escalation
+    history = in_monitoring()
+    incident = uuid.uuid4()
+
+    # when a new matching ServiceNow incident reopens it
+    [event] = history.when(
+        c.ReportRecurrence(note="back", incident_id=incident, platform_record=SNOW_RECORD)
+    )
+
+    # then the reopening names the record, and the incident joins with it
+    assert isinstance(event, e.EscalationReopened)
+    assert event.platform_record == SNOW_RECORD
+    assert history.evolved(event).incident_records[-1] == e.IncidentRecord(
+        incident_id=incident, record=SNOW_RECORD
+    )
+
+
+def test_an_incident_whose_record_is_known_keeps_it_when_it_reopens_the_escalation() -> None:
+    incident = uuid.uuid4()
+    records = (e.IncidentRecord(incident_id=incident, record=SNOW_RECORD),)
+    history = (
+        started(incident_ids=(incident,), incident_records=records)
+        .given(c.AssignManager(manager=MANAGER))
+        .given(resolve())
+    )
+
+    [event] = history.when(
+        c.ReportRecurrence(note="reopened", incident_id=incident, platform_record=SNOW_RECORD)
+    )
+
+    assert history.evolved(event).incident_records == records

@@ -10,7 +10,8 @@ import pytest
 
 from ec_escalation.errors import InvalidCommand, NotAllowed
 from ec_escalation.manual_start import ManualStart, SeenIncidents, start_command
-from ec_events.base import Customer
+from ec_events.base import Customer, PlatformRecord
+from ec_events.escalations import IncidentRecord
 
 CUSTOMER = Customer(id="c-9", name="Northwind", tier="gold")
 FACTS = {
@@ -132,3 +133,18 @@ def test_a_start_naming_an_incident_with_an_open_escalation_is_not_allowed() -> 
             ManualStart(reason="r", incident_ids=(incident,)),
             seen(incident, open_escalations={incident: escalation}),
         )
+
+
+def test_a_start_by_hand_names_the_platform_records_of_the_incidents_that_have_one() -> None:
+    # given two known incidents, only the first with a record on its platform
+    jira, alert = uuid.uuid4(), uuid.uuid4()
+    record = PlatformRecord(platform="jira", record_id="SUP-42")
+
+    # when an operator starts an escalation from both
+    command = start_command(
+        ManualStart(reason="escalated by phone", incident_ids=(jira, alert, jira)),
+        seen(jira, alert, records={jira: record}),
+    )
+
+    # then the command names the one record, once
+    assert command.incident_records == (IncidentRecord(incident_id=jira, record=record),)

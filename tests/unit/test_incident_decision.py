@@ -19,6 +19,8 @@ from ec_escalation.incident_decision import (
     Verdict,
     decide_for_incident,
 )
+from ec_events.base import PlatformRecord
+from ec_events.escalations import IncidentRecord
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
 from tests.support.factories import incident_body
 
@@ -339,3 +341,55 @@ def test_the_platform_reopening_an_incident_of_a_stand_in_customer_still_reopens
     known = linked("monitoring")
     event = updated(("status",), status="in progress", customer=STAND_IN, customer_resolved=False)
     assert verdict(event, known).outcome == "reopened"
+
+
+# --- platform records ----------------------------------------------------------------------
+
+SNOW = {"platform": "servicenow", "record_id": "9d385017c611228701d22104", "number": "INC0012345"}
+
+
+def test_an_escalation_started_from_an_incident_carries_its_platform_record() -> None:
+    # given a P1 from ServiceNow that names its record
+    incident = reported(priority="P1", platform_record=SNOW)
+
+    # when it starts an escalation
+    decision = when(incident)
+
+    # then the start command names the incident's record
+    assert decision is not None
+    _, start = decision
+    assert isinstance(start, c.StartEscalation)
+    assert start.incident_records == (
+        IncidentRecord(incident_id=incident.incident_id, record=PlatformRecord(**SNOW)),
+    )
+
+
+def test_an_incident_without_a_platform_record_starts_an_escalation_without_one() -> None:
+    decision = when(reported(priority="P1"))
+
+    assert decision is not None
+    _, start = decision
+    assert isinstance(start, c.StartEscalation)
+    assert start.incident_records == ()
+
+
+def test_a_new_matching_incident_reopening_an_escalation_brings_its_platform_record() -> None:
+    incident = reported(priority="P1", platform_record=SNOW)
+
+    decision = when(incident, Known(latest_resolved=uuid.uuid4()))
+
+    assert decision is not None
+    _, recurrence = decision
+    assert isinstance(recurrence, c.ReportRecurrence)
+    assert recurrence.platform_record == PlatformRecord(**SNOW)
+
+
+def test_the_platform_reopening_an_incident_brings_its_platform_record() -> None:
+    incident = updated(("status",), status="in progress", platform_record=SNOW)
+
+    decision = when(incident, linked("monitoring"))
+
+    assert decision is not None
+    _, recurrence = decision
+    assert isinstance(recurrence, c.ReportRecurrence)
+    assert recurrence.platform_record == PlatformRecord(**SNOW)

@@ -121,3 +121,44 @@ def test_resolved_and_closed_mean_resolved_other_words_open() -> None:
     assert is_resolved("closed")
     assert not is_resolved("in_progress")
     assert not is_resolved("open")
+
+
+SNOW_RECORD = {"platform": "servicenow", "record_id": "9d385017c611228701d22104", "number": "INC1"}
+
+
+def test_the_platform_record_of_a_report_travels_on_its_event() -> None:
+    [event] = decide(None, incoming(external_id="INC1", platform_record=SNOW_RECORD))
+
+    assert event.platform_record is not None
+    assert event.platform_record.model_dump() == SNOW_RECORD
+
+
+def test_a_later_report_without_platform_record_keeps_the_known_one() -> None:
+    # given an incident whose platform record is known
+    report = incoming(external_id="INC1", platform_record=SNOW_RECORD)
+    [first] = decide(None, report)
+    assert isinstance(first, IncidentReported)
+
+    # when a report that does not name it changes the priority
+    later = report.model_copy(update={"priority": "P2", "platform_record": None})
+    [update] = decide(first, later)
+
+    # then the update still says where to write back, and only the priority changed
+    assert isinstance(update, IncidentUpdated)
+    assert update.changed == ("priority",)
+    assert update.platform_record == first.platform_record
+
+
+def test_learning_the_platform_record_of_a_known_incident_is_an_update() -> None:
+    # given an incident recorded before its platform record was kept
+    report = incoming(external_id="INC1")
+    [first] = decide(None, report)
+    assert isinstance(first, IncidentReported)
+
+    # when the platform reports it again, naming its record
+    named = IncidentIn.model_validate(report.model_dump() | {"platform_record": SNOW_RECORD})
+    [update] = decide(first, named)
+
+    # then the escalation service hears of it
+    assert isinstance(update, IncidentUpdated)
+    assert update.changed == ("platform_record",)

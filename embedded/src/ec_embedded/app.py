@@ -4,7 +4,9 @@ the adapters differ."""
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from ec_console.app import EmbeddedConsole
 from ec_console.settings import ConsoleSettings
@@ -23,6 +25,7 @@ from ec_platform.settings import PlatformSettings
 
 DEFAULT_PORT = 8000
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/escalation-center.db"
+EMBEDDED_CONSOLE_URL = f"http://127.0.0.1:{DEFAULT_PORT}/console"
 
 
 def create_app(
@@ -41,16 +44,28 @@ def create_app(
     if notifier.email_outbox is None:
         # No mail server to try it with: email goes to the outbox (GET /v1/outbox).
         notifier = notifier.model_copy(update={"email_outbox": not notifier.smtp_url})
+    if "console_url" not in notifier.model_fields_set:
+        notifier = notifier.model_copy(update={"console_url": EMBEDDED_CONSOLE_URL})
     monitor = MonitorSettings().model_copy(update=overrides)
     console = EmbeddedConsole(ConsoleSettings())
+    # The notifier links the problem records it creates through the escalation
+    # service's API, in this same process, as an operator of its own.
+    tokens, notifier_token = tokens_from(platform, generate_if_missing=True).with_service(
+        "operator", "notifier"
+    )
+    host = _LateApp()
     app = create_service_app(
         title="embedded",
         settings=platform.model_copy(update=overrides),
-        tokens=tokens_from(platform, generate_if_missing=True),
+        tokens=tokens,
         plugins=[
             IntakeService(intake),
             EscalationService(escalation),
-            NotifierService(notifier),
+            NotifierService(
+                notifier,
+                escalation_transport=httpx.ASGITransport(app=host),
+                escalation_token=notifier_token,
+            ),
             MonitorService(monitor),
             console.plugin,
         ],
@@ -59,4 +74,17 @@ def create_app(
     )
     # The console at /console/, calling this same app's APIs with each user's token.
     console.mount_on(app)
+    host.app = app
     return app
+
+
+class _LateApp:
+    """An ASGI app known only once it is built (a client inside it needs it first)."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            raise RuntimeError("the embedded app is not built yet")
+        await self.app(scope, receive, send)

@@ -106,3 +106,40 @@ def actor_text(actor: Any) -> str:
     if isinstance(actor, dict):
         return f"{actor.get('name')} ({actor.get('role')})"
     return str(actor)
+
+
+PLATFORM_NAMES = {"servicenow": "ServiceNow", "jira": "Jira", "pagerduty": "PagerDuty"}
+
+
+def platform_label(record: Any) -> str:
+    """A platform record as its people know it: ServiceNow INC0012345, Jira
+    SUP-42, PagerDuty #1234 (the record's id where it has no number)."""
+    if not isinstance(record, dict):
+        return ""
+    platform = str(record.get("platform"))
+    name = PLATFORM_NAMES.get(platform, platform)
+    number = record.get("number")
+    if number and platform == "pagerduty":
+        return f"{name} #{number}"
+    return f"{name} {number or record.get('record_id')}"
+
+
+def incident_platforms(escalation: dict[str, Any]) -> dict[str, str]:
+    """Each of an escalation's incidents that has a platform record, labelled."""
+    return {
+        str(item["incident_id"]): platform_label(item["record"])
+        for item in escalation.get("incident_records") or ()
+    }
+
+
+def link_platform(link: dict[str, Any]) -> str:
+    """Where a linked record lives: the platform alone when the link already
+    shows the number people know it by."""
+    record = link.get("platform_record")
+    if not isinstance(record, dict):
+        return ""
+    label = platform_label(record)
+    known_as = record.get("number") or record.get("record_id")
+    if known_as == link.get("ref"):
+        return "on " + PLATFORM_NAMES.get(str(record.get("platform")), str(record.get("platform")))
+    return label

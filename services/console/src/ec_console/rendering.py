@@ -33,6 +33,9 @@ def create_templates() -> Environment:
         next_deadline=display.next_deadline,
         is_overdue=display.is_overdue,
         actor_text=display.actor_text,
+        platform_label=display.platform_label,
+        link_platform=display.link_platform,
+        incident_platforms=display.incident_platforms,
         changed_since=changed_since,
     )
     return env

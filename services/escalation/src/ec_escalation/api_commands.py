@@ -3,6 +3,7 @@ accepting If-Match (checked before the state's rules)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
 from ec_escalation import bodies as b
+from ec_escalation import commands as c
 from ec_escalation import queries
 from ec_escalation.api_context import Context, EscalationContext, problem_for
 from ec_escalation.errors import DomainError
@@ -27,7 +29,12 @@ IfMatch = Annotated[str | None, Header(description='the version you read, as its
 # (method, path suffix, body, summary): the contract's command table.
 COMMANDS: tuple[tuple[str, str, type[b.CommandBody], str], ...] = (
     ("PUT", "manager", b.ManagerBody, "Assign the manager"),
-    ("POST", "links", b.LinkBody, "Link an ITSM record (until the escalation is reviewed)"),
+    (
+        "POST",
+        "links",
+        b.LinkBody,
+        "Link an ITSM record (until the review; a problem record also after it)",
+    ),
     ("PUT", "team", b.TeamBody, "Appoint the team"),
     ("PUT", "contacts", b.ContactsBody, "Set the communication contacts"),
     ("POST", "assessment", b.AssessmentBody, "Record the assessment"),
@@ -70,13 +77,28 @@ async def run(
     try:
         recorded = await context.escalations.execute(
             escalation_id,
-            body.command(),
+            await _completed(context, body.command()),
             actor=(caller.role, caller.name),
             if_match=parse_if_match(if_match),
         )
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
     return answer(recorded)
+
+
+async def _completed(context: EscalationContext, command: c.Command) -> c.Command:
+    """An incident linked by its Escalation Center id brings the platform record
+    the service knows for it, so write-backs reach it too."""
+    if not isinstance(command, c.LinkRecord) or command.kind != "incident":
+        return command
+    if command.platform_record is not None:
+        return command
+    try:
+        incident_id = UUID(command.ref)
+    except ValueError:
+        return command
+    record = await queries.platform_record_of(context.escalations.store, incident_id)
+    return replace(command, platform_record=record) if record else command
 
 
 def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
@@ -86,6 +108,20 @@ def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
     return JSONResponse(escalation_view(recorded.state), status_code=status_code, headers=headers)
 
 
+# Routes whose use needs more than their summary.
+DESCRIPTIONS = {
+    "links": (
+        "Links an ITSM record (`incident`, `problem` or `change`) to the escalation. Records "
+        "are linked until the review; a `problem` record is also linked after it, because "
+        "the review's `open_problem` inputs are what produce problem records (the notifier "
+        "links each one it creates on a platform). `platform_record` names the record as its "
+        "platform's API addresses it (ServiceNow `sys_id` and number, Jira issue key); for an "
+        "incident linked by its Escalation Center id, the service fills in the record it "
+        "knows. Linking the same kind and `ref` again records nothing and answers 200 with "
+        "the escalation unchanged (same version). Refused with 409 while the state does not "
+        "allow it: an incident or change after the review, anything once withdrawn."
+    ),
+}
 REFUSED_BY_THE_RULES = (
     "the escalation's state does not allow the command (the detail says why), "
     "or it changed concurrently"
@@ -112,6 +148,7 @@ def _command_route(
         endpoint,
         methods=[method],
         summary=summary,
+        description=DESCRIPTIONS.get(suffix, ""),
         response_model=EscalationView,
         response_class=JSONResponse,
         responses=problems(409, why={409: REFUSED_BY_THE_RULES}),

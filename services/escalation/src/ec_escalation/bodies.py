@@ -25,6 +25,7 @@ from ec_events.base import (
     Name,
     Person,
     PlanAction,
+    PlatformRecord,
     Priority,
     TeamMember,
     Text,
@@ -115,9 +116,15 @@ class ManagerBody(CommandBody):
 class LinkBody(CommandBody):
     kind: RecordKind
     ref: Name
+    platform_record: PlatformRecord | None = Field(
+        default=None,
+        description="the record on its ITSM platform, as its API addresses it (a problem "
+        "record created from the review: ServiceNow sys_id and number, Jira issue key); for "
+        "an incident linked by its Escalation Center id, the service fills in the one it knows",
+    )
 
     def command(self) -> c.LinkRecord:
-        return c.LinkRecord(kind=self.kind, ref=self.ref)
+        return c.LinkRecord(kind=self.kind, ref=self.ref, platform_record=self.platform_record)
 
 
 class TeamBody(CommandBody):

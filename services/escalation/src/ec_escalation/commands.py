@@ -8,8 +8,21 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-from ec_events.base import Contact, Customer, Person, PlanAction, Priority, TeamMember
-from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
+from ec_events.base import (
+    Contact,
+    Customer,
+    Person,
+    PlanAction,
+    PlatformRecord,
+    Priority,
+    TeamMember,
+)
+from ec_events.escalations import (
+    CustomerAgreement,
+    IncidentRecord,
+    ProblemManagementInput,
+    RecordKind,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +36,8 @@ class StartEscalation:
     service: str | None = None
     criteria: tuple[str, ...] = ()
     criteria_version: str | None = None
+    # The platform records of `incident_ids` that have one, as the adapter read them.
+    incident_records: tuple[IncidentRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class AssignManager:
 class LinkRecord:
     kind: RecordKind
     ref: str
+    # The record on its platform: given for a problem record the review
+    # produced, read by the adapter for an incident linked by its id.
+    platform_record: PlatformRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,8 @@ class Resolve:
 class ReportRecurrence:
     note: str
     incident_id: UUID | None = None
+    # The platform record of `incident_id`, if it has one.
+    platform_record: PlatformRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ LONGEST_MONITORING = timedelta(days=366)
 # Deadlines and due dates are kept forever and drive timers: one further
 # ahead than a year is a typing error (year 9999), not a plan.
 FURTHEST_AHEAD = timedelta(days=366)
+LINKABLE = OPEN_STATUSES | {"closed"}
 
 
 def decide(
@@ -49,6 +50,9 @@ def _start(escalation_id: UUID, command: c.StartEscalation, now: datetime) -> Ev
         criteria=command.criteria,
         criteria_version=command.criteria_version,
         started_at=now,
+        incident_records=tuple(
+            r for r in command.incident_records if r.incident_id in command.incident_ids
+        ),
     )
 
 
@@ -70,13 +74,21 @@ def _assign_manager(s: Escalation, cmd: c.AssignManager, now: datetime) -> list[
 
 
 def _link(s: Escalation, cmd: c.LinkRecord, now: datetime) -> list[Event]:
-    _require(
-        s, OPEN_STATUSES | {"closed"}, "link a record", "records can be linked until the review"
-    )
+    if cmd.kind == "problem":
+        # The review's problem-management inputs become problem records after it.
+        _require(
+            s, LINKABLE | {"reviewed"}, "link a problem", "problems can be linked unless withdrawn"
+        )
+    else:
+        _require(s, LINKABLE, "link a record", "records can be linked until the review")
     ref = _canonical_ref(cmd.kind, cmd.ref)
     if any(link.kind == cmd.kind and link.ref == ref for link in s.links):
         return []
-    return [e.RecordLinked(escalation_id=s.id, kind=cmd.kind, ref=ref)]
+    return [
+        e.RecordLinked(
+            escalation_id=s.id, kind=cmd.kind, ref=ref, platform_record=cmd.platform_record
+        )
+    ]
 
 
 def _canonical_ref(kind: str, ref: str) -> str:
@@ -203,7 +215,11 @@ def _recur(s: Escalation, cmd: c.ReportRecurrence, now: datetime) -> list[Event]
     )
     return [
         e.EscalationReopened(
-            escalation_id=s.id, round=s.monitoring_round, note=cmd.note, incident_id=cmd.incident_id
+            escalation_id=s.id,
+            round=s.monitoring_round,
+            note=cmd.note,
+            incident_id=cmd.incident_id,
+            platform_record=cmd.platform_record,
         )
     ]
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ec_escalation.commands import Command, ReportRecurrence, StartEscalation
 from ec_escalation.criteria import RuleCheck, RuleSet
+from ec_events.escalations import IncidentRecord
 from ec_events.incidents import RESOLVED_STATUSES, IncidentFacts, IncidentResolved, IncidentUpdated
 
 # Fixed forever: an automatic escalation's id derives from the incident event
@@ -122,7 +123,9 @@ def decide_for_incident(
             f"{known.latest_resolved} is resolved and monitored: reopened it",
             checks,
             known.latest_resolved,
-            ReportRecurrence(note=note, incident_id=event.incident_id),
+            ReportRecurrence(
+                note=note, incident_id=event.incident_id, platform_record=event.platform_record
+            ),
         )
     escalation_id = uuid.uuid5(ESCALATION_NAMESPACE, message_id)
     start = StartEscalation(
@@ -135,9 +138,16 @@ def decide_for_incident(
         service=event.service,
         criteria=fired,
         criteria_version=rules.version,
+        incident_records=_records(event),
     )
     explanation = f"rules fired ({', '.join(fired)}): started escalation {escalation_id}"
     return Verdict("started", explanation, checks, escalation_id, start)
+
+
+def _records(event: IncidentFacts) -> tuple[IncidentRecord, ...]:
+    if event.platform_record is None:
+        return ()
+    return (IncidentRecord(incident_id=event.incident_id, record=event.platform_record),)
 
 
 def _resolved(known: Known) -> Verdict:
@@ -167,7 +177,9 @@ def _with_open_escalation(
             f"{linked.id} was {linked.status} and is active again",
             checks,
             linked.id,
-            ReportRecurrence(note=note, incident_id=event.incident_id),
+            ReportRecurrence(
+                note=note, incident_id=event.incident_id, platform_record=event.platform_record
+            ),
         )
     return Verdict(
         "linked",

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from ec_escalation.commands import StartEscalation
 from ec_escalation.errors import InvalidCommand, NotAllowed
-from ec_events.base import Customer, Priority
+from ec_events.base import Customer, PlatformRecord, Priority
+from ec_events.escalations import IncidentRecord
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class SeenIncidents:
     open_escalations: Mapping[UUID, UUID] = field(default_factory=dict)
     # The latest facts of the first named incident, as the intake reported them.
     first_facts: Mapping[str, Any] = field(default_factory=dict)
+    # incident id -> its record on the platform that reported it, for those with one
+    records: Mapping[UUID, PlatformRecord] = field(default_factory=dict)
 
 
 def start_command(request: ManualStart, seen: SeenIncidents) -> StartEscalation:
@@ -62,6 +65,11 @@ def start_command(request: ManualStart, seen: SeenIncidents) -> StartEscalation:
         priority=request.priority or facts.get("priority"),
         customer=customer,
         service=request.service or facts.get("service"),
+        incident_records=tuple(
+            IncidentRecord(incident_id=incident_id, record=seen.records[incident_id])
+            for incident_id in incident_ids
+            if incident_id in seen.records
+        ),
     )
 
 

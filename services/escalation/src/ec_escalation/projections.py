@@ -17,7 +17,9 @@ from ec_escalation.tables import Tables
 from ec_platform.upsert import insert_on_conflict
 
 SNAPSHOT_EVERY = 50
-STATE_SCHEMA = 1
+# Snapshots of another state shape are ignored (replayed instead): 2 added
+# incident_records and the links' platform records.
+STATE_SCHEMA = 2
 
 
 def board_row(state: Escalation, updated_at: datetime) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import Tables
 from ec_escalation.views import board_item, decision_view
+from ec_events.base import PlatformRecord
 from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
 
@@ -136,9 +137,13 @@ async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -
         return SeenIncidents()
     incidents, links = store.tables.incidents, store.tables.incident_links
     async with store.db.read() as conn:
-        known = await conn.scalars(
-            select(incidents.c.incident_id).where(incidents.c.incident_id.in_(incident_ids))
-        )
+        known = (
+            await conn.execute(
+                select(incidents.c.incident_id, incidents.c.facts["platform_record"]).where(
+                    incidents.c.incident_id.in_(incident_ids)
+                )
+            )
+        ).all()
         taken = await conn.execute(
             select(links.c.incident_id, links.c.escalation_id).where(
                 links.c.incident_id.in_(incident_ids), links.c.open
@@ -148,7 +153,24 @@ async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -
             select(incidents.c.facts).where(incidents.c.incident_id == incident_ids[0])
         )
     return SeenIncidents(
-        known=frozenset(known),
+        known=frozenset(incident_id for incident_id, _ in known),
         open_escalations={row.incident_id: row.escalation_id for row in taken},
         first_facts=dict(facts or {}),
+        records={
+            incident_id: PlatformRecord.model_validate(record)
+            for incident_id, record in known
+            if record
+        },
     )
+
+
+async def platform_record_of(store: EscalationStore, incident_id: UUID) -> PlatformRecord | None:
+    """The platform record of an incident this service has heard of, if it has one."""
+    incidents = store.tables.incidents
+    async with store.db.read() as conn:
+        record = await conn.scalar(
+            select(incidents.c.facts["platform_record"]).where(
+                incidents.c.incident_id == incident_id
+            )
+        )
+    return PlatformRecord.model_validate(record) if record else None

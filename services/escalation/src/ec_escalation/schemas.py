@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ec_escalation.state import Status
 from ec_events import escalations as e
-from ec_events.base import Contact, Customer, Person, Priority, TeamMember
+from ec_events.base import Contact, Customer, Person, PlatformRecord, Priority, TeamMember
 from ec_platform.pagination import Page
 
 __all__ = ["Page"]  # the list answers' shape, re-exported beside the items it holds
@@ -24,6 +24,10 @@ class Shape(BaseModel):
 class LinkView(Shape):
     kind: str
     ref: str
+    platform_record: PlatformRecord | None = Field(
+        description="the record on its ITSM platform: a problem record the review produced, "
+        "or an incident linked by its Escalation Center id"
+    )
 
 
 class MissedDeadlineView(Shape):
@@ -43,6 +47,10 @@ class EscalationView(Shape):
     trigger: Literal["automatic", "manual"]
     reason: str
     incident_ids: list[UUID]
+    incident_records: list[e.IncidentRecord] = Field(
+        description="where each of its incidents that has one lives on its ITSM platform "
+        "(ServiceNow sys_id and number, Jira issue key, PagerDuty id and number)"
+    )
     criteria: list[str]
     criteria_version: str | None
     priority: Priority | None

@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import TypeAdapter
 
 from ec_events import escalations as e
-from ec_events.base import Contact, Customer, Event, Person, TeamMember
+from ec_events.base import Contact, Customer, Event, Person, PlatformRecord, TeamMember
 
 Status = Literal["active", "monitoring", "monitoring_passed", "closed", "reviewed", "withdrawn"]
 OPEN_STATUSES: frozenset[str] = frozenset({"active", "monitoring", "monitoring_passed"})
@@ -25,6 +25,7 @@ OPEN_STATUSES: frozenset[str] = frozenset({"active", "monitoring", "monitoring_p
 class Link:
     kind: str
     ref: str
+    platform_record: PlatformRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Escalation:
     trigger: str
     reason: str
     incident_ids: tuple[UUID, ...] = ()
+    # Where each of its incidents that has one lives on its platform.
+    incident_records: tuple[e.IncidentRecord, ...] = ()
     criteria: tuple[str, ...] = ()
     criteria_version: str | None = None
     priority: str | None = None
@@ -107,6 +110,7 @@ def _started(event: e.EscalationStarted) -> Escalation:
         trigger=event.trigger,
         reason=event.reason,
         incident_ids=event.incident_ids,
+        incident_records=event.incident_records,
         criteria=event.criteria,
         criteria_version=event.criteria_version,
         priority=event.priority,
@@ -126,8 +130,11 @@ def _changes(state: Escalation, event: Event) -> dict[str, Any]:
 _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
     e.EscalationManagerAssigned: lambda s, ev: {"manager": ev.manager},
     e.RecordLinked: lambda s, ev: {
-        "links": (*s.links, Link(kind=ev.kind, ref=ev.ref)),
+        "links": (*s.links, Link(kind=ev.kind, ref=ev.ref, platform_record=ev.platform_record)),
         "incident_ids": _with_incidents(s.incident_ids, _incident_ref(ev)),
+        "incident_records": _with_records(
+            s.incident_records, _incident_ref(ev), ev.platform_record
+        ),
     },
     e.EscalationTeamAssigned: lambda s, ev: {"team": ev.members},
     e.CommunicationContactsSet: lambda s, ev: {
@@ -150,6 +157,9 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
         "recurrences": s.recurrences + 1,
         "incident_ids": _with_incidents(
             s.incident_ids, (ev.incident_id,) if ev.incident_id else ()
+        ),
+        "incident_records": _with_records(
+            s.incident_records, (ev.incident_id,) if ev.incident_id else (), ev.platform_record
         ),
     },
     e.MonitoringPassed: lambda s, ev: {"status": "monitoring_passed"},
@@ -178,6 +188,15 @@ def _corrected(event: e.EscalationDetailsCorrected) -> dict[str, Any]:
 
 def _with_incidents(known: tuple[UUID, ...], new: tuple[UUID, ...]) -> tuple[UUID, ...]:
     return known + tuple(i for i in new if i not in known)
+
+
+def _with_records(
+    known: tuple[e.IncidentRecord, ...], incident: tuple[UUID, ...], record: PlatformRecord | None
+) -> tuple[e.IncidentRecord, ...]:
+    """With the record of `incident` (none or one id), unless it is already there."""
+    if record is None or not incident or any(r.incident_id == incident[0] for r in known):
+        return known
+    return (*known, e.IncidentRecord(incident_id=incident[0], record=record))
 
 
 def _incident_ref(event: e.RecordLinked) -> tuple[UUID, ...]:

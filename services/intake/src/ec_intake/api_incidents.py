@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Select, select
 
-from ec_events.base import Priority
+from ec_events.base import PlatformRecord, Priority
 from ec_events.incidents import IncidentFacts
 from ec_intake.domain import changes
 from ec_intake.store import IncidentStore
@@ -48,6 +48,11 @@ class IncidentView(BaseModel):
     updated_at: Timestamp = Field(description="when the intake last recorded a change")
     version: int = Field(description="how many events it has (its last one's version)")
     last_event: str = Field(description="IncidentReported, IncidentUpdated or IncidentResolved")
+    platform_record: PlatformRecord | None = Field(
+        description="the record on the platform that reported it, as that platform's API "
+        "addresses it (ServiceNow sys_id and number, Jira issue key, PagerDuty id and "
+        "number): where write-backs go; null for sources without such an API"
+    )
 
 
 class FieldChange(BaseModel):
@@ -86,7 +91,7 @@ def incident_view(row: dict[str, Any]) -> dict[str, Any]:
     view = {
         name: row[name]
         for name in IncidentView.model_fields
-        if name not in ("customer", "occurred_at", "received_at", "updated_at")
+        if name not in ("customer", "occurred_at", "received_at", "updated_at", "platform_record")
     }
     view["id"] = str(row["id"])
     view["customer"] = {
@@ -96,6 +101,15 @@ def incident_view(row: dict[str, Any]) -> dict[str, Any]:
     }
     for name in ("occurred_at", "received_at", "updated_at"):
         view[name] = _time(row[name])
+    view["platform_record"] = (
+        {
+            "platform": row["platform"],
+            "record_id": row["platform_record_id"],
+            "number": row["platform_number"],
+        }
+        if row["platform"] is not None
+        else None
+    )
     return view
 
 

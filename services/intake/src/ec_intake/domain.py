@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
+from ec_events.base import AwareDatetime, Customer, Event, Name, PlatformRecord, Priority, Text
 from ec_events.incidents import (
     RESOLVED_STATUSES,
     IncidentFacts,
@@ -42,6 +42,8 @@ class IncidentIn(BaseModel):
     status: str = Field(default="open", min_length=1, max_length=40)
     occurred_at: AwareDatetime | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # Where writing back to the incident goes (the native webhooks fill it).
+    platform_record: PlatformRecord | None = None
 
     @field_validator("status")
     @classmethod
@@ -86,6 +88,10 @@ def decide(previous: IncidentFacts | None, incoming: IncidentIn) -> list[Event]:
     """The events an incoming report causes: none when nothing changed."""
     incident_id = incident_id_for(incoming.source, incoming.external_id)
     facts = {**incoming.model_dump(), "incident_id": incident_id}
+    if incoming.platform_record is None and previous is not None:
+        # A report that does not say where the record lives does not forget it.
+        incoming = incoming.model_copy(update={"platform_record": previous.platform_record})
+        facts["platform_record"] = previous.platform_record
     resolved_now = incoming.status in RESOLVED_STATUSES
     if previous is None:
         reported: list[Event] = [IncidentReported(**facts)]

@@ -67,6 +67,11 @@ def incidents_table(metadata: MetaData, *, schema: str) -> Table:
         Column("updated_at", UtcDateTime(), nullable=False),
         Column("version", Integer, nullable=False),
         Column("last_event", String(40), nullable=False),
+        # Where writing back to it goes; none for sources without such an API.
+        # Added after the table: nullable, so start-up can add them to an old one.
+        Column("platform", String(20)),
+        Column("platform_record_id", String(200)),
+        Column("platform_number", String(200)),
         UniqueConstraint("source", "external_id", name="uq_incidents_source_external_id"),
         # The list's keyset (newest first), and the filters that narrow it most.
         Index("ix_incidents_received", "received_at", "id"),
@@ -98,12 +103,22 @@ def incident_row(facts: IncidentFacts, stored: StoredEvent) -> dict[str, Any]:
         "updated_at": stored.recorded_at,
         "version": stored.stream_version,
         "last_event": stored.type,
+        **platform_columns(facts),
     }
     # PostgreSQL text holds no NUL, which JSON (and so the log) can carry:
     # shown as U+FFFD here, kept as sent in the log and the history.
     return {
         name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
         for name, value in row.items()
+    }
+
+
+def platform_columns(facts: IncidentFacts) -> dict[str, str | None]:
+    record = facts.platform_record
+    return {
+        "platform": record.platform if record else None,
+        "platform_record_id": record.record_id if record else None,
+        "platform_number": record.number if record else None,
     }
 
 

@@ -68,7 +68,12 @@ class IncidentStore:
         self.log = EventLog(db, tables.events)
 
     async def create(self) -> None:
-        await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
+        await self.db.create(
+            self.tables.metadata,
+            append_only_ddl(self.db, self.tables.events),
+            # The platform record's columns came after the table.
+            grown=[self.tables.incidents],
+        )
         await catch_up(self.db, self.log, self.tables.incidents, self.tables.checkpoints)
 
     async def record_all(self, reports: Sequence[Report], *, now: datetime) -> list[Accepted]:

@@ -7,14 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ec_events.base import Contact, Event, Person, TeamMember
+from ec_events.base import Contact, Event, Person, PlatformRecord, TeamMember
 from ec_events.escalations import (
     CommunicationContactsSet,
     EscalationDetailsCorrected,
     EscalationLevelRaised,
     EscalationManagerAssigned,
+    EscalationReopened,
     EscalationStarted,
     EscalationTeamAssigned,
+    RecordLinked,
 )
 
 
@@ -30,6 +32,8 @@ class Audience:
     team: tuple[TeamMember, ...] = ()
     provider: tuple[Contact, ...] = ()
     customer_contacts: tuple[Contact, ...] = ()
+    # The escalation's incidents on their ITSM platforms: where notes are written.
+    records: tuple[PlatformRecord, ...] = ()
 
     @property
     def name(self) -> str:
@@ -49,6 +53,7 @@ class Audience:
             "team": [m.model_dump() for m in self.team],
             "provider": [c.model_dump() for c in self.provider],
             "customer_contacts": [c.model_dump() for c in self.customer_contacts],
+            "records": [r.model_dump() for r in self.records],
         }
 
     @classmethod
@@ -67,6 +72,7 @@ class Audience:
             customer_contacts=tuple(
                 Contact.model_validate(c) for c in data.get("customer_contacts", [])
             ),
+            records=tuple(PlatformRecord.model_validate(r) for r in data.get("records", [])),
         )
 
 
@@ -80,7 +86,12 @@ def evolve(audience: Audience, event: Event) -> Audience:
             priority=event.priority,
             service=event.service,
             level=event.level,
+            records=_with(audience.records, *(r.record for r in event.incident_records)),
         )
+    if isinstance(event, RecordLinked) and event.kind == "incident" and event.platform_record:
+        return replace(audience, records=_with(audience.records, event.platform_record))
+    if isinstance(event, EscalationReopened) and event.platform_record is not None:
+        return replace(audience, records=_with(audience.records, event.platform_record))
     if isinstance(event, EscalationManagerAssigned):
         return replace(audience, manager=event.manager)
     if isinstance(event, EscalationTeamAssigned):
@@ -92,6 +103,17 @@ def evolve(audience: Audience, event: Event) -> Audience:
     if isinstance(event, EscalationDetailsCorrected):
         return _corrected(audience, event)
     return audience
+
+
+def _with(records: tuple[PlatformRecord, ...], *more: PlatformRecord) -> tuple[PlatformRecord, ...]:
+    """Each record once, by platform and id, in the order first seen."""
+    known = {(r.platform, r.record_id) for r in records}
+    added = []
+    for record in more:
+        if (record.platform, record.record_id) not in known:
+            known.add((record.platform, record.record_id))
+            added.append(record)
+    return (*records, *added)
 
 
 def _corrected(audience: Audience, event: EscalationDetailsCorrected) -> Audience:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -153,7 +154,9 @@ class Channel(Protocol):
 class Channels:
     """Routes a claimed delivery to the adapter of its channel."""
 
-    def __init__(self, email: Channel, http: HttpChannel) -> None:
+    def __init__(
+        self, email: Channel, http: HttpChannel, more: Mapping[str, Channel] | None = None
+    ) -> None:
         self._by_channel: dict[str, Channel] = {
             EMAIL: email,
             LOG: LogChannel(),
@@ -161,6 +164,7 @@ class Channels:
             TEAMS: http,
             WEBHOOK: http,
             SUBSCRIPTION: http,
+            **(more or {}),
         }
 
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:

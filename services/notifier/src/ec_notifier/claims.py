@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_notifier.policy import RetryPolicy
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
+from ec_platform.upsert import insert_on_conflict
 
 # Candidates looked at per claimed slot: enough that a few full hosts at the
 # head of the queue do not starve the others.
@@ -44,6 +46,20 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A delivery that a delivered one calls for (a created problem record,
+    to be linked back to the escalation), recorded in the same transaction as
+    that outcome, so it is never lost and the first is never sent again."""
+
+    channel: str
+    recipient: str
+    recipient_name: str
+    host: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     delivered: bool
     error: str | None = None
@@ -51,6 +67,17 @@ class Outcome:
     permanent: bool = False
     # Whether this says something about the receiving host's health.
     host_ok: bool | None = None
+    # The receiver asked to wait this long before the next attempt (Retry-After).
+    retry_after_s: float | None = None
+    follow_up: FollowUp | None = None
+
+
+FOLLOW_UP_IDS = uuid.UUID("0f6b8f0e-7f1a-4f57-b8a2-54a1c0d7e9b3")
+
+
+def follow_up_id(event_id: uuid.UUID, follow_up: FollowUp) -> uuid.UUID:
+    """The same follow-up has the same id however often it is worked out."""
+    return uuid.uuid5(FOLLOW_UP_IDS, f"{event_id}\n{follow_up.channel}\n{follow_up.recipient}")
 
 
 class NotFound(Exception):
@@ -125,7 +152,7 @@ class Claims:
         delivered = [
             {"b_id": claimed.id, "b_token": claimed.claim_token}
             for claimed, outcome in outcomes
-            if outcome.delivered
+            if outcome.delivered and outcome.follow_up is None
         ]
         async with self.db.transaction() as conn:
             if delivered:
@@ -142,7 +169,9 @@ class Claims:
                     delivered,
                 )
             for claimed, outcome in outcomes:
-                if not outcome.delivered:
+                if outcome.delivered and outcome.follow_up is not None:
+                    await self._deliver_with(conn, claimed, outcome.follow_up, now)
+                elif not outcome.delivered:
                     await conn.execute(
                         update(table)
                         .where(*mine)
@@ -150,12 +179,57 @@ class Claims:
                         {"b_id": claimed.id, "b_token": claimed.claim_token},
                     )
 
+    async def _deliver_with(
+        self, conn: AsyncConnection, claimed: Claimed, follow_up: FollowUp, now: datetime
+    ) -> None:
+        """Delivered, and the follow-up recorded, only while the claim holds."""
+        table = self.tables.deliveries
+        result = await conn.execute(
+            update(table)
+            .where(
+                table.c.id == claimed.id,
+                table.c.claim_token == claimed.claim_token,
+                table.c.status == "sending",
+            )
+            .values(
+                status="delivered",
+                delivered_at=now,
+                updated_at=now,
+                claim_token=None,
+                last_error=None,
+            )
+        )
+        if not result.rowcount:
+            return
+        row = {
+            "id": follow_up_id(claimed.event_id, follow_up),
+            "event_id": claimed.event_id,
+            "event_type": claimed.event_type,
+            "escalation_id": claimed.escalation_id,
+            "channel": follow_up.channel,
+            "recipient": follow_up.recipient,
+            "recipient_name": follow_up.recipient_name[:200],
+            "role": f"follow-up of {claimed.channel} delivery {claimed.id}"[:200],
+            "host": follow_up.host,
+            "subject": follow_up.subject[:1000],
+            "body": follow_up.body,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        statement = insert_on_conflict(conn, table).values(row)
+        await conn.execute(statement.on_conflict_do_nothing())
+
     def _failure(
         self, claimed: Claimed, outcome: Outcome, now: datetime, jitter: float
     ) -> dict[str, Any]:
         retry_at = (
             None if outcome.permanent else self.policy.next_attempt(claimed.attempts, now, jitter)
         )
+        if retry_at is not None and outcome.retry_after_s is not None:
+            retry_at = max(retry_at, now + timedelta(seconds=outcome.retry_after_s))
         values: dict[str, Any] = {
             "claim_token": None,
             "updated_at": now,

@@ -16,9 +16,11 @@ from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.escalations import EscalationEvent
 from ec_notifier.audience import Audience, evolve
+from ec_notifier.connections import NO_CONNECTIONS, Connections
 from ec_notifier.routing import EMAIL, LOG, SUBSCRIPTION, WEBHOOK, Routing, Target, targets_for
 from ec_notifier.tables import Tables
 from ec_notifier.templates import render
+from ec_notifier.writeback import writebacks_for
 from ec_platform.database import Database
 from ec_platform.inbox import first_delivery
 from ec_platform.upsert import insert_on_conflict
@@ -43,10 +45,20 @@ def host_of(channel: str, address: str) -> str:
 
 
 class Recorder:
-    def __init__(self, db: Database, tables: Tables, routing: Routing) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tables: Tables,
+        routing: Routing,
+        connections: Connections = NO_CONNECTIONS,
+        *,
+        console_url: str = "",
+    ) -> None:
         self.db = db
         self.tables = tables
         self.routing = routing
+        self.connections = connections
+        self.console_url = console_url
 
     async def record(self, envelope: Envelope, event: Event, *, now: datetime) -> int:
         """Records the deliveries `event` calls for, once per event; their count."""
@@ -76,12 +88,20 @@ class Recorder:
         targets = targets_for(self.routing, before, after, event)
         targets += await self._subscribers(conn, envelope.type)
         text = render(event, after)
+        common = {
+            "event_id": uuid.UUID(envelope.id),
+            "event_type": envelope.type,
+            "escalation_id": event.escalation_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
         rows = [
             {
+                **common,
                 "id": delivery_id(envelope.id, t.channel, t.recipient),
-                "event_id": uuid.UUID(envelope.id),
-                "event_type": envelope.type,
-                "escalation_id": event.escalation_id,
                 "channel": t.channel,
                 "recipient": t.recipient,
                 "recipient_name": t.name[:200],
@@ -90,13 +110,24 @@ class Recorder:
                 "host": host_of(t.channel, t.host_address),
                 "subject": text.subject[:1000],
                 "body": text.body,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
             }
             for t in targets
+        ]
+        writebacks = writebacks_for(self.connections, after, event, console_url=self.console_url)
+        rows += [
+            {
+                **common,
+                "id": delivery_id(envelope.id, w.channel, w.recipient),
+                "channel": w.channel,
+                "recipient": w.recipient,
+                "recipient_name": w.name[:200],
+                "role": "ITSM platform",
+                "subscription_id": None,
+                "host": host_of(w.channel, w.base_url),
+                "subject": w.subject[:1000],
+                "body": w.body,
+            }
+            for w in writebacks
         ]
         if rows:
             await conn.execute(insert(self.tables.deliveries), rows)

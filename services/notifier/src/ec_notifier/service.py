@@ -16,16 +16,19 @@ from starlette.datastructures import State
 from ec_notifier.api import build_router
 from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
 from ec_notifier.claims import Claims
+from ec_notifier.connections import Connections, ConnectionsFileError, load_connections
 from ec_notifier.context import NotifierContext
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
 from ec_notifier.outbox import OutboxEmail
+from ec_notifier.platforms import EscalationLinkChannel, PlatformChannel
 from ec_notifier.policy import CircuitPolicy, RetryPolicy
 from ec_notifier.recording import Recorder
 from ec_notifier.routing_file import RoutingFileError, load_routing
 from ec_notifier.settings import NotifierSettings
 from ec_notifier.subscriptions import Subscriptions
 from ec_notifier.tables import SCHEMA, Tables, define_tables
+from ec_notifier.writeback import ESCALATION_LINK, WRITEBACK_CHANNELS
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
 from ec_platform.database import Database
@@ -33,14 +36,30 @@ from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
+OUTDATED = (
+    "the deliveries table predates this version; drop the notifier schema "
+    "(or its SQLite file) once and start again"
+)
 log = logging.getLogger(__name__)
 
 
 class NotifierService:
     name = "notifier"
 
-    def __init__(self, settings: NotifierSettings) -> None:
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        *,
+        escalation_transport: httpx.AsyncBaseTransport | None = None,
+        escalation_token: str | None = None,
+    ) -> None:
+        """`escalation_transport` and `escalation_token`: how the embedded mode
+        reaches the escalation service in the same process (created problem
+        records are linked back through its API); by default its URL and token
+        from the settings."""
         self.settings = settings
+        self.escalation_transport = escalation_transport
+        self.escalation_token = escalation_token
 
     def router(self) -> APIRouter:
         return build_router()
@@ -53,12 +72,16 @@ class NotifierService:
         try:
             routing = load_routing(settings.notifier_routing_file)
             smtp = SmtpServer.parse(settings.smtp_url) if settings.smtp_url else None
-        except (RoutingFileError, ValueError) as error:
+            connections = load_connections(settings.connections_file)
+        except (RoutingFileError, ConnectionsFileError, ValueError) as error:
             raise SystemExit(f"notifier: {error}") from None
         wiring = Wiring(runtime, stack)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
-        await db.create(tables.metadata)
+        try:
+            await db.create(tables.metadata)
+        except RuntimeError as error:  # a column that cannot be added to a table there
+            raise SystemExit(f"notifier: {OUTDATED} ({error})") from None
         await _check_current(db, tables)
         claims = Claims(
             db,
@@ -79,7 +102,17 @@ class NotifierService:
             ),
         )
         stack.push_async_callback(http.aclose)
-        channels = Channels(_email_channel(settings, smtp, db, tables), HttpChannel(http))
+        escalation = self._escalation_client(connections)
+        stack.push_async_callback(escalation.aclose)
+        platforms = PlatformChannel(http, connections, settings.notifier_escalation_url)
+        channels = Channels(
+            _email_channel(settings, smtp, db, tables),
+            HttpChannel(http),
+            {
+                **dict.fromkeys(WRITEBACK_CHANNELS, platforms),
+                ESCALATION_LINK: EscalationLinkChannel(escalation),
+            },
+        )
         doorbell = Doorbell()
         dispatcher = Dispatcher(
             claims=claims,
@@ -102,7 +135,7 @@ class NotifierService:
         wiring.background("dispatch", doorbell.serve_paced("notifier dispatch", dispatcher.step))
         wiring.background("outcomes", keep_running("notifier outcomes", dispatcher.record_outcomes))
 
-        recorder = Recorder(db, tables, routing)
+        recorder = Recorder(db, tables, routing, connections, console_url=settings.console_url)
         recorded = runtime.metrics.counter(
             "ec_notifier_deliveries_recorded", "Deliveries recorded from escalation events"
         )
@@ -136,6 +169,23 @@ class NotifierService:
             max_body_bytes=settings.max_body_bytes,
         )
 
+    def _escalation_client(self, connections: Connections) -> httpx.AsyncClient:
+        settings = self.settings
+        token = self.escalation_token or settings.escalation_token()
+        if token is None and connections.by_platform:
+            log.warning(
+                "no token for the escalation service (EC_NOTIFIER_ESCALATION_TOKEN): problem "
+                "records created from reviews cannot be linked back to their escalation"
+            )
+        embedded = self.escalation_transport is not None
+        return httpx.AsyncClient(
+            base_url="http://embedded" if embedded else settings.notifier_escalation_url,
+            transport=self.escalation_transport,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+            timeout=settings.notifier_timeout_s,
+            follow_redirects=False,
+        )
+
 
 def _email_channel(
     settings: NotifierSettings, smtp: SmtpServer | None, db: Database, tables: Tables
@@ -163,7 +213,4 @@ async def _check_current(db: Database, tables: Tables) -> None:
         async with db.read() as conn:
             await conn.execute(select(tables.deliveries).limit(0))
     except DBAPIError as error:
-        raise SystemExit(
-            "notifier: the deliveries table predates this version; drop the notifier "
-            f"schema (or its SQLite file) once and start again ({type(error).__name__})"
-        ) from None
+        raise SystemExit(f"notifier: {OUTDATED} ({type(error).__name__})") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from ec_platform.settings import PlatformSettings
 
@@ -21,6 +21,22 @@ class NotifierSettings(PlatformSettings):
     notifier_routing_file: str | None = Field(
         default=None, description="YAML routing file; unset means the shipped defaults"
     )
+    connections_file: str | None = Field(
+        default=None, description="YAML file of the ITSM platforms written back to"
+    )
+    console_url: str = Field(
+        default="http://127.0.0.1:8005/console",
+        description="the console as people reach it, for links in notes written back",
+    )
+    notifier_escalation_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="the escalation service, where created problem records are linked",
+    )
+    notifier_escalation_token: SecretStr | None = Field(
+        default=None,
+        description="an operator token for the escalation service; unset: the first "
+        "operator (or admin) token of EC_API_TOKENS",
+    )
     notifier_max_attempts: int = Field(default=8, ge=1)
     notifier_retry_base_s: float = Field(default=5.0, gt=0)
     notifier_retry_max_s: float = Field(default=3_600.0, gt=0)
@@ -32,6 +48,20 @@ class NotifierSettings(PlatformSettings):
     notifier_circuit_base_s: float = Field(default=5.0, gt=0)
     notifier_circuit_max_s: float = Field(default=300.0, gt=0)
     notifier_poll_s: float = Field(default=0.5, gt=0)
+
+    def escalation_token(self) -> str | None:
+        """The token the notifier links problem records with."""
+        if self.notifier_escalation_token is not None:
+            return self.notifier_escalation_token.get_secret_value()
+        if self.api_tokens is None:
+            return None
+        entries = [e.strip() for e in self.api_tokens.get_secret_value().split(",")]
+        for wanted in ("operator", "admin"):
+            for entry in entries:
+                role, _, token = entry.partition(":")
+                if role == wanted and token:
+                    return token
+        return None
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> NotifierSettings:

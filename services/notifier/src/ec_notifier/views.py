@@ -18,8 +18,15 @@ class DeliveryView(BaseModel):
     event_id: UUID = Field(description="the escalation event it tells of")
     event_type: str
     escalation_id: UUID
-    channel: str = Field(description="email or webhook")
-    recipient: str = Field(description="an email address or a subscription's URL")
+    channel: str = Field(
+        description="email, slack, teams, webhook, subscription, log; servicenow, jira, "
+        "pagerduty (a note on an incident record), servicenow-problem, jira-problem (a new "
+        "problem record), escalation-link (a created problem record linked back)"
+    )
+    recipient: str = Field(
+        description="an email address, a URL, a subscription's id, an incident record's id "
+        "(sys_id, issue key, PagerDuty id), `problem <n>` or `problem <number>`"
+    )
     recipient_name: str
     role: str = Field(description="why the recipient hears of it (manager, customer, …)")
     subject: str

@@ -66,6 +66,13 @@ class TokenRegistry:
         token = secrets.token_urlsafe(24)
         return cls({_digest(token): Principal(role=ADMIN, name="admin-generated")}), token
 
+    def with_service(self, role: str, name: str) -> tuple[TokenRegistry, str]:
+        """This registry and one more token, made for a service calling another
+        in the same process (the embedded mode); the token is never shown."""
+        token = secrets.token_urlsafe(24)
+        principals = {**self._by_digest, _digest(token): Principal(role=role, name=name)}
+        return TokenRegistry(principals), token
+
     def authenticate(self, token: str) -> Principal | None:
         return self._by_digest.get(_digest(token))
 

@@ -8,7 +8,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from ec_events.base import Priority
+from ec_events.base import Platform, Priority
 from ec_intake.domain import IncidentIn
 from ec_intake.webhooks.config import SourceConfig
 from ec_intake.webhooks.customers import resolve_customer
@@ -60,6 +60,7 @@ def build_incident(
     *,
     prefix: str = "",
     fallback_title: str | None = None,
+    platform: Platform | None = None,
 ) -> IncidentIn:
     """`found` overlaid with the source's `paths` (read from `record`, reported
     under `prefix`), then its constants, then its defaults.
@@ -67,7 +68,8 @@ def build_incident(
     Only the incident's identity is required: a record without a title is
     named by `fallback_title` (else by its source and id); one without a
     priority or a service gets the source's defaults, listed in the attribute
-    `defaulted`."""
+    `defaulted`. For a `platform` that can be written back to, the record
+    found as `record_id` (and `number`) becomes the incident's platform record."""
     _overlay_paths(found, record, config, prefix)
     for name, value in config.constants.items():
         if name.startswith("attributes."):
@@ -91,8 +93,17 @@ def build_incident(
         "customer": customer.customer,
         "customer_resolved": customer.resolved,
         "attributes": attributes,
+        "platform_record": _platform_record(found, platform),
     }
     return _validated(fields, found)
+
+
+def _platform_record(found: Found, platform: Platform | None) -> dict[str, Any] | None:
+    record_id = as_id(found.values.get("platform_record.record_id"))
+    if platform is None or record_id is None:
+        return None
+    number = as_id(found.values.get("platform_record.number"))
+    return {"platform": platform, "record_id": record_id, "number": number}
 
 
 def _overlay_paths(found: Found, record: Any, config: SourceConfig, prefix: str) -> None:

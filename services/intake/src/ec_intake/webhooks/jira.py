@@ -39,9 +39,13 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     updated = "updated" if present(fields.get("updated")) else "created"
     found.put("occurred_at", fields.get(updated), f"issue.fields.{updated}")
     found.attributes.update(_attributes(payload, issue, fields))
+    # The REST API addresses an issue by its key, which people know it by too.
+    found.put("platform_record.record_id", issue.get("key"), "issue.key")
     kind = as_name(fields.get("issuetype")) or "issue"
     title = f"Jira {kind} {as_id(issue.get('key'))}"
-    return [build_incident(found, issue, config, prefix="issue", fallback_title=title)]
+    return [
+        build_incident(found, issue, config, prefix="issue", fallback_title=title, platform="jira")
+    ]
 
 
 def _attributes(

@@ -43,7 +43,15 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     found.put("status", data.get("status"), "event.data.status")
     found.put("occurred_at", event.get("occurred_at"), "event.occurred_at")
     found.attributes.update(_attributes(event, data))
-    return [build_incident(found, data, config, prefix="event.data", fallback_title=_title(data))]
+    # The REST API addresses an incident by its id; people know it by its number.
+    found.put("platform_record.record_id", data.get("id"), "event.data.id")
+    found.put("platform_record.number", data.get("number"), "event.data.number")
+    title = _title(data)
+    return [
+        build_incident(
+            found, data, config, prefix="event.data", fallback_title=title, platform="pagerduty"
+        )
+    ]
 
 
 def _title(data: Mapping[str, Any]) -> str:

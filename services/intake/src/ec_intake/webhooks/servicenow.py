@@ -61,8 +61,15 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     updated = "sys_updated_on" if present(record.get("sys_updated_on")) else "opened_at"
     found.put("occurred_at", record.get(updated), at(updated))
     found.attributes.update(_attributes(record))
+    # The Table API addresses the record by its sys_id; people know its number.
+    found.put("platform_record.record_id", record.get("sys_id"), at("sys_id"))
+    found.put("platform_record.number", record.get("number"), at("number"))
     title = _title(record, as_id(record.get(number)))
-    return [build_incident(found, record, config, prefix=prefix, fallback_title=title)]
+    return [
+        build_incident(
+            found, record, config, prefix=prefix, fallback_title=title, platform="servicenow"
+        )
+    ]
 
 
 def _title(record: Mapping[str, Any], number: str | None) -> str:
