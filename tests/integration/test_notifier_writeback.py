@@ -19,7 +19,7 @@ import pytest
 from ec_events import escalations as esc
 from ec_events.base import PlatformRecord
 from tests.support.factories import bearer
-from tests.support.itsm_fakes import FakeJira, FakePagerDuty, FakeServiceNow
+from tests.support.itsm_fakes import FakeJira, FakePagerDuty, FakeServiceNow, Received
 from tests.support.notifier import Notifier, Story, running_notifier
 from tests.support.notifier_receivers import HttpReceiver
 from tests.support.waiting import eventually
@@ -135,6 +135,13 @@ def note_path(platform: str) -> str:
     }[platform]
 
 
+def by_event(found: list[dict[str, Any]], requests: list[Received]) -> dict[str, Received]:
+    """Each request by the event its delivery tells of: notes on one record are
+    sent concurrently, so their order of arrival is not the events' order."""
+    event_of = {d["id"]: d["event_type"] for d in found}
+    return {event_of[r.headers["x-ec-delivery-id"]]: r for r in requests}
+
+
 def adf_text(document: dict[str, Any]) -> str:
     return "\n".join(
         node.get("text", "")
@@ -155,7 +162,12 @@ async def test_each_milestone_writes_a_note_on_each_platform_in_its_own_format(
     found = await writebacks(notifier, 9)
 
     assert {d["status"] for d in found} == {"delivered"}
-    [start, manager, progress] = platforms.servicenow.accepted("PATCH", note_path("servicenow"))
+    servicenow = platforms.servicenow.accepted("PATCH", note_path("servicenow"))
+    assert len(servicenow) == 3
+    notes_by_event = by_event(found, servicenow)
+    start = notes_by_event["EscalationStarted"]
+    manager = notes_by_event["EscalationManagerAssigned"]
+    progress = notes_by_event["ProgressReported"]
     assert set(start.json()) == {"work_notes"}  # internal notes, never customer-visible comments
     note = start.json()["work_notes"]
     assert str(story.id) in note
@@ -180,7 +192,8 @@ async def test_each_milestone_writes_a_note_on_each_platform_in_its_own_format(
     assert notes[0].headers["authorization"] == "Token token=pd-right"
     assert notes[0].headers["from"] == "escalations@acme.example"
     assert notes[0].headers["accept"] == "application/vnd.pagerduty+json;version=2"
-    assert "3 of 5 gateways restored" in notes[2].json()["note"]["content"]
+    progress_note = by_event(found, notes)["ProgressReported"]
+    assert "3 of 5 gateways restored" in progress_note.json()["note"]["content"]
 
 
 async def test_a_platform_answering_503_then_200_gets_the_note_once(

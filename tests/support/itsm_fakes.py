@@ -15,15 +15,12 @@ import base64
 import json
 import re
 import threading
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-
-from tests.support.processes import free_port
+from tests.support.threaded_http import ThreadedAsgiServer, request_body, request_headers
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -40,42 +37,14 @@ class Received:
         return json.loads(self.body)
 
 
-class FakePlatform:
+class FakePlatform(ThreadedAsgiServer):
     """The HTTP plumbing shared by the three fakes; `handle` is each platform's."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._scripted: deque[tuple[int, dict[str, str]]] = deque()
-        config = uvicorn.Config(
-            self._app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{type(self).__name__} did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
 
     def __enter__(self) -> FakePlatform:
         self.start()
@@ -106,13 +75,8 @@ class FakePlatform:
         raise NotImplementedError
 
     async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        raw = bytearray()
-        while True:
-            message = await receive()
-            raw.extend(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        raw = await request_body(receive)
+        headers = request_headers(scope)
         method, path = scope["method"], scope["path"]
         with self._lock:
             scripted = self._scripted.popleft() if self._scripted else None
@@ -127,7 +91,7 @@ class FakePlatform:
             answer = self.handle(method, path, headers, parsed)
         status, body, extra = answer
         with self._lock:
-            self._received.append(Received(method, path, headers, bytes(raw), status))
+            self._received.append(Received(method, path, headers, raw, status))
         content = json.dumps(body).encode()
         out = [
             (b"content-type", b"application/json"),

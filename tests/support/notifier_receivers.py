@@ -10,7 +10,6 @@ import email
 import email.policy
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +17,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Literal
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.support.processes import free_port
+from tests.support.threaded_http import ThreadedAsgiServer, request_body, request_headers
 
 
 @dataclass(frozen=True)
@@ -98,45 +97,20 @@ class Request:
 Mode = Literal["ok", "fail", "hang"]
 
 
-class HttpReceiver:
+class HttpReceiver(ThreadedAsgiServer):
     """Answers 200 (`ok`), 503 (`fail`) or never (`hang`); keeps every request
     it read, with the status it answered (0 while hanging)."""
 
     def __init__(self, mode: Mode = "ok") -> None:
         self.mode: Mode = mode
-        self.port = free_port()
         self._lock = threading.Lock()
         self._requests: list[Request] = []
         self._stopping = threading.Event()
-        config = uvicorn.Config(
-            self._app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the HTTP receiver did not start")
-            time.sleep(0.01)
+        super().__init__()
 
     def stop(self) -> None:
         self._stopping.set()  # hanging requests end, so the server can stop quietly
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        super().stop()
 
     @property
     def requests(self) -> list[Request]:
@@ -150,17 +124,12 @@ class HttpReceiver:
         return Counter(r.delivery_id for r in self.accepted())
 
     async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = bytearray()
-        while True:
-            message = await receive()
-            body.extend(message.get("body", b""))
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         mode = self.mode
         status = {"ok": 200, "fail": 503, "hang": 0}[mode]
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        headers = request_headers(scope)
         with self._lock:
-            self._requests.append(Request(scope["path"], headers, bytes(body), status))
+            self._requests.append(Request(scope["path"], headers, body, status))
         if mode == "hang":
             await asyncio.to_thread(self._stopping.wait)
         headers_out = [(b"content-type", b"text/plain"), (b"content-length", b"2")]

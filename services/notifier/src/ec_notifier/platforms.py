@@ -9,6 +9,7 @@ from datetime import datetime
 
 import httpx
 
+from ec_notifier.channels import DELIVERED, USER_AGENT
 from ec_notifier.claims import Claimed, FollowUp, Outcome
 from ec_notifier.connections import Connections, SecretMissing
 from ec_notifier.platform_requests import (
@@ -20,8 +21,6 @@ from ec_notifier.platform_requests import (
 from ec_notifier.recording import host_of
 from ec_notifier.writeback import ESCALATION_LINK, JIRA_PROBLEM, PROBLEM_CHANNEL, SERVICENOW_PROBLEM
 
-USER_AGENT = "EscalationCenter-Notifier/0.1"
-DELIVERED = Outcome(delivered=True, host_ok=True)
 PLATFORM_OF = {v: k for k, v in PROBLEM_CHANNEL.items()}
 
 
