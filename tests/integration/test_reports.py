@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from ec_embedded.app import create_app
 from ec_escalation.api_context import EscalationContext
@@ -281,6 +282,24 @@ async def test_rebuilding_the_projections_gives_the_same_report(setup: Setup) ->
         for g in ("customer", "service", "manager", "level", "criteria")
     ]
     assert again == reports
+
+
+async def test_an_escalation_the_measures_missed_is_measured_at_its_next_event(
+    setup: Setup,
+) -> None:
+    """As after an upgrade that added the measures to a store without a rebuild."""
+    escalation_id = await manual_start(setup, HOUR)
+    store = setup.context.escalations.store
+    async with store.db.transaction() as conn:
+        await conn.execute(delete(store.tables.measures))
+
+    await act(setup, 2 * HOUR, escalation_id, "manager", {"manager": MANAGER})
+
+    setup.clock.now = T0 + 3 * HOUR
+    totals = (await get_report(setup, **PERIOD)).json()["totals"]
+    assert totals["counts"]["started"] == 1
+    assert totals["durations"]["time_to_manager"]["max"] == 3600.0
+    assert totals["durations"]["time_at_level_1"]["max"] == 2 * 3600.0
 
 
 @pytest.mark.parametrize(

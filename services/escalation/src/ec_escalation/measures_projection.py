@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_escalation.measures import Trail, measures, trail_of, with_incident_time
 from ec_escalation.tables import COUNTS, STORED_DURATIONS, Tables
 from ec_events.base import Event
+from ec_events.escalations import EscalationStarted
+from ec_platform.eventlog import EventLog
 from ec_platform.upsert import insert_on_conflict
 
 LOOKUP_BATCH = 2_000
@@ -80,6 +82,7 @@ async def with_incident_times(
 async def project_measures(
     conn: AsyncConnection,
     tables: Tables,
+    log: EventLog,
     changes: Sequence[tuple[UUID, int, Sequence[Event]]],
     *,
     recorded_at: datetime,
@@ -98,7 +101,14 @@ async def project_measures(
     known = {escalation_id: Trail.from_json(trail) for escalation_id, trail in rows}
     trails: list[Trail] = []
     for escalation_id, _, events in changes:
-        trail = trail_of(((event, recorded_at) for event in events), known.get(escalation_id))
+        base = known.get(escalation_id)
+        if base is None and not isinstance(events[0], EscalationStarted):
+            # Started before this read model existed (and not rebuilt since):
+            # its whole stream, this append's events included.
+            stored = await log.read_stream(conn, str(escalation_id))
+            trail = trail_of((s.event(), s.recorded_at) for s in stored)
+        else:
+            trail = trail_of(((event, recorded_at) for event in events), base)
         assert trail is not None
         trails.append(trail)
     started = [t for t in trails if t.escalation_id not in known]

@@ -131,7 +131,11 @@ class EscalationStore:
             # A concurrent start for the same incident won: retry on fresh state.
             raise VersionConflict(str(escalation_id), expected) from None
         await project_measures(
-            conn, self.tables, [(escalation_id, after.version, events)], recorded_at=recorded_at
+            conn,
+            self.tables,
+            self.log,
+            [(escalation_id, after.version, events)],
+            recorded_at=recorded_at,
         )
         return Recorded(after, tuple(stored))
 
@@ -167,6 +171,7 @@ class EscalationStore:
         await project_measures(
             conn,
             self.tables,
+            self.log,
             [
                 (c.escalation_id, r.state.version, c.events)
                 for c, r in zip(changes, recorded, strict=True)
