@@ -11,7 +11,7 @@ escalation's stream: the adapter supplies it with `with_incident_time`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -186,7 +186,16 @@ def advance(trail: Trail | None, event: Event, at: datetime) -> Trail:
     status = _STATUS_AFTER.get(type(event))
     if status is not None and status != trail.status:
         changes |= {"status": status, "status_since": at}
-    return replace(trail, **changes) if changes else trail
+    return _updated(trail, changes) if changes else trail
+
+
+def _updated(trail: Trail, changes: dict[str, Any]) -> Trail:
+    # dataclasses.replace without re-running __init__ (as state.py does): a
+    # rebuild folds every event of the store into a trail too.
+    new = object.__new__(Trail)
+    new.__dict__.update(trail.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def trail_of(events: Iterable[tuple[Event, datetime]], trail: Trail | None = None) -> Trail | None:
@@ -196,7 +205,7 @@ def trail_of(events: Iterable[tuple[Event, datetime]], trail: Trail | None = Non
 
 
 def with_incident_time(trail: Trail, incident_at: datetime | None) -> Trail:
-    return replace(trail, incident_at=incident_at)
+    return _updated(trail, {"incident_at": incident_at})
 
 
 @dataclass(frozen=True)
