@@ -63,9 +63,13 @@ async def started(escalations: Escalations, progress_reports: int = 0) -> uuid.U
 
 
 async def board_rows(escalations: Escalations) -> list[dict[str, Any]]:
-    board = escalations.store.tables.board
+    return await rows_of(escalations, "board")
+
+
+async def rows_of(escalations: Escalations, name: str) -> list[dict[str, Any]]:
+    table = getattr(escalations.store.tables, name)
     async with escalations.store.db.read() as conn:
-        rows = await conn.execute(select(board).order_by(board.c.escalation_id))
+        rows = await conn.execute(select(table).order_by(table.c.escalation_id))
         return [dict(r._mapping) for r in rows]
 
 
@@ -94,15 +98,19 @@ async def test_the_read_models_rebuild_from_the_events_alone(escalations: Escala
     for reports in (0, 3, SNAPSHOT_EVERY):
         await started(escalations, progress_reports=reports)
     before = await board_rows(escalations)
+    measured = await rows_of(escalations, "measures")
     store = escalations.store
     async with store.db.transaction() as conn:
         await conn.execute(update(store.tables.board).values(status="garbled", level=42))
+        await conn.execute(update(store.tables.measures).values(status="garbled", trail={}))
 
     result = await rebuild(store)
 
     assert result.escalations == 3
     assert result.events == 3 * 2 + 3 + SNAPSHOT_EVERY
     assert await board_rows(escalations) == before
+    assert len(measured) == 3
+    assert await rows_of(escalations, "measures") == measured
 
 
 async def test_an_altered_event_is_found_and_named_by_its_position(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ec_escalation import api_audit, api_commands, api_decisions, api_queries
+from ec_escalation import api_audit, api_commands, api_decisions, api_queries, api_reports
 from ec_escalation.api_context import EscalationContext
 
 __all__ = ["EscalationContext", "build_router"]
@@ -16,4 +16,5 @@ def build_router() -> APIRouter:
     router.include_router(api_commands.build_router())
     router.include_router(api_audit.build_router())
     router.include_router(api_decisions.build_router())
+    router.include_router(api_reports.build_router())
     return router

@@ -14,6 +14,7 @@ from sqlalchemy import Select, or_, select
 
 from ec_escalation.handlers import Escalations
 from ec_escalation.manual_start import SeenIncidents
+from ec_escalation.measures import Measures, Trail, measures
 from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import Tables
@@ -174,3 +175,17 @@ async def platform_record_of(store: EscalationStore, incident_id: UUID) -> Platf
             )
         )
     return PlatformRecord.model_validate(record) if record else None
+
+
+async def measures_started(
+    store: EscalationStore, since: datetime, until: datetime, *, now: datetime
+) -> list[Measures]:
+    """The measures, at `now`, of every escalation started in [since, until)."""
+    table = store.tables.measures
+    async with store.db.read() as conn:
+        trails = await conn.scalars(
+            select(table.c.trail)
+            .where(table.c.started_at >= since, table.c.started_at < until)
+            .order_by(table.c.started_at, table.c.escalation_id)
+        )
+        return [measures(Trail.from_json(trail), now) for trail in trails]

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ec_escalation.measures import Trail, advance
+from ec_escalation.measures_projection import measures_row, with_incident_times
 from ec_escalation.projections import SNAPSHOT_EVERY, board_row, clear, link_rows, snapshot_row
 from ec_escalation.state import Escalation, evolve
 from ec_escalation.store import EscalationStore
@@ -40,6 +42,7 @@ class Replayed:
     """Every escalation folded from the store, and when each last changed."""
 
     states: dict[str, Escalation] = field(default_factory=dict)
+    trails: dict[str, Trail] = field(default_factory=dict)
     updated: dict[str, datetime] = field(default_factory=dict)
     events: int = 0
 
@@ -51,8 +54,10 @@ async def replay(
     below_horizon: bool = True,
     progress: Progress | None = None,
     total: int = 0,
+    measure: bool = False,
 ) -> Replayed:
-    """Folds the whole store, in global order, into the state of every escalation."""
+    """Folds the whole store, in global order, into the state of every
+    escalation (and, with `measure`, into its measures' trail too)."""
     started = time.perf_counter()
     replayed = Replayed()
 
@@ -62,7 +67,8 @@ async def replay(
         )
 
     with gc_paused():
-        return await _fold_all(fetch, replayed, progress, total, started)
+        fold = _fold_measured if measure else _fold
+        return await _fold_all(fetch, fold, replayed, progress, total, started)
 
 
 @contextlib.contextmanager
@@ -79,22 +85,36 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _fold(batch: list[Payload], replayed: Replayed) -> None:
+    states, updated = replayed.states, replayed.updated
+    for stored in batch:
+        states[stored.stream_id] = evolve(states.get(stored.stream_id), stored.event())
+        updated[stored.stream_id] = stored.recorded_at
+
+
+def _fold_measured(batch: list[Payload], replayed: Replayed) -> None:
+    states, updated, trails = replayed.states, replayed.updated, replayed.trails
+    for stored in batch:
+        event, stream_id = stored.event(), stored.stream_id
+        states[stream_id] = evolve(states.get(stream_id), event)
+        trails[stream_id] = advance(trails.get(stream_id), event, stored.recorded_at)
+        updated[stream_id] = stored.recorded_at
+
+
 async def _fold_all(
     fetch: Callable[[int], asyncio.Task[list[Payload]]],
+    fold: Callable[[list[Payload], Replayed], None],
     replayed: Replayed,
     progress: Progress | None,
     total: int,
     started: float,
 ) -> Replayed:
-    states, updated = replayed.states, replayed.updated
     pending = fetch(0)
     while batch := await pending:
         # The next batch is on its way from the database while this one folds.
         pending = fetch(batch[-1].position)
         await asyncio.sleep(0)
-        for stored in batch:
-            states[stored.stream_id] = evolve(states.get(stored.stream_id), stored.event())
-            updated[stored.stream_id] = stored.recorded_at
+        fold(batch, replayed)
         replayed.events += len(batch)
         if progress:
             progress(replayed.events, total, time.perf_counter() - started)
@@ -113,7 +133,7 @@ async def rebuild(store: EscalationStore, *, progress: Progress | None = None) -
         total = int(await conn.scalar(select(func.count()).select_from(tables.events)) or 0)
         await clear(conn, tables)
         replayed = await replay(
-            conn, store.log, below_horizon=False, progress=progress, total=total
+            conn, store.log, below_horizon=False, progress=progress, total=total, measure=True
         )
         board: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
@@ -123,10 +143,13 @@ async def rebuild(store: EscalationStore, *, progress: Progress | None = None) -
             links.extend(link_rows(state))
             if state.version >= SNAPSHOT_EVERY:
                 snapshots.append(snapshot_row(state))
+        trails = await with_incident_times(conn, tables, list(replayed.trails.values()))
+        measured = [measures_row(t, replayed.states[str(t.escalation_id)].version) for t in trails]
         for table, rows in (
             (tables.board, board),
             (tables.incident_links, links),
             (tables.snapshots, snapshots),
+            (tables.measures, measured),
         ):
             for start in range(0, len(rows), INSERT_BATCH):
                 await conn.execute(insert(table), rows[start : start + INSERT_BATCH])

@@ -160,3 +160,35 @@ class IncidentDecisionView(Shape):
     criteria_version: str
     rules: list[RuleCheckView] = Field(description="every rule, and whether it matched")
     facts: dict[str, Any] = Field(description="what the rules looked at")
+
+
+class DurationSummary(Shape):
+    median: float | None
+    p90: float | None
+    max: float | None
+
+
+class ReportFigures(Shape):
+    counts: dict[str, int] = Field(
+        description="started, closed, closed_with_agreement, open, withdrawn, recurrences, "
+        "monitoring_passed, raises_manual, raises_automatic, missed_plan_review, "
+        "missed_progress_update, problem_inputs"
+    )
+    durations: dict[str, DurationSummary] = Field(
+        description="seconds, for each measure (time_at_level_N for each level reached)"
+    )
+
+
+class ReportGroup(ReportFigures):
+    group: str
+
+
+class EscalationReport(Shape):
+    """Escalations started in [from, to), grouped, with the period's totals."""
+
+    group_by: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    generated_at: datetime
+    groups: list[ReportGroup]
+    totals: ReportFigures

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ec_escalation.measures_projection import project_measures
 from ec_escalation.projections import project, project_all, snapshot_state
 from ec_escalation.state import Escalation, evolve, fold
 from ec_escalation.tables import Tables
@@ -129,6 +130,13 @@ class EscalationStore:
         except IntegrityError:
             # A concurrent start for the same incident won: retry on fresh state.
             raise VersionConflict(str(escalation_id), expected) from None
+        await project_measures(
+            conn,
+            self.tables,
+            self.log,
+            [(escalation_id, after.version, events)],
+            recorded_at=recorded_at,
+        )
         return Recorded(after, tuple(stored))
 
     async def append_all(
@@ -160,4 +168,15 @@ class EscalationStore:
             # A concurrent start for the same incident won: retry on fresh state.
             first = changes[0]
             raise VersionConflict(str(first.escalation_id), first.expected) from None
+        await project_measures(
+            conn,
+            self.tables,
+            self.log,
+            [
+                (c.escalation_id, r.state.version, c.events)
+                for c, r in zip(changes, recorded, strict=True)
+                if r.events
+            ],
+            recorded_at=recorded_at,
+        )
         return recorded

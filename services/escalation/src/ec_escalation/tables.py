@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -17,12 +18,24 @@ from sqlalchemy import (
     text,
 )
 
+from ec_escalation.measures import DURATIONS
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.eventlog import event_log_table
 from ec_platform.inbox import inbox_table
 from ec_platform.sqltypes import Json, UtcDateTime
 
 SCHEMA = "escalation"
+# The measures that do not change once known (time in state runs on with the clock).
+STORED_DURATIONS = tuple(d for d in DURATIONS if d != "time_in_state")
+COUNTS = (
+    "raises_manual",
+    "raises_automatic",
+    "missed_plan_review",
+    "missed_progress_update",
+    "monitoring_passed",
+    "recurrences",
+    "problem_inputs",
+)
 
 
 @dataclass(frozen=True)
@@ -36,12 +49,13 @@ class Tables:
     incidents: Table
     snapshots: Table
     incident_decisions: Table
+    measures: Table
 
     @property
     def derived(self) -> tuple[Table, ...]:
         """Everything rebuildable from the events. Not the incident decisions:
         most decide that nothing happens, which no escalation event records."""
-        return (self.board, self.incident_links, self.snapshots)
+        return (self.board, self.incident_links, self.snapshots, self.measures)
 
 
 def _board(metadata: MetaData) -> Table:
@@ -70,6 +84,31 @@ def _board(metadata: MetaData) -> Table:
         Column("updated_at", UtcDateTime(), nullable=False),
         Index("ix_board_started", "started_at", "escalation_id"),
         Index("ix_board_customer_service", "customer_id", "service"),
+        schema=SCHEMA,
+    )
+
+
+def _measures(metadata: MetaData) -> Table:
+    """How each escalation performed (ec_escalation.measures): durations in
+    seconds (null until it gets there), counts, what reports group by, and the
+    trail the next events continue from."""
+    return Table(
+        "measures",
+        metadata,
+        Column("escalation_id", Uuid, primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("started_at", UtcDateTime(), nullable=False),
+        Column("status", String(30), nullable=False),
+        Column("status_since", UtcDateTime(), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("customer_id", String(200)),
+        Column("service", String(200)),
+        Column("manager_id", String(200)),
+        *(Column(name, Float) for name in STORED_DURATIONS),
+        *(Column(name, Integer, nullable=False) for name in COUNTS),
+        Column("closed_with_agreement", Boolean, nullable=False),
+        Column("trail", Json, nullable=False),
+        Index("ix_measures_started", "started_at", "escalation_id"),
         schema=SCHEMA,
     )
 
@@ -151,4 +190,5 @@ def define_tables() -> Tables:
         incident_links=incident_links,
         incidents=incidents,
         snapshots=snapshots,
+        measures=_measures(metadata),
     )

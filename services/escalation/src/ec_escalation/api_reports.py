@@ -1,0 +1,59 @@
+"""Reports over HTTP: how the escalations started in a period performed,
+grouped, as JSON or CSV. The arithmetic is in reports.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ec_escalation import queries
+from ec_escalation.api_context import Context
+from ec_escalation.reports import Grouping, as_csv, report
+from ec_escalation.schemas import EscalationReport
+from ec_platform.auth import Reader
+from ec_platform.problems import invalid_input
+
+CSV = "text/csv"
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["reports"])
+
+    @router.get(
+        "/v1/reports/escalations",
+        summary="How escalations started in a period performed, per group (JSON or CSV)",
+        response_model=EscalationReport,
+        responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    )
+    async def escalation_report(
+        request: Request,
+        context: Context,
+        _: Reader,
+        since: Annotated[
+            datetime | None,
+            Query(alias="from", description="started at or after (default: `to` - 30 days)"),
+        ] = None,
+        to: Annotated[datetime | None, Query(description="started before (default: now)")] = None,
+        group_by: Grouping = "customer",
+        format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    ) -> Any:
+        now = context.escalations.clock()
+        until = to or now
+        start = since or until - DEFAULT_PERIOD
+        for name, value in (("from", since), ("to", to)):
+            if value is not None and value.tzinfo is None:
+                raise invalid_input(name, "must carry a time zone")
+        if start >= until:
+            raise invalid_input("from", "must be before `to`")
+        items = await queries.measures_started(context.escalations.store, start, until, now=now)
+        answer = report(items, group_by)
+        if format == "csv" or (format is None and CSV in request.headers.get("accept", "")):
+            return Response(as_csv(answer), media_type=f"{CSV}; charset=utf-8")
+        period = {"from": start.isoformat(), "to": until.isoformat()}
+        return JSONResponse({**period, "generated_at": now.isoformat(), **answer})
+
+    return router

@@ -1,0 +1,134 @@
+"""The measures read model: each escalation's trail (ec_escalation.measures)
+carried on by the events of every append, in the append's transaction, and
+rebuilt with the other read models.
+
+The first incident's time is not in the escalation's stream. It is read from
+what the service keeps about incidents (the `incidents` table, written before
+any start in the same transaction): the incident's `occurred_at` when its
+platform gave one, else when this service first saw it (its acceptance as far
+as the escalation service can tell)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ec_escalation.measures import Trail, measures, trail_of, with_incident_time
+from ec_escalation.tables import COUNTS, STORED_DURATIONS, Tables
+from ec_events.base import Event
+from ec_events.escalations import EscalationStarted
+from ec_platform.eventlog import EventLog
+from ec_platform.upsert import insert_on_conflict
+
+LOOKUP_BATCH = 2_000
+
+
+def measures_row(trail: Trail, version: int) -> dict[str, Any]:
+    measured = measures(trail, trail.status_since)
+    return {
+        "escalation_id": trail.escalation_id,
+        "version": version,
+        "started_at": trail.started_at,
+        "status": trail.status,
+        "status_since": trail.status_since,
+        "level": trail.level,
+        "customer_id": trail.customer_id,
+        "service": trail.service,
+        "manager_id": trail.manager_id,
+        **{name: measured.durations[name] for name in STORED_DURATIONS},
+        **{name: getattr(trail, name) for name in COUNTS},
+        "closed_with_agreement": trail.closed_with_agreement,
+        "trail": trail.to_json(),
+    }
+
+
+async def incident_times(
+    conn: AsyncConnection, tables: Tables, incident_ids: Iterable[UUID]
+) -> dict[UUID, datetime]:
+    """When each of these incidents (those the service has heard of) happened."""
+    incidents = tables.incidents
+    wanted = list(dict.fromkeys(incident_ids))
+    times: dict[UUID, datetime] = {}
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        rows = await conn.execute(
+            select(incidents.c.incident_id, incidents.c.facts, incidents.c.first_seen_at).where(
+                incidents.c.incident_id.in_(wanted[start : start + LOOKUP_BATCH])
+            )
+        )
+        for incident_id, facts, first_seen_at in rows:
+            occurred = (facts or {}).get("occurred_at")
+            times[incident_id] = datetime.fromisoformat(occurred) if occurred else first_seen_at
+    return times
+
+
+async def with_incident_times(
+    conn: AsyncConnection, tables: Tables, trails: Sequence[Trail]
+) -> list[Trail]:
+    """The trails, each with its first incident's time when it is known."""
+    times = await incident_times(
+        conn, tables, (t.first_incident_id for t in trails if t.first_incident_id)
+    )
+    return [
+        with_incident_time(t, times.get(t.first_incident_id)) if t.first_incident_id else t
+        for t in trails
+    ]
+
+
+async def project_measures(
+    conn: AsyncConnection,
+    tables: Tables,
+    log: EventLog,
+    changes: Sequence[tuple[UUID, int, Sequence[Event]]],
+    *,
+    recorded_at: datetime,
+) -> None:
+    """Carries each escalation's trail on by its new events, recorded at
+    `recorded_at`: (escalation id, version after, events), each id once."""
+    changes = [change for change in changes if change[2]]
+    if not changes:
+        return
+    table = tables.measures
+    rows = await conn.execute(
+        select(table.c.escalation_id, table.c.trail).where(
+            table.c.escalation_id.in_([escalation_id for escalation_id, _, _ in changes])
+        )
+    )
+    known = {escalation_id: Trail.from_json(trail) for escalation_id, trail in rows}
+    trails: list[Trail] = []
+    for escalation_id, _, events in changes:
+        base = known.get(escalation_id)
+        if base is None and not isinstance(events[0], EscalationStarted):
+            # Started before this read model existed (and not rebuilt since):
+            # its whole stream, this append's events included.
+            stored = await log.read_stream(conn, str(escalation_id))
+            trail = trail_of((s.event(), s.recorded_at) for s in stored)
+        else:
+            trail = trail_of(((event, recorded_at) for event in events), base)
+        assert trail is not None
+        trails.append(trail)
+    started = [t for t in trails if t.escalation_id not in known]
+    timed = {t.escalation_id: t for t in await with_incident_times(conn, tables, started)}
+    values = [
+        measures_row(timed.get(trail.escalation_id, trail), version)
+        for trail, (_, version, _) in zip(trails, changes, strict=True)
+    ]
+    await upsert_measures(conn, tables, values)
+
+
+async def upsert_measures(
+    conn: AsyncConnection, tables: Tables, values: Sequence[dict[str, Any]]
+) -> None:
+    table = tables.measures
+    statement = insert_on_conflict(conn, table)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.escalation_id],
+            set_={c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key},
+        ),
+        list(values),
+    )
