@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from ec_escalation.rebuild import rebuild
 from tests.support.infra import DATABASES, database_of
@@ -125,3 +126,34 @@ async def test_a_restart_counts_from_zero_and_reads_the_open_escalations_again(
     assert after_a_command.value("ec_escalation_time_to_team_seconds_count") == 1
     assert after_a_command.value("ec_escalation_time_to_team_seconds_sum") == 42 * 3600.0
     assert after_a_command.value("ec_escalation_time_to_manager_seconds_count") == 0
+
+
+async def test_an_escalation_the_measures_missed_counts_only_its_new_events(
+    setup: Setup,
+) -> None:
+    """As after an upgrade that added the measures to a store without a rebuild:
+    its start and its first steps happened before, only the team is news."""
+    _, b = await two_escalations(setup)
+    store = setup.context.escalations.store
+    async with store.db.transaction() as conn:
+        await conn.execute(delete(store.tables.measures))
+    before = await scrape(setup.client)
+
+    team = {"members": [{"id": "u-9", "name": "Lee", "email": "l@p.example", "role": "sme"}]}
+    await act(setup, 41 * HOUR, b, "team", team)
+
+    after = await scrape(setup.client)
+    changed = {
+        key: value
+        for key, value in after.named("ec_escalation_").items()
+        if before.named("ec_escalation_").get(key) != value
+        and not key[0].startswith("ec_escalation_open")
+    }
+    team_sample = "ec_escalation_time_to_team_seconds"
+    assert {name for name, _ in changed} <= {
+        f"{team_sample}_count",
+        f"{team_sample}_sum",
+        f"{team_sample}_bucket",
+    }
+    assert after.value(f"{team_sample}_count") == 1
+    assert after.value(f"{team_sample}_sum") == 40 * 3600.0
