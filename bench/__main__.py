@@ -8,7 +8,18 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-from bench import api, bus, console, escalation, eventlog, intake, monitor, notifier, pipeline
+from bench import (
+    api,
+    bus,
+    console,
+    escalation,
+    eventlog,
+    intake,
+    monitor,
+    notifier,
+    pipeline,
+    reports,
+)
 from bench.report import Figure, print_figures
 
 
@@ -19,6 +30,7 @@ def sections(
         "bus": ("bus", lambda: bus.run(bootstrap=kafka)),
         "store": ("event store (PostgreSQL)", lambda: eventlog.run(database_url=database_url)),
         "replay": ("escalation store at scale", lambda: escalation.run(database_url=database_url)),
+        "report": ("escalation report", lambda: reports.run(database_url=database_url)),
         "intake": ("intake HTTP API", lambda: intake.run(kafka=kafka)),
         "monitor": ("monitor timers", lambda: monitor.run(kafka=kafka)),
         "notifier": ("notifier deliveries", lambda: notifier.run(kafka=kafka)),
@@ -41,6 +53,6 @@ if __name__ == "__main__":
         "--only",
         action="append",
         default=[],
-        help="bus, store, replay, intake, monitor, notifier, api, console, pipeline",
+        help="bus, store, replay, report, intake, monitor, notifier, api, console, pipeline",
     )
     asyncio.run(main(set(parser.parse_args().only)))

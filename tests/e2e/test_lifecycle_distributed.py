@@ -1,5 +1,6 @@
 """The whole lifecycle through the four service processes on real Kafka and
-PostgreSQL, and every stored event on the escalations topic."""
+PostgreSQL, every stored event on the escalations topic, and the process
+metrics on the escalation service's own /metrics."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from tests.support.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.lifecycle import EXPECTED_TYPES, Services, run_whole_lifecycle
+from tests.support.metrics_text import scrape
 from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -61,3 +63,18 @@ async def test_a_p1_incident_to_a_reviewed_escalation_across_processes(
     assert [headers_of(r)["ce_type"].rsplit(".", 1)[-1] for r in mine] == EXPECTED_TYPES
     first: dict[str, Any] = json.loads(mine[0].value)
     assert first["escalation_id"] == life.escalation_id
+
+    scraped = await scrape(services.escalation)
+    assert scraped.value("ec_escalation_started_total", criteria="p1", level="1") == 1
+    closed = scraped.named("ec_escalation_closed_total")
+    assert list(closed.values()) == [1]
+    assert scraped.value("ec_escalation_recurrences_total") == 1
+    assert scraped.value("ec_escalation_monitoring_passed_total") == 1
+    for measure in (
+        "time_to_manager",
+        "time_to_resolution",
+        "time_to_closure",
+        "closure_to_review",
+    ):
+        assert scraped.value(f"ec_escalation_{measure}_seconds_count") == 1, measure
+    assert not any(scraped.named("ec_escalation_open_escalations").values())

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_escalation.commands import Command, StartEscalation
 from ec_escalation.decide import decide
 from ec_escalation.errors import StaleVersion
+from ec_escalation.observations import Observation
 from ec_escalation.state import Escalation
 from ec_escalation.store import Change, EscalationStore, Recorded
 from ec_events import Envelope
@@ -60,12 +61,22 @@ class StateCache:
 
 class Escalations:
     """The escalation use cases. `appended` is told after every commit that
-    stored events, so the relay need not wait for its next poll."""
+    stored events, so the relay need not wait for its next poll; `observe`,
+    what the process metrics learn from them (never before the commit, so a
+    retried or failed transaction counts nothing)."""
 
-    def __init__(self, store: EscalationStore, clock: Clock, appended: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        store: EscalationStore,
+        clock: Clock,
+        appended: Callable[[], None],
+        *,
+        observe: Callable[[Sequence[Observation]], None] = lambda _: None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.appended = appended
+        self.observe = observe
         self.cache = StateCache()
 
     async def start(self, command: StartEscalation, *, actor: Actor) -> Recorded:
@@ -103,6 +114,7 @@ class Escalations:
             return
         self.cache.committed(recorded.state)
         if recorded.events:
+            self.observe(recorded.observed)
             self.appended()
 
     async def execute_in(

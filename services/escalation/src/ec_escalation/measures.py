@@ -35,6 +35,8 @@ DURATIONS = (
     "closure_to_review",
     "time_in_state",
 )
+# The durations that never change once known (time in state runs on with the clock).
+SETTLED_DURATIONS = tuple(d for d in DURATIONS if d != "time_in_state")
 _STATUS_AFTER: dict[type[Event], str] = {
     e.MonitoringStarted: "monitoring",
     e.EscalationReopened: "active",

@@ -11,6 +11,7 @@ as the escalation service can tell)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -26,6 +27,14 @@ from ec_platform.eventlog import EventLog
 from ec_platform.upsert import insert_on_conflict
 
 LOOKUP_BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class TrailChange:
+    """One escalation's trail before an append (None: the append started it) and after."""
+
+    before: Trail | None
+    after: Trail
 
 
 def measures_row(trail: Trail, version: int) -> dict[str, Any]:
@@ -86,12 +95,13 @@ async def project_measures(
     changes: Sequence[tuple[UUID, int, Sequence[Event]]],
     *,
     recorded_at: datetime,
-) -> None:
+) -> dict[UUID, TrailChange]:
     """Carries each escalation's trail on by its new events, recorded at
-    `recorded_at`: (escalation id, version after, events), each id once."""
+    `recorded_at`: (escalation id, version after, events), each id once.
+    Answers each escalation's trail before and after (for the metrics)."""
     changes = [change for change in changes if change[2]]
     if not changes:
-        return
+        return {}
     table = tables.measures
     rows = await conn.execute(
         select(table.c.escalation_id, table.c.trail).where(
@@ -99,6 +109,7 @@ async def project_measures(
         )
     )
     known = {escalation_id: Trail.from_json(trail) for escalation_id, trail in rows}
+    befores: dict[UUID, Trail | None] = {}
     trails: list[Trail] = []
     for escalation_id, _, events in changes:
         base = known.get(escalation_id)
@@ -106,18 +117,30 @@ async def project_measures(
             # Started before this read model existed (and not rebuilt since):
             # its whole stream, this append's events included.
             stored = await log.read_stream(conn, str(escalation_id))
-            trail = trail_of((s.event(), s.recorded_at) for s in stored)
+            timed_events = [(s.event(), s.recorded_at) for s in stored]
+            base = trail_of(timed_events[: len(timed_events) - len(events)])
+            trail = trail_of(timed_events[len(timed_events) - len(events) :], base)
         else:
             trail = trail_of(((event, recorded_at) for event in events), base)
         assert trail is not None
+        befores[escalation_id] = base
         trails.append(trail)
     started = [t for t in trails if t.escalation_id not in known]
     timed = {t.escalation_id: t for t in await with_incident_times(conn, tables, started)}
+    afters = [timed.get(trail.escalation_id, trail) for trail in trails]
     values = [
-        measures_row(timed.get(trail.escalation_id, trail), version)
-        for trail, (_, version, _) in zip(trails, changes, strict=True)
+        measures_row(trail, version) for trail, (_, version, _) in zip(afters, changes, strict=True)
     ]
     await upsert_measures(conn, tables, values)
+    return {after.escalation_id: _change(befores[after.escalation_id], after) for after in afters}
+
+
+def _change(before: Trail | None, after: Trail) -> TrailChange:
+    if before is not None and before.incident_at is None:
+        # The incident's time was looked up only now (an escalation the read
+        # model missed): it is not news of this append.
+        before = with_incident_time(before, after.incident_at)
+    return TrailChange(before, after)
 
 
 async def upsert_measures(

@@ -14,6 +14,7 @@ from ec_escalation.criteria import load_rules
 from ec_escalation.errors import NotFound
 from ec_escalation.handlers import Cause, Escalations
 from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.process_metrics import OpenEscalations, ProcessMetrics
 from ec_escalation.settings import EscalationSettings
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
@@ -58,7 +59,11 @@ class EscalationService:
             topic=topics.escalations,
             source=SOURCE,
         )
-        escalations = Escalations(store, runtime.clock, relay.wake)
+        process = ProcessMetrics(runtime.metrics)
+        escalations = Escalations(store, runtime.clock, relay.wake, observe=process.observe)
+        runtime.metrics.before_scrape(
+            OpenEscalations(runtime.metrics, db, store.tables, runtime.clock).refresh
+        )
         incidents = IncidentPolicy(escalations, rules, runtime.clock)
 
         async def on_incidents(deliveries: list[Delivery]) -> None:

@@ -5,7 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.measures_projection import project_measures
+from ec_escalation.measures_projection import TrailChange, project_measures
+from ec_escalation.observations import Observation, observations
 from ec_escalation.projections import project, project_all, snapshot_state
 from ec_escalation.state import Escalation, evolve, fold
 from ec_escalation.tables import Tables
@@ -35,6 +36,8 @@ class Recorded:
 
     state: Escalation
     events: tuple[StoredEvent, ...]
+    # What the process metrics learn from it, once the transaction committed.
+    observed: tuple[Observation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,14 +133,14 @@ class EscalationStore:
         except IntegrityError:
             # A concurrent start for the same incident won: retry on fresh state.
             raise VersionConflict(str(escalation_id), expected) from None
-        await project_measures(
+        measured = await project_measures(
             conn,
             self.tables,
             self.log,
             [(escalation_id, after.version, events)],
             recorded_at=recorded_at,
         )
-        return Recorded(after, tuple(stored))
+        return Recorded(after, tuple(stored), _observed(measured.get(escalation_id)))
 
     async def append_all(
         self, conn: AsyncConnection, changes: Sequence[Change], *, recorded_at: datetime
@@ -168,7 +171,7 @@ class EscalationStore:
             # A concurrent start for the same incident won: retry on fresh state.
             first = changes[0]
             raise VersionConflict(str(first.escalation_id), first.expected) from None
-        await project_measures(
+        measured = await project_measures(
             conn,
             self.tables,
             self.log,
@@ -179,4 +182,11 @@ class EscalationStore:
             ],
             recorded_at=recorded_at,
         )
-        return recorded
+        return [
+            replace(r, observed=_observed(measured.get(c.escalation_id)))
+            for c, r in zip(changes, recorded, strict=True)
+        ]
+
+
+def _observed(change: TrailChange | None) -> tuple[Observation, ...]:
+    return tuple(observations(change.before, change.after)) if change else ()

@@ -18,15 +18,14 @@ from sqlalchemy import (
     text,
 )
 
-from ec_escalation.measures import DURATIONS
+from ec_escalation.measures import SETTLED_DURATIONS
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.eventlog import event_log_table
 from ec_platform.inbox import inbox_table
 from ec_platform.sqltypes import Json, UtcDateTime
 
 SCHEMA = "escalation"
-# The measures that do not change once known (time in state runs on with the clock).
-STORED_DURATIONS = tuple(d for d in DURATIONS if d != "time_in_state")
+STORED_DURATIONS = SETTLED_DURATIONS
 COUNTS = (
     "raises_manual",
     "raises_automatic",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ec_platform.auth import ROLES, require
 
 HealthCheck = Callable[[], Awaitable[None]]
+ScrapeHook = Callable[[], Awaitable[None]]
 
 
 class Metrics:
@@ -30,6 +32,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._counters: dict[str, Counter] = {}
+        self._before_scrape: list[ScrapeHook] = []
         self.http_requests = self.counter(
             "ec_http_requests", "HTTP requests answered", ("method", "route", "status")
         )
@@ -48,6 +51,19 @@ class Metrics:
                 name, documentation, tuple(labels), registry=self.registry
             )
         return self._counters[name]
+
+    def before_scrape(self, hook: ScrapeHook) -> None:
+        """`hook` runs before every scrape: for gauges read from a database
+        rather than kept in this process (the same on every replica)."""
+        self._before_scrape.append(hook)
+
+    async def scraped(self) -> bytes:
+        for hook in self._before_scrape:
+            try:
+                await hook()
+            except Exception:  # a failing read leaves its gauges out, not the whole scrape
+                logging.getLogger(__name__).warning("a metrics hook failed", exc_info=True)
+        return generate_latest(self.registry)
 
 
 class RequestMetricsMiddleware:
@@ -122,6 +138,6 @@ def health_router(service: str) -> APIRouter:
     )
     async def metrics(request: Request) -> Response:
         registry: Metrics = request.app.state.metrics
-        return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(await registry.scraped(), media_type=CONTENT_TYPE_LATEST)
 
     return router
