@@ -12,7 +12,14 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 
 from ec_events import Message
 from ec_platform.bus.base import BatchHandler, Handler, Subscription
@@ -25,6 +32,17 @@ log = logging.getLogger(__name__)
 # How long a publish waits for a producer that is still connecting; the caller
 # sees a TimeoutError (a passing fault) and tries again later.
 READY_WAIT_S = 5.0
+# Answers meaning the broker no longer accepts this producer's id and sequence
+# numbers: batches expired while the broker was away leave a gap that an
+# idempotent aiokafka producer never closes by itself. A new producer (a new id,
+# sequences from zero) is the way out; what failed is published again by the
+# caller, with the same CloudEvent ids.
+PRODUCER_STATE_LOST = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
 
 
 class KafkaBus:
@@ -63,14 +81,32 @@ class KafkaBus:
     async def publish(self, topic: str, messages: Sequence[Message]) -> None:
         async with asyncio.timeout(READY_WAIT_S):  # not wait_for: see tasks.Doorbell
             await self._ready.wait()
-        assert self._producer is not None
-        pending = [
-            await self._producer.send(
-                topic, value=message.value, key=message.key, headers=list(message.headers)
-            )
-            for message in messages
-        ]
-        await asyncio.gather(*pending)
+        producer = self._producer
+        assert producer is not None
+        try:
+            pending = [
+                await producer.send(
+                    topic, value=message.value, key=message.key, headers=list(message.headers)
+                )
+                for message in messages
+            ]
+            await asyncio.gather(*pending)
+        except PRODUCER_STATE_LOST:
+            await self._renew(producer)
+            raise
+
+    async def _renew(self, failed: AIOKafkaProducer) -> None:
+        """Replaces a producer the broker gave up on; once, however many
+        publishes saw it fail."""
+        if id(self._producer) != id(failed):  # another publish has renewed it
+            return
+        log.warning("Kafka no longer accepts this producer's sequence; starting a new producer")
+        self._ready.clear()
+        self._producer = None
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(READY_WAIT_S):
+                await failed.stop()
+        self._tasks.start("kafka producer", self._connect())
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         """Creates what is missing, now or, while Kafka is away, once it is back."""
