@@ -11,6 +11,7 @@ from uuid import UUID
 
 from ec_escalation import commands as c
 from ec_escalation.decide import decide
+from ec_escalation.measures import Trail, trail_of
 from ec_escalation.state import Escalation, evolve, fold
 from ec_events.base import Contact, Customer, Event, Person, PlanAction, TeamMember
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput
@@ -119,6 +120,27 @@ class History:
     def current(self) -> Escalation:
         assert self.state is not None, "the escalation has not started"
         return self.state
+
+
+@dataclass
+class Told:
+    """A history whose events carry the moment each command was given."""
+
+    history: History = field(default_factory=History)
+    timed: list[tuple[Event, datetime]] = field(default_factory=list)
+
+    def at(self, moment: datetime, *commands: c.Command) -> Told:
+        for command in commands:
+            new = self.history.when(command, at=moment)
+            self.history.state = fold(new, self.history.state)
+            self.timed.extend((event, moment) for event in new)
+        return self
+
+    @property
+    def trail(self) -> Trail:
+        trail = trail_of(self.timed)
+        assert trail is not None
+        return trail
 
 
 def started(**overrides: Any) -> History:

@@ -3,19 +3,17 @@ history told at known moments, when measured at a moment, then each measure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from ec_escalation import commands as c
 from ec_escalation.measures import Trail, advance, measures, trail_of, with_incident_time
-from ec_escalation.state import fold
-from ec_events.base import Customer, Event, TeamMember
+from ec_events.base import Customer, TeamMember
 from tests.support.escalations import (
     MANAGER,
     NOW,
-    History,
+    Told,
     close,
     plan,
     progress,
@@ -26,27 +24,6 @@ from tests.support.escalations import (
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
-
-
-@dataclass
-class Told:
-    """A history whose events carry the moment each command was given."""
-
-    history: History = field(default_factory=History)
-    timed: list[tuple[Event, datetime]] = field(default_factory=list)
-
-    def at(self, moment: datetime, *commands: c.Command) -> Told:
-        for command in commands:
-            new = self.history.when(command, at=moment)
-            self.history.state = fold(new, self.history.state)
-            self.timed.extend((event, moment) for event in new)
-        return self
-
-    @property
-    def trail(self) -> Trail:
-        trail = trail_of(self.timed)
-        assert trail is not None
-        return trail
 
 
 def whole_process() -> Told:
