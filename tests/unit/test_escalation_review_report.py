@@ -161,7 +161,15 @@ def test_who_was_told_is_the_contacts_on_record_at_each_update() -> None:
         (7 * HOUR, "Resolved; monitoring started", (THEIR_CIO,), (OUR_DIRECTOR,)),
         (32 * HOUR, "Closed", (THEIR_CIO,), (OUR_DIRECTOR,)),
     ]
-    assert report.told[2].detail.startswith("progress: 3 of 5 gateways restored")
+    assert [t.detail for t in report.told] == [
+        "escalation criteria met: p1",
+        "to level 2: directors must know",
+        "3 of 5 gateways restored (next update by 2026-11-27 18:00)",
+        "monitoring round 1 until 2026-11-28 14:00",
+        "502s again",
+        "monitoring round 2 until 2026-11-28 16:00",
+        "agreed by Jo Meyer",
+    ]
 
 
 def test_every_plan_version_says_whether_the_customer_agreed() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from reportlab.lib import colors
@@ -26,6 +27,8 @@ INK, MUTED, LINE, BRAND, SOFT = (
 )
 MARGIN = 16 * mm
 WIDTH = A4[0] - 2 * MARGIN
+# Characters of a cell that surely fit on one page in any of its columns.
+LONG_CELL = 800
 
 
 @cache
@@ -63,40 +66,72 @@ def _p(text: str, style: str = "body", *, bold: bool = False) -> Paragraph:
     return Paragraph(f"<b>{content}</b>" if bold else content, _styles()[style])
 
 
-def _cell(value: str | Flowable, style: str) -> Flowable:
-    return value if isinstance(value, Flowable) else _p(value, style)
+@dataclass(frozen=True)
+class Lead:
+    """A cell whose text follows a bold lead line."""
+
+    lead: str
+    text: str
+
+
+Cell = str | Lead
+
+
+def _pieces(cell: Cell) -> list[Cell]:
+    """A cell's text in pieces that each fit on a page (split at spaces), so that
+    a row never needs splitting: reportlab would repeat the table's heading
+    above the first part of a split row too."""
+    text = cell.text if isinstance(cell, Lead) else cell
+    pieces: list[str] = []
+    while len(text) > LONG_CELL:
+        cut = text.rfind(" ", 0, LONG_CELL)
+        cut = cut if cut > LONG_CELL // 2 else LONG_CELL
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    if isinstance(cell, Lead):
+        return [Lead(cell.lead, pieces[0]), *pieces[1:]]
+    return list(pieces)
+
+
+def _cell(cell: Cell, style: str) -> Paragraph:
+    if isinstance(cell, Lead):
+        return Paragraph(f"<b>{markup(cell.lead)}</b><br/>{markup(cell.text)}", _styles()[style])
+    return _p(cell, style)
 
 
 def _table(
     head: Sequence[str],
-    rows: Sequence[Sequence[str | Flowable]],
+    rows: Sequence[Sequence[Cell]],
     widths: Sequence[float],
     *,
     numbers: Sequence[int] = (),
 ) -> Table | Paragraph:
-    """A table whose rows continue on the next page under the same heading;
-    the columns `numbers` right-aligned."""
+    """A table whose rows continue on the next page under the same heading,
+    a long text running on in rows of its own; the columns `numbers`
+    right-aligned."""
     if not rows:
         return _p("None.", "small")
-    data: list[list[Flowable]] = [
-        [_p(h, "head") for h in head],
-        *[
-            [_cell(c, "number" if i in numbers else "cell") for i, c in enumerate(row)]
-            for row in rows
-        ],
-    ]
+    data: list[list[Flowable]] = [[_p(h, "head") for h in head]]
+    ends: list[int] = []
+    for row in rows:
+        pieces = [_pieces(cell) for cell in row]
+        for k in range(max(map(len, pieces))):
+            data.append(
+                [
+                    _cell(p[k] if k < len(p) else "", "number" if i in numbers else "cell")
+                    for i, p in enumerate(pieces)
+                ]
+            )
+        ends.append(len(data) - 1)
     table = Table(
-        data,
-        colWidths=[w * WIDTH for w in widths],
-        repeatRows=1,
-        splitInRow=1,
-        hAlign="LEFT",
-        spaceAfter=6,
+        data, colWidths=[w * WIDTH for w in widths], repeatRows=1, hAlign="LEFT", spaceAfter=6
     )
     table.setStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), SOFT),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, LINE),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.4, LINE),
+            *(("LINEBELOW", (0, end), (-1, end), 0.4, LINE) for end in ends),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -140,7 +175,7 @@ def _summary(report: ReviewReport) -> list[Flowable]:
         ("Criteria", criteria),
         ("Manager", f"{s.manager.name} ({s.manager.email})" if s.manager else "—"),
         ("Team", ", ".join(f"{m.name} ({m.role})" for m in s.team) or "—"),
-        ("Incidents", incidents or f"{len(s.incident_ids)} incident(s)"),
+        ("Incidents", incidents or ", ".join(map(str, s.incident_ids)) or "—"),
         ("Linked records", links or "—"),
         ("Closed with the customer's agreement", words.yes_no(report.closed_with_agreement)),
         ("Customer's contacts", "\n".join(map(words.contact_label, s.customer_contacts)) or "—"),
@@ -173,10 +208,10 @@ def _levels(report: ReviewReport) -> list[Flowable]:
         ]
         for span in report.levels
     ]
-    told: list[list[str | Flowable]] = [
+    told: list[list[Cell]] = [
         [
             words.moment(t.at),
-            Paragraph(f"<b>{markup(t.what)}</b><br/>{markup(t.detail)}", _styles()["cell"]),
+            Lead(t.what, t.detail),
             ", ".join(c.name for c in t.customer) or "none on record",
             ", ".join(c.name for c in t.provider) or "none on record",
         ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ec_escalation.measures import Measures
+from ec_escalation.report_words import moment
 from ec_escalation.state import Escalation, fold
 from ec_escalation.views import describe
 from ec_events import escalations as e
@@ -265,9 +266,26 @@ def _told(recorded: Sequence[Recorded]) -> tuple[Told, ...]:
             provider, customer = r.event.provider, r.event.customer
         what = TOLD_CONTACTS.get(type(r.event))
         if what is not None:
-            detail = describe(r.event.event_name(), r.event.model_dump(mode="json"))
-            told.append(Told(r.at, what, detail, provider, customer))
+            told.append(Told(r.at, what, _news(r.event), provider, customer))
     return tuple(told)
+
+
+def _news(event: Event) -> str:
+    """What an update told its readers, in a line."""
+    match event:
+        case e.EscalationStarted() | e.EscalationWithdrawn():
+            return event.reason
+        case e.EscalationLevelRaised():
+            return f"to level {event.to_level}: {event.reason}"
+        case e.ProgressReported():
+            return f"{event.note} (next update by {moment(event.next_update_due)})"
+        case e.MonitoringStarted():
+            return f"monitoring round {event.round} until {moment(event.ends_at)}"
+        case e.EscalationReopened():
+            return event.note
+        case e.EscalationClosed():
+            return f"agreed by {event.customer_agreement.by}"
+    return describe(event.event_name(), event.model_dump(mode="json"))
 
 
 def _monitoring(recorded: Sequence[Recorded]) -> tuple[MonitoringRound, ...]:

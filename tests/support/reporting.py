@@ -1,0 +1,117 @@
+"""Escalations taken through the process over HTTP at known moments of an
+injected clock, for the report tests (the period report and the review report)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ec_embedded.app import create_app
+from ec_escalation.api_context import EscalationContext
+from tests.support.apps import serving
+from tests.support.factories import API_TOKENS, bearer, incident_body
+from tests.support.infra import database_of
+from tests.support.waiting import eventually
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+FAR = (T0 + 1000 * HOUR).isoformat()
+MANAGER = {"id": "u-7", "name": "Dana Okafor", "email": "dana@provider.example"}
+ACTION = {"title": "Roll back the gateway", "owner": "Lee Park", "due": FAR}
+
+
+@dataclass
+class SettableClock:
+    now: datetime = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Setup:
+    client: httpx.AsyncClient
+    clock: SettableClock
+    context: EscalationContext
+
+
+async def act(setup: Setup, at: timedelta, escalation_id: str, suffix: str, body: Any) -> None:
+    setup.clock.now = T0 + at
+    method = "PUT" if suffix in ("manager", "plan", "team", "contacts") else "POST"
+    response = await setup.client.request(
+        method, f"/v1/escalations/{escalation_id}/{suffix}", json=body, headers=bearer("operator")
+    )
+    assert response.status_code == 200, response.text
+
+
+async def state_of(setup: Setup, escalation_id: str) -> str:
+    response = await setup.client.get(
+        f"/v1/escalations/{escalation_id}", headers=bearer("operator")
+    )
+    state: str = response.json()["state"]
+    return state
+
+
+def plan(*, agreed: bool) -> dict[str, Any]:
+    return {"actions": [ACTION], "customer_agreed": agreed, "reason": "plan", "review_by": FAR}
+
+
+async def automatic_start(setup: Setup, customer: dict[str, str] | None = None) -> str:
+    """A P1 incident that happened 30 minutes before it reached the service at T0."""
+    body = incident_body(
+        customer=customer or {"id": "cust-a", "name": "Northwind", "tier": "gold"},
+        occurred_at=(T0 - 30 * MINUTE).isoformat(),
+    )
+    posted = await setup.client.post("/v1/incidents", json=body, headers=bearer("intake"))
+    assert posted.status_code == 202, posted.text
+    incident_id = posted.json()["id"]
+
+    async def listed() -> list[dict[str, Any]]:
+        response = await setup.client.get(
+            "/v1/escalations", params={"incident_id": incident_id}, headers=bearer("operator")
+        )
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    [item] = await eventually(listed)
+    escalation_id: str = item["id"]
+    return escalation_id
+
+
+async def manual_start(setup: Setup, at: timedelta) -> str:
+    setup.clock.now = T0 + at
+    response = await setup.client.post(
+        "/v1/escalations",
+        json={
+            "reason": "the customer called",
+            "title": "Invoices are not sent",
+            "customer": {"id": "cust-b", "name": "Contoso", "tier": "silver"},
+            "service": "billing",
+        },
+        headers=bearer("operator"),
+    )
+    assert response.status_code == 201, response.text
+    escalation_id: str = response.json()["id"]
+    return escalation_id
+
+
+@asynccontextmanager
+async def reporting_app(
+    kind: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Setup]:
+    """The embedded app on `kind`'s database, its clock in the test's hands."""
+    monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    # No automatic raises: only the moments the test chooses are recorded.
+    monkeypatch.setenv("EC_RAISE_AFTER", "[]")
+    clock = SettableClock()
+    async with database_of(kind, folder) as url:
+        app = create_app(database_url=url, clock=clock)
+        async with serving(app) as client:
+            yield Setup(client, clock, app.state.escalation)
