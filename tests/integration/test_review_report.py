@@ -162,7 +162,7 @@ async def test_a_long_escalation_runs_over_many_pages(
     notes = [
         f"Update {n}: "
         + "Подключение восстановлено частично; ждём подтверждения клиента. " * 8
-        + f"数据中心切换进行中 {n}. Überprüfung läuft."
+        + f"数据中心切换进行中 {n}. 복구 진행 중. Überprüfung läuft."
         for n in range(1, 301)
     ]
     # As long as a note may be: taller than a page in its column.
@@ -180,6 +180,7 @@ async def test_a_long_escalation_runs_over_many_pages(
     assert "Update 300:" in text
     assert "Подключение восстановлено частично" in text
     assert "数据中心切换进行中 300" in text
+    assert "복구 진행 중" in text
     # The timeline's heading row is repeated on the pages it continues on.
     assert sum("When Who What" in squeezed(page) for page in pages) > 5
     [last] = pdf_pictures(response.content, (-1,))

@@ -1,8 +1,8 @@
 """The PDF's fonts and text: Kurinto Sans from the weblate-fonts package (SIL
-Open Font License; Latin, Greek, Cyrillic and many more scripts) for the text,
-and its Simplified Chinese cut for the characters the first one lacks (Chinese,
-Japanese kana). Nothing of a font is kept in this repository: the files are read
-from the installed package, and reportlab embeds the subset each PDF uses.
+Open Font License; Latin, Greek, Cyrillic, kana and many more scripts) for the
+text, and its Simplified Chinese and Korean cuts for the characters it lacks
+(Chinese characters, Hangul). No font is kept in this repository: the files
+are read from the installed package, and each PDF embeds the glyphs it uses.
 
 Registered with reportlab (a process-wide registry) once, at the first PDF."""
 
@@ -16,63 +16,75 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-TEXT, TEXT_BOLD = "ECReportSans", "ECReportSans-Bold"
-WIDE, WIDE_BOLD = "ECReportSansSC", "ECReportSansSC-Bold"
-_FILES = {
-    TEXT: "KurintoSans-Rg.ttf",
-    TEXT_BOLD: "KurintoSans-Bd.ttf",
-    WIDE: "KurintoSansSC-Rg.ttf",
-    WIDE_BOLD: "KurintoSansSC-Bd.ttf",
+TEXT = "ECReportSans"
+# Cuts for the characters the text font lacks, tried in order: Chinese, then Korean.
+FALLBACKS = {
+    "ECReportSansSC": ("KurintoSansSC-Rg.ttf", "KurintoSansSC-Bd.ttf"),
+    "ECReportSansKR": ("KurintoSansKR-Rg.ttf", "KurintoSansKR-Bd.ttf"),
 }
 
 
 @dataclass(frozen=True)
 class Coverage:
+    """The characters of the text font, and of each fallback in order."""
+
     text: frozenset[int]
-    wide: frozenset[int]
+    fallbacks: tuple[tuple[str, frozenset[int]], ...]
+
+    def font_for(self, char: str) -> str | None:
+        """The fallback that shows `char`, or None for the text font (which
+        shows its missing-glyph box for what no font has)."""
+        code = ord(char)
+        if code in self.text:
+            return None
+        return next((name for name, chars in self.fallbacks if code in chars), None)
 
 
 @cache
 def registered() -> Coverage:
     """Registers the fonts (once) and answers which characters each one has."""
     folder = resources.files("weblate_fonts") / "static" / "weblate_fonts" / "kurinto" / "ttf"
-    fonts = {name: TTFont(name, str(folder / file)) for name, file in _FILES.items()}
-    for font in fonts.values():
-        pdfmetrics.registerFont(font)
-    # <b> in a paragraph finds the bold face through the family.
-    pdfmetrics.registerFontFamily(
-        TEXT, normal=TEXT, bold=TEXT_BOLD, italic=TEXT, boldItalic=TEXT_BOLD
-    )
-    pdfmetrics.registerFontFamily(
-        WIDE, normal=WIDE, bold=WIDE_BOLD, italic=WIDE, boldItalic=WIDE_BOLD
-    )
+    families = {TEXT: ("KurintoSans-Rg.ttf", "KurintoSans-Bd.ttf"), **FALLBACKS}
+    charsets: dict[str, frozenset[int]] = {}
+    for family, (regular, bold) in families.items():
+        normal = TTFont(family, str(folder / regular))
+        pdfmetrics.registerFont(normal)
+        pdfmetrics.registerFont(TTFont(f"{family}-Bold", str(folder / bold)))
+        # <b> in a paragraph finds the bold face through the family.
+        pdfmetrics.registerFontFamily(
+            family,
+            normal=family,
+            bold=f"{family}-Bold",
+            italic=family,
+            boldItalic=f"{family}-Bold",
+        )
+        charsets[family] = frozenset(normal.face.charWidths)
     return Coverage(
-        text=frozenset(fonts[TEXT].face.charWidths),
-        wide=frozenset(fonts[WIDE].face.charWidths),
+        text=charsets[TEXT],
+        fallbacks=tuple((family, charsets[family]) for family in FALLBACKS),
     )
 
 
 def markup(text: str) -> str:
     """Plain text as paragraph markup: escaped, its line breaks kept, and each
-    run of characters the text font lacks set in the wide font (where that
-    has them; otherwise the text font shows its missing-glyph box)."""
+    run of characters the text font lacks set in the first fallback that has them."""
     coverage = registered()
     text = "".join(c for c in text.replace("\r\n", "\n") if c >= " " or c in "\n\t")
     parts: list[str] = []
     run: list[str] = []
-    wide = False
+    font: str | None = None
     for char in text:
-        needs_wide = ord(char) not in coverage.text and ord(char) in coverage.wide
-        if needs_wide != wide and run:
-            parts.append(_run("".join(run), wide=wide))
+        wanted = coverage.font_for(char)
+        if wanted != font and run:
+            parts.append(_run("".join(run), font))
             run = []
-        wide = needs_wide
+        font = wanted
         run.append(char)
     if run:
-        parts.append(_run("".join(run), wide=wide))
+        parts.append(_run("".join(run), font))
     return "".join(parts)
 
 
-def _run(text: str, *, wide: bool) -> str:
+def _run(text: str, font: str | None) -> str:
     escaped = escape(text).replace("\n", "<br/>")
-    return f'<font face="{WIDE}">{escaped}</font>' if wide else escaped
+    return f'<font face="{font}">{escaped}</font>' if font else escaped
