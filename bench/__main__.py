@@ -8,7 +8,18 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
-from bench import api, bus, console, escalation, eventlog, intake, monitor, notifier, pipeline
+from bench import (
+    api,
+    bus,
+    console,
+    escalation,
+    eventlog,
+    intake,
+    monitor,
+    notifier,
+    pipeline,
+    review_report,
+)
 from bench.report import Figure, print_figures
 
 
@@ -25,6 +36,7 @@ def sections(
         "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
         "console": ("console live board (browser)", console.run),
         "pipeline": ("the pipeline, all four services", lambda: pipeline.run(kafka=kafka)),
+        "review": ("the review report (pure, no servers)", review_report.run),
     }
 
 
@@ -41,6 +53,6 @@ if __name__ == "__main__":
         "--only",
         action="append",
         default=[],
-        help="bus, store, replay, intake, monitor, notifier, api, console, pipeline",
+        help="bus, store, replay, intake, monitor, notifier, api, console, pipeline, review",
     )
     asyncio.run(main(set(parser.parse_args().only)))
