@@ -1,157 +1,23 @@
 """The review report as a PDF (reportlab's platypus): A4, the same sections as
 the HTML page, long text wrapped, tables continued over pages with their
-headings repeated, a page number on every page."""
+headings repeated, a page number on every page. The building blocks are in
+report_pdf_layout.py."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from ec_escalation import report_words as words
-from ec_escalation.report_fonts import TEXT, markup, registered
+from ec_escalation.report_fonts import TEXT
+from ec_escalation.report_pdf_layout import MARGIN, MUTED, Cell, Lead, facts, paragraph, table
 from ec_escalation.review_report import COUNT_LABELS, ReviewReport
-
-INK, MUTED, LINE, BRAND, SOFT = (
-    colors.HexColor(code) for code in ("#1d2330", "#5b6475", "#d5dae2", "#1f3a5f", "#f3f5f8")
-)
-MARGIN = 16 * mm
-WIDTH = A4[0] - 2 * MARGIN
-# Characters of a cell that surely fit on one page in any of its columns.
-LONG_CELL = 800
-
-
-@cache
-def _styles() -> dict[str, ParagraphStyle]:
-    registered()
-    body = ParagraphStyle("body", fontName=TEXT, fontSize=9.5, leading=12.5, textColor=INK)
-    return {
-        "body": body,
-        "small": ParagraphStyle("small", body, fontSize=8, leading=10.5, textColor=MUTED),
-        "kicker": ParagraphStyle("kicker", body, fontSize=8, textColor=MUTED),
-        "title": ParagraphStyle(
-            "title", body, fontSize=17, leading=21, textColor=BRAND, spaceBefore=2, spaceAfter=3
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            body,
-            fontSize=12,
-            leading=15,
-            textColor=BRAND,
-            spaceBefore=12,
-            spaceAfter=4,
-            keepWithNext=1,
-        ),
-        "h3": ParagraphStyle(
-            "h3", body, fontSize=10, leading=13, spaceBefore=7, spaceAfter=2, keepWithNext=1
-        ),
-        "cell": ParagraphStyle("cell", body, fontSize=8.5, leading=11),
-        "number": ParagraphStyle("number", body, fontSize=8.5, leading=11, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", body, fontSize=8.5, leading=11, textColor=MUTED),
-    }
-
-
-def _p(text: str, style: str = "body", *, bold: bool = False) -> Paragraph:
-    content = markup(text)
-    return Paragraph(f"<b>{content}</b>" if bold else content, _styles()[style])
-
-
-@dataclass(frozen=True)
-class Lead:
-    """A cell whose text follows a bold lead line."""
-
-    lead: str
-    text: str
-
-
-Cell = str | Lead
-
-
-def _pieces(cell: Cell) -> list[Cell]:
-    """A cell's text in pieces that each fit on a page (split at spaces), so that
-    a row never needs splitting: reportlab would repeat the table's heading
-    above the first part of a split row too."""
-    text = cell.text if isinstance(cell, Lead) else cell
-    pieces: list[str] = []
-    while len(text) > LONG_CELL:
-        cut = text.rfind(" ", 0, LONG_CELL)
-        cut = cut if cut > LONG_CELL // 2 else LONG_CELL
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip()
-    pieces.append(text)
-    if isinstance(cell, Lead):
-        return [Lead(cell.lead, pieces[0]), *pieces[1:]]
-    return list(pieces)
-
-
-def _cell(cell: Cell, style: str) -> Paragraph:
-    if isinstance(cell, Lead):
-        return Paragraph(f"<b>{markup(cell.lead)}</b><br/>{markup(cell.text)}", _styles()[style])
-    return _p(cell, style)
-
-
-def _table(
-    head: Sequence[str],
-    rows: Sequence[Sequence[Cell]],
-    widths: Sequence[float],
-    *,
-    numbers: Sequence[int] = (),
-) -> Table | Paragraph:
-    """A table whose rows continue on the next page under the same heading,
-    a long text running on in rows of its own; the columns `numbers`
-    right-aligned."""
-    if not rows:
-        return _p("None.", "small")
-    data: list[list[Flowable]] = [[_p(h, "head") for h in head]]
-    ends: list[int] = []
-    for row in rows:
-        pieces = [_pieces(cell) for cell in row]
-        for k in range(max(map(len, pieces))):
-            data.append(
-                [
-                    _cell(p[k] if k < len(p) else "", "number" if i in numbers else "cell")
-                    for i, p in enumerate(pieces)
-                ]
-            )
-        ends.append(len(data) - 1)
-    table = Table(
-        data, colWidths=[w * WIDTH for w in widths], repeatRows=1, hAlign="LEFT", spaceAfter=6
-    )
-    table.setStyle(
-        [
-            ("BACKGROUND", (0, 0), (-1, 0), SOFT),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.4, LINE),
-            *(("LINEBELOW", (0, end), (-1, end), 0.4, LINE) for end in ends),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
-    return table
-
-
-def _facts(pairs: Sequence[tuple[str, str]]) -> Table:
-    data = [[_p(label, "head"), _p(value, "cell")] for label, value in pairs]
-    table = Table(data, colWidths=[0.27 * WIDTH, 0.73 * WIDTH], splitInRow=1, hAlign="LEFT")
-    table.setStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ]
-    )
-    return table
 
 
 def _summary(report: ReviewReport) -> list[Flowable]:
@@ -181,7 +47,7 @@ def _summary(report: ReviewReport) -> list[Flowable]:
         ("Customer's contacts", "\n".join(map(words.contact_label, s.customer_contacts)) or "—"),
         ("Provider's contacts", "\n".join(map(words.contact_label, s.provider_contacts)) or "—"),
     ]
-    story: list[Flowable] = [_p("Summary", "h2"), _facts(pairs)]
+    story: list[Flowable] = [paragraph("Summary", "h2"), facts(pairs)]
     if s.assessment:
         a = s.assessment
         assessed = [("Summary", a.summary), ("Impact", a.impact), ("Risk", a.risk)]
@@ -190,7 +56,7 @@ def _summary(report: ReviewReport) -> list[Flowable]:
             assessed.append(("Affected services", ", ".join(a.affected_services)))
         if a.affected_customers:
             assessed.append(("Affected customers", ", ".join(a.affected_customers)))
-        story += [_p("Assessment", "h3"), _facts(assessed)]
+        story += [paragraph("Assessment", "h3"), facts(assessed)]
     return story
 
 
@@ -218,20 +84,20 @@ def _levels(report: ReviewReport) -> list[Flowable]:
         for t in report.told
     ]
     return [
-        _p("Levels", "h2"),
-        _table(
+        paragraph("Levels", "h2"),
+        table(
             ("Level", "From", "To", "Time", "Raised by", "Why"),
             levels,
             (0.07, 0.16, 0.16, 0.1, 0.21, 0.3),
             numbers=(3,),
         ),
-        _p("Who was told when", "h3"),
-        _table(
+        paragraph("Who was told when", "h3"),
+        table(
             ("When", "What", "Customer's contacts", "Provider's contacts"),
             told,
             (0.16, 0.44, 0.2, 0.2),
         ),
-        _p(
+        paragraph(
             "The contacts on record when each update was recorded. Whether each message "
             "reached them is in the notifier's delivery log.",
             "small",
@@ -240,27 +106,27 @@ def _levels(report: ReviewReport) -> list[Flowable]:
 
 
 def _plans(report: ReviewReport) -> list[Flowable]:
-    story: list[Flowable] = [_p("Action plan versions", "h2")]
+    story: list[Flowable] = [paragraph("Action plan versions", "h2")]
     for plan in report.plans:
         agreed = "yes" if plan.customer_agreed else "no"
         actions = [[a.title, a.owner, words.moment(a.due)] for a in plan.actions]
         version: list[Flowable] = [
-            _p(
+            paragraph(
                 f"Version {plan.version} · {words.moment(plan.at)} · "
                 f"agreed by the customer: {agreed}",
                 "h3",
                 bold=True,
             ),
-            _p(f"Why: {plan.reason}"),
-            _p(f"By {plan.actor}; review by {words.moment(plan.review_by)}", "small"),
-            _table(("Action", "Owner", "Due"), actions, (0.6, 0.2, 0.2)),
+            paragraph(f"Why: {plan.reason}"),
+            paragraph(f"By {plan.actor}; review by {words.moment(plan.review_by)}", "small"),
+            table(("Action", "Owner", "Due"), actions, (0.6, 0.2, 0.2)),
         ]
         if plan.resources:
-            version.append(_p(f"Resources: {'; '.join(plan.resources)}"))
+            version.append(paragraph(f"Resources: {'; '.join(plan.resources)}"))
         # A version too long for one page is split all the same.
         story.append(KeepTogether(version))
     if not report.plans:
-        story.append(_p("No plan was recorded.", "small"))
+        story.append(paragraph("No plan was recorded.", "small"))
     return story
 
 
@@ -283,49 +149,49 @@ def _monitoring_and_closure(report: ReviewReport) -> list[Flowable]:
         )
     closure = report.closure
     return [
-        _p("Monitoring periods and recurrences", "h2"),
-        _table(
+        paragraph("Monitoring periods and recurrences", "h2"),
+        table(
             ("Round", "Started", "Period", "Ends", "Outcome"),
             rounds,
             (0.08, 0.17, 0.1, 0.17, 0.48),
             numbers=(2,),
         ),
-        _p("Closure", "h2"),
+        paragraph("Closure", "h2"),
         *(
             [
-                _p(
+                paragraph(
                     f"Closed {words.moment(closure.at)} by {closure.actor}, "
                     f"agreed by {closure.agreed_by}."
                 ),
-                _p(closure.note),
+                paragraph(closure.note),
             ]
             if closure
-            else [_p("Not closed.", "small")]
+            else [paragraph("Not closed.", "small")]
         ),
     ]
 
 
 def _review(report: ReviewReport) -> list[Flowable]:
-    story: list[Flowable] = [_p("Review and problem management", "h2")]
+    story: list[Flowable] = [paragraph("Review and problem management", "h2")]
     review = report.review
     if review is None:
-        story.append(_p("Not reviewed yet.", "small"))
+        story.append(paragraph("Not reviewed yet.", "small"))
     else:
         inputs = [
             [words.INPUT_LABELS.get(i.kind, i.kind), i.description, i.ref or "—", i.owner or "—"]
             for i in review.inputs
         ]
         story += [
-            _p(f"Reviewed {words.moment(review.at)} by {review.actor}", "small"),
-            _p("Findings", "h3"),
-            _p(review.findings),
-            _p("Inputs to problem management", "h3"),
-            _table(("Kind", "What", "Record", "Owner"), inputs, (0.22, 0.5, 0.14, 0.14)),
+            paragraph(f"Reviewed {words.moment(review.at)} by {review.actor}", "small"),
+            paragraph("Findings", "h3"),
+            paragraph(review.findings),
+            paragraph("Inputs to problem management", "h3"),
+            table(("Kind", "What", "Record", "Owner"), inputs, (0.22, 0.5, 0.14, 0.14)),
         ]
     if report.problem_records:
-        story.append(_p("Problem records linked", "h3"))
+        story.append(paragraph("Problem records linked", "h3"))
         story += [
-            _p(
+            paragraph(
                 f"• {r.ref}"
                 + (f" ({words.record_label(r.platform_record)})" if r.platform_record else "")
                 + f", linked {words.moment(r.at)}"
@@ -344,27 +210,27 @@ def _measures(report: ReviewReport) -> list[Flowable]:
     ]
     counts = [[COUNT_LABELS[name], str(value)] for name, value in report.counts]
     return [
-        _p("Measures", "h2"),
-        _table(
+        paragraph("Measures", "h2"),
+        table(
             ("Measure", "This escalation", "Median, period"),
             lines,
             (0.56, 0.22, 0.22),
             numbers=(1, 2),
         ),
-        _p(
+        paragraph(
             f"Period: the {period.escalations} escalation(s) started in the {days} days "
             f"before this one ({words.moment(period.since)} to {words.moment(period.until)}), "
             "withdrawn ones left out; — where none got there.",
             "small",
         ),
         Spacer(1, 4),
-        KeepTogether([_table(("Count", "This escalation"), counts, (0.56, 0.22), numbers=(1,))]),
+        KeepTogether([table(("Count", "This escalation"), counts, (0.56, 0.22), numbers=(1,))]),
     ]
 
 
 def _timeline(report: ReviewReport) -> list[Flowable]:
     rows = [[words.moment(t.at), t.actor, t.text] for t in report.timeline]
-    return [_p("Timeline", "h2"), _table(("When", "Who", "What"), rows, (0.16, 0.2, 0.64))]
+    return [paragraph("Timeline", "h2"), table(("When", "Who", "What"), rows, (0.16, 0.2, 0.64))]
 
 
 def _page_furniture(report: ReviewReport) -> Callable[[Canvas, BaseDocTemplate], None]:
@@ -399,9 +265,9 @@ def render_pdf(report: ReviewReport) -> bytes:
     if report.as_of:
         meta += f" · as it was at {words.moment(report.as_of)}"
     story: list[Flowable] = [
-        _p("ESCALATION REVIEW REPORT", "kicker"),
-        _p(s.title, "title", bold=True),
-        _p(meta, "small"),
+        paragraph("ESCALATION REVIEW REPORT", "kicker"),
+        paragraph(s.title, "title", bold=True),
+        paragraph(meta, "small"),
         *_summary(report),
         *_levels(report),
         *_plans(report),
