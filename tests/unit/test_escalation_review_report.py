@@ -208,6 +208,22 @@ def test_monitoring_rounds_show_the_recurrence_and_the_pass() -> None:
     )
 
 
+def test_a_recurrence_after_the_period_passed_tells_both() -> None:
+    told = (
+        Told()
+        .at(NOW, start())
+        .at(NOW + HOUR, c.AssignManager(manager=MANAGER))
+        .at(NOW + 2 * HOUR, resolve(timedelta(hours=1)))
+        .at(NOW + 3 * HOUR, c.PassMonitoring(round=1))
+        .at(NOW + 4 * HOUR, c.ReportRecurrence(note="back before the closure"))
+    )
+
+    [only] = report_of(told).monitoring
+
+    assert (only.outcome, only.outcome_at) == ("recurred", NOW + 4 * HOUR)
+    assert only.note == "back before the closure (after the period passed 2026-11-27 12:00)"
+
+
 def test_the_closure_review_and_problem_records_are_all_there() -> None:
     report = report_of(whole_process())
 

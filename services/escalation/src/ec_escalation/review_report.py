@@ -295,18 +295,15 @@ def _monitoring(recorded: Sequence[Recorded]) -> tuple[MonitoringRound, ...]:
         if isinstance(ev, e.MonitoringStarted):
             seconds = ev.monitoring_period.total_seconds()
             rounds.append(MonitoringRound(ev.round, ev.started_at, ev.ends_at, seconds))
-        elif isinstance(ev, e.MonitoringPassed | e.EscalationReopened) and rounds:
+        elif isinstance(ev, e.MonitoringPassed) and rounds:
+            rounds[-1] = replace(rounds[-1], outcome="passed", outcome_at=r.at)
+        elif isinstance(ev, e.EscalationReopened) and rounds:
             last = rounds[-1]
-            passed = isinstance(ev, e.MonitoringPassed)
-            rounds[-1] = MonitoringRound(
-                last.round,
-                last.started_at,
-                last.ends_at,
-                last.seconds,
-                outcome="passed" if passed else "recurred",
-                outcome_at=r.at,
-                note=None if isinstance(ev, e.MonitoringPassed) else ev.note,
-            )
+            note = ev.note
+            if last.outcome == "passed":
+                # Back after its period passed, before the closure: both are told.
+                note = f"{ev.note} (after the period passed {moment(last.outcome_at)})"
+            rounds[-1] = replace(last, outcome="recurred", outcome_at=r.at, note=note)
     return tuple(rounds)
 
 
