@@ -19,6 +19,7 @@ from bench import (
     notifier,
     pipeline,
     reports,
+    review_report,
 )
 from bench.report import Figure, print_figures
 
@@ -37,6 +38,7 @@ def sections(
         "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
         "console": ("console live board (browser)", console.run),
         "pipeline": ("the pipeline, all four services", lambda: pipeline.run(kafka=kafka)),
+        "review": ("the review report (pure, no servers)", review_report.run),
     }
 
 
@@ -53,6 +55,7 @@ if __name__ == "__main__":
         "--only",
         action="append",
         default=[],
-        help="bus, store, replay, report, intake, monitor, notifier, api, console, pipeline",
+        help="bus, store, replay, report, intake, monitor, notifier, api, console, pipeline, "
+        "review",
     )
     asyncio.run(main(set(parser.parse_args().only)))

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from ec_escalation.rebuild import rebuild
 from ec_escalation.schemas import EscalationReport
 from tests.support.factories import bearer
-from tests.support.infra import DATABASES, database_of
+from tests.support.infra import DATABASES
 from tests.support.process_walk import (
     HOUR,
     MANAGER,
@@ -26,8 +26,8 @@ from tests.support.process_walk import (
     Setup,
     act,
     manual_start,
+    reporting_app,
     two_escalations,
-    walking_app,
 )
 
 
@@ -35,7 +35,7 @@ from tests.support.process_walk import (
 async def setup(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Setup]:
-    async with database_of(request.param, tmp_path) as url, walking_app(url, monkeypatch) as setup:
+    async with reporting_app(request.param, tmp_path, monkeypatch) as setup:
         yield setup
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from ec_embedded.app import create_app
 from ec_escalation.api_context import EscalationContext
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer, incident_body
+from tests.support.infra import database_of
 from tests.support.waiting import eventually
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -55,6 +57,15 @@ async def walking_app(
         yield Setup(client, clock, app.state.escalation)
 
 
+@asynccontextmanager
+async def reporting_app(
+    kind: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Setup]:
+    """`walking_app` on a fresh database of `kind` (sqlite or postgresql)."""
+    async with database_of(kind, folder) as url, walking_app(url, monkeypatch) as setup:
+        yield setup
+
+
 async def act(setup: Setup, at: timedelta, escalation_id: str, suffix: str, body: Any) -> None:
     setup.clock.now = T0 + at
     method = "PUT" if suffix in ("manager", "team", "contacts", "plan") else "POST"
@@ -76,10 +87,10 @@ def plan(*, agreed: bool) -> dict[str, Any]:
     return {"actions": [ACTION], "customer_agreed": agreed, "reason": "plan", "review_by": FAR}
 
 
-async def automatic_start(setup: Setup) -> str:
+async def automatic_start(setup: Setup, customer: dict[str, str] | None = None) -> str:
     """A P1 incident that happened 30 minutes before it reached the service at T0."""
     body = incident_body(
-        customer={"id": "cust-a", "name": "Northwind", "tier": "gold"},
+        customer=customer or {"id": "cust-a", "name": "Northwind", "tier": "gold"},
         occurred_at=(T0 - 30 * MINUTE).isoformat(),
     )
     posted = await setup.client.post("/v1/incidents", json=body, headers=bearer("intake"))

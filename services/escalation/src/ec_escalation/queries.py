@@ -15,11 +15,13 @@ from sqlalchemy import Select, or_, select
 from ec_escalation.handlers import Escalations
 from ec_escalation.manual_start import SeenIncidents
 from ec_escalation.measures import Measures, Trail, measures
+from ec_escalation.measures_projection import incident_times
 from ec_escalation.state import Escalation
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import Tables
 from ec_escalation.views import board_item, decision_view
 from ec_events.base import PlatformRecord
+from ec_events.escalations import EscalationStarted
 from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
 
@@ -189,3 +191,17 @@ async def measures_started(
             .order_by(table.c.started_at, table.c.escalation_id)
         )
         return [measures(Trail.from_json(trail), now) for trail in trails]
+
+
+async def report_inputs(
+    store: EscalationStore, escalation_id: UUID, *, as_of: datetime | None = None
+) -> tuple[list[StoredEvent], datetime | None]:
+    """An escalation's events (those recorded by `as_of`, when given) and when
+    its first incident happened (None when it has none the service knows)."""
+    async with store.db.read() as conn:
+        stored = await store.log.read_stream(conn, str(escalation_id), recorded_until=as_of)
+        first = stored[0].event() if stored else None
+        if not isinstance(first, EscalationStarted) or not first.incident_ids:
+            return stored, None
+        times = await incident_times(conn, store.tables, first.incident_ids[:1])
+    return stored, times.get(first.incident_ids[0])

@@ -79,14 +79,19 @@ def _corrected(data: dict[str, Any]) -> str:
     return f"corrected {', '.join(changes)}: {data['reason']}"
 
 
+def describe(event_type: str, data: dict[str, Any]) -> str:
+    """One event in a sentence, as the timeline tells it."""
+    summary = _SUMMARIES.get(event_type)
+    return summary(data) if summary else event_type
+
+
 def timeline_entry(stored: StoredEvent) -> dict[str, Any]:
-    summary = _SUMMARIES.get(stored.type)
     return {
         "at": stored.recorded_at.isoformat(),
         "version": stored.stream_version,
         "type": stored.type,
         "actor": f"{stored.actor_role}:{stored.actor_name}",
-        "summary": summary(stored.data) if summary else stored.type,
+        "summary": describe(stored.type, stored.data),
     }
 
 
