@@ -22,6 +22,7 @@ from ec_escalation.api_context import EscalationContext
 from ec_escalation.rebuild import rebuild
 from ec_escalation.schemas import EscalationReport
 from tests.support.apps import serving
+from tests.support.clocks import SettableClock
 from tests.support.factories import API_TOKENS, bearer, incident_body
 from tests.support.infra import DATABASES, database_of
 from tests.support.waiting import eventually
@@ -31,14 +32,6 @@ MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 FAR = (T0 + 1000 * HOUR).isoformat()
 MANAGER = {"id": "u-7", "name": "Dana Okafor", "email": "dana@provider.example"}
 ACTION = {"title": "Roll back the gateway", "owner": "Lee Park", "due": FAR}
-
-
-@dataclass
-class SettableClock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -55,7 +48,7 @@ async def setup(
     monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
     # No automatic raises: only the moments the test chooses are recorded.
     monkeypatch.setenv("EC_RAISE_AFTER", "[]")
-    clock = SettableClock()
+    clock = SettableClock(T0)
     async with database_of(request.param, tmp_path) as url:
         app = create_app(database_url=url, clock=clock)
         async with serving(app) as client:
