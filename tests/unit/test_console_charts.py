@@ -73,7 +73,15 @@ def test_a_line_path_breaks_where_a_value_is_missing() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "unit"),
-    [(30, "seconds"), (600, "minutes"), (5400, "hours"), (3 * 86_400, "days"), (0, "seconds")],
+    [
+        (30, "seconds"),
+        (600, "minutes"),
+        (5400, "minutes"),
+        (3 * 3600, "hours"),
+        (2 * 86_400, "hours"),
+        (3 * 86_400, "days"),
+        (0, "seconds"),
+    ],
 )
 def test_durations_are_drawn_in_the_largest_unit_that_fits(seconds: float, unit: str) -> None:
     assert duration_unit(seconds)[0] == unit

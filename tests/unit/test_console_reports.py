@@ -82,7 +82,7 @@ def test_weeks_are_named_by_their_monday() -> None:
     rows, _ = table(answer)
 
     assert week_label("2026-03-02") == "2 Mar"
-    assert rows[0].group == "week of 2 Mar"
+    assert rows[0].group == "Week of 2 Mar"
 
 
 def test_the_trend_charts_count_per_week_and_draw_medians_in_a_fitting_unit() -> None:
@@ -98,7 +98,7 @@ def test_the_trend_charts_count_per_week_and_draw_medians_in_a_fitting_unit() ->
     counted, timed = trend_charts(weekly)
 
     assert counted.table_rows == [["2 Mar", "3", "1"], ["9 Mar", "0", "0"], ["16 Mar", "1", "1"]]
-    assert timed.y_title == "median, hours"
+    assert timed.y_title == "median, minutes"
     assert timed.table_rows[0][:2] == ["2 Mar", "30m"]
     manager, resolution, _ = timed.lines
     assert len(manager.dots) == 2

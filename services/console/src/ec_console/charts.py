@@ -117,8 +117,9 @@ UNITS = (("days", 86_400.0), ("hours", 3_600.0), ("minutes", 60.0), ("seconds", 
 
 
 def duration_unit(largest_seconds: float) -> tuple[str, float]:
-    """The largest unit in which the largest duration is at least 1."""
+    """The largest unit in which the largest duration is at least 3 of it: a
+    scale of 0 to 2 days would squash the shorter lines flat against 0."""
     for name, seconds in UNITS:
-        if largest_seconds >= seconds:
+        if largest_seconds >= 3 * seconds:
             return name, seconds
     return UNITS[-1]

@@ -85,7 +85,7 @@ def table(answer: dict[str, Any]) -> tuple[list[Row], Row]:
     """A row per group (a week named by its Monday), and the totals' row."""
     weekly = answer["group_by"] == "week"
     rows = [
-        _row(f"week of {week_label(g['group'])}" if weekly else g["group"], g)
+        _row(f"Week of {week_label(g['group'])}" if weekly else g["group"], g)
         for g in answer["groups"]
     ]
     return rows, _row("Total", answer["totals"])
