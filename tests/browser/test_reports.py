@@ -195,6 +195,18 @@ def test_an_auditor_picks_a_period_and_reads_the_trend(open_console: Console.Fac
     assert audrey.problems == []
 
 
+def test_on_a_phone_the_charts_fit_the_screen(open_console: Console.Factory) -> None:
+    phone = open_console("phone", width=390, height=844).sign_in(TOKENS["auditor"])
+    phone.page.goto(f"{phone.base}/console/reports?group_by=week")
+
+    for chart in ("#chart-counts", "#chart-durations"):
+        box = phone.page.locator(f"{chart} svg").bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    phone.page.screenshot(path=str(SHOTS / "console-reports-phone.png"), full_page=True)
+
+
 def test_a_period_that_ends_before_it_begins_is_explained_on_the_page(
     open_console: Console.Factory,
 ) -> None:
