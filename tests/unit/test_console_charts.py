@@ -93,6 +93,8 @@ def test_a_bar_chart_draws_a_bar_per_nonzero_value_with_its_title() -> None:
         title="Per week",
         description="d",
         y_title="escalations",
+        x_title="week",
+        category_heading="Week of",
         categories=["2 Mar", "9 Mar", "16 Mar"],
         series=[Series("Started", "s1", [4, 0, 1]), Series("Closed", "s2", [2, 0, 0])],
     )
@@ -115,6 +117,8 @@ def test_a_line_chart_traces_each_series_and_tells_its_values_in_words() -> None
         title="Medians",
         description="d",
         y_title="median, hours",
+        x_title="week",
+        category_heading="Week of",
         categories=["2 Mar", "9 Mar", "16 Mar"],
         series=[Series("To a manager", "s1", [0.5, None, 2.0])],
         cell=lambda v: "—" if v is None else f"{v:g} h",

@@ -58,6 +58,7 @@ class Chart:
     title: str
     description: str
     y_title: str
+    x_title: str
     ticks: list[Tick]
     x_labels: list[XLabel]
     legend: list[tuple[str, str]]
@@ -101,6 +102,8 @@ def bar_chart(
     title: str,
     description: str,
     y_title: str,
+    x_title: str,
+    category_heading: str,
     categories: Sequence[str],
     series: Sequence[Series],
 ) -> Chart:
@@ -121,10 +124,11 @@ def bar_chart(
         title=title,
         description=description,
         y_title=y_title,
+        x_title=x_title,
         ticks=placed,
         x_labels=x_labels,
         legend=[(s.name, s.css) for s in series],
-        table_head=["", *(s.name for s in series)],
+        table_head=[category_heading, *(s.name for s in series)],
         table_rows=_table(categories, series, lambda v: "0" if v is None else _number(v)),
         bars=bars,
     )
@@ -136,6 +140,8 @@ def line_chart(
     title: str,
     description: str,
     y_title: str,
+    x_title: str,
+    category_heading: str,
     categories: Sequence[str],
     series: Sequence[Series],
     cell: Callable[[float | None], str],
@@ -160,10 +166,11 @@ def line_chart(
         title=title,
         description=description,
         y_title=y_title,
+        x_title=x_title,
         ticks=placed,
         x_labels=x_labels,
         legend=[(s.name, s.css) for s in series],
-        table_head=["", *(s.name for s in series)],
+        table_head=[category_heading, *(s.name for s in series)],
         table_rows=_table(categories, series, cell),
         lines=lines,
     )

@@ -38,6 +38,7 @@ DURATIONS = {
     "closure_to_review": "Closure to review",
     "time_in_state": "In its state (open ones)",
 }
+WEEK_AXIS = "week (by its Monday, UTC)"
 TREND = {
     "time_to_manager": ("To a manager", "s1"),
     "time_to_resolution": ("To resolution", "s2"),
@@ -101,6 +102,8 @@ def trend_charts(weekly: dict[str, Any]) -> list[Chart]:
         title="Escalations per week",
         description="Escalations started in each week, and how many of those are closed now.",
         y_title="escalations",
+        x_title=WEEK_AXIS,
+        category_heading="Week of",
         categories=weeks,
         series=[
             Series(label, css, [g["counts"][name] for g in groups])
@@ -116,6 +119,8 @@ def trend_charts(weekly: dict[str, Any]) -> list[Chart]:
         description="For the escalations started in each week, the median time from the start "
         "to a manager, to resolution and to closure.",
         y_title=f"median, {unit}",
+        x_title=WEEK_AXIS,
+        category_heading="Week of",
         categories=weeks,
         series=[
             Series(label, css, [None if v is None else v / seconds for v in medians[name]])
