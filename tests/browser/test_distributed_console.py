@@ -4,6 +4,7 @@ service and reads the notifier and the monitor over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -73,6 +74,16 @@ async def test_the_console_alone_drives_the_distributed_services(
             await incident.locator("a").first.click()
             await expect(page.locator("#history")).to_contain_text("IncidentReported")
             await expect(page.locator("#decision .rules tr").first).to_be_visible()
+            # The reports page and its CSV, from the escalation service over HTTP.
+            await page.get_by_role("link", name="Reports").click()
+            customer = body["customer"]["id"]
+            await expect(page.locator("#report-counts tbody tr", has_text=customer)).to_be_visible()
+            await expect(page.locator("#chart-counts rect.bar").first).to_be_visible()
+            async with page.expect_download() as downloading:
+                await page.locator("#report-csv").click()
+            download = await downloading.value
+            saved = Path(await download.path())
+            assert customer in await asyncio.to_thread(saved.read_text)
             await browser.close()
     finally:
         console.stop()

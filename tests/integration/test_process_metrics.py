@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import delete
 
 from ec_escalation.rebuild import rebuild
+from tests.support.clocks import SettableClock
 from tests.support.infra import DATABASES, database_of
 from tests.support.metrics_text import Scrape, scrape
 from tests.support.process_walk import (
     HOUR,
     MINUTE,
     T0,
-    SettableClock,
     Setup,
     act,
     plan,
@@ -110,7 +110,7 @@ async def test_a_rebuild_counts_nothing_again(setup: Setup) -> None:
 async def test_a_restart_counts_from_zero_and_reads_the_open_escalations_again(
     database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = SettableClock()
+    clock = SettableClock(T0)
     async with walking_app(database, monkeypatch, clock) as first:
         _, b = await walked_with_a_missed_review(first)
 

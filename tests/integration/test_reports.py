@@ -145,18 +145,53 @@ async def test_the_csv_has_a_row_per_group_and_the_totals(setup: Setup) -> None:
     assert rows[2]["time_to_manager_median"] == "1200"
 
 
+async def test_the_weekly_trend_has_every_week_of_the_period_in_time_order(setup: Setup) -> None:
+    await two_escalations(setup)  # both in the week of Monday T0
+    period = {"from": "2026-02-20T00:00Z", "to": "2026-03-20T00:00Z", "group_by": "week"}
+
+    weekly = await get_report(setup, **period)
+    as_csv = await get_report(setup, **period, format="csv")
+
+    assert weekly.status_code == 200, weekly.text
+    groups = weekly.json()["groups"]
+    assert [(g["group"], g["counts"]["started"], g["counts"]["closed"]) for g in groups] == [
+        ("2026-02-16", 0, 0),
+        ("2026-02-23", 0, 0),
+        ("2026-03-02", 2, 1),
+        ("2026-03-09", 0, 0),
+        ("2026-03-16", 0, 0),
+    ]
+    assert groups[2]["durations"]["time_to_manager"]["median"] == 1200.0
+    assert groups[0]["durations"]["time_to_manager"]["median"] is None
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [(r["week"], r["started"]) for r in rows] == [
+        *((g["group"], str(g["counts"]["started"])) for g in groups),
+        ("total", "2"),
+    ]
+
+
+async def test_a_weekly_trend_over_more_than_ten_years_is_refused(setup: Setup) -> None:
+    response = await get_report(
+        setup, **{"from": "2000-01-01T00:00Z", "to": "2026-01-01T00:00Z", "group_by": "week"}
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "at most 530 weeks" in response.json()["errors"][0]["message"]
+
+
 async def test_rebuilding_the_projections_gives_the_same_report(setup: Setup) -> None:
     await two_escalations(setup)
     reports = [
         (await get_report(setup, **PERIOD, group_by=g)).text
-        for g in ("customer", "service", "manager", "level", "criteria")
+        for g in ("customer", "service", "manager", "level", "criteria", "week")
     ]
 
     await rebuild(setup.context.escalations.store)
 
     again = [
         (await get_report(setup, **PERIOD, group_by=g)).text
-        for g in ("customer", "service", "manager", "level", "criteria")
+        for g in ("customer", "service", "manager", "level", "criteria", "week")
     ]
     assert again == reports
 

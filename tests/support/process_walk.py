@@ -17,6 +17,7 @@ import pytest
 from ec_embedded.app import create_app
 from ec_escalation.api_context import EscalationContext
 from tests.support.apps import serving
+from tests.support.clocks import SettableClock
 from tests.support.factories import API_TOKENS, bearer, incident_body
 from tests.support.infra import database_of
 from tests.support.waiting import eventually
@@ -26,14 +27,6 @@ MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 FAR = (T0 + 1000 * HOUR).isoformat()
 MANAGER = {"id": "u-7", "name": "Dana Okafor", "email": "dana@provider.example"}
 ACTION = {"title": "Roll back the gateway", "owner": "Lee Park", "due": FAR}
-
-
-@dataclass
-class SettableClock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -51,7 +44,7 @@ async def walking_app(
     monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
     # No automatic raises: only the moments the test chooses are recorded.
     monkeypatch.setenv("EC_RAISE_AFTER", "[]")
-    clock = clock or SettableClock()
+    clock = clock or SettableClock(T0)
     app = create_app(database_url=url, clock=clock)
     async with serving(app) as client:
         yield Setup(client, clock, app.state.escalation)

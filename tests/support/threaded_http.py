@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -16,14 +16,14 @@ from tests.support.processes import free_port
 class ThreadedAsgiServer:
     """Subclasses implement `_app`; `start` returns once the server listens."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lifespan: Literal["on", "off"] = "off") -> None:
         self.port = free_port()
         config = uvicorn.Config(
             self._app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            lifespan="off",
+            lifespan=lifespan,
             interface="asgi3",
             access_log=False,
             timeout_graceful_shutdown=1,
@@ -49,6 +49,18 @@ class ThreadedAsgiServer:
 
     async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         raise NotImplementedError
+
+
+class ServedApp(ThreadedAsgiServer):
+    """A whole app, its lifespan included, served for a real browser: the
+    embedded app with an injected clock, which a separate process cannot take."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        super().__init__(lifespan="on")
+
+    async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 async def request_body(receive: Any) -> bytes:

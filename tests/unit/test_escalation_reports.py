@@ -6,11 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ec_escalation.measures import Measures, Trail, measures
-from ec_escalation.reports import aggregate, as_csv, duration_names, percentile, report, summary
+from ec_escalation.reports import (
+    aggregate,
+    as_csv,
+    duration_names,
+    percentile,
+    report,
+    summary,
+    week_of,
+    weeks_between,
+)
 from tests.support.escalations import NOW
 
 HOUR = timedelta(hours=1)
@@ -132,3 +141,55 @@ def test_the_csv_has_a_row_per_group_and_a_totals_row() -> None:
     assert [row["started"] for row in rows] == ["1", "1", "2"]
     assert [row["time_to_manager_max"] for row in rows] == ["3600", "9000", "9000"]
     assert rows[0]["time_to_closure_median"] == ""
+
+
+def test_a_moment_belongs_to_the_iso_week_that_began_on_monday_at_midnight_utc() -> None:
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    sunday_night = datetime(2026, 3, 8, 23, 59, 59, tzinfo=UTC)
+    # 00:30 on Monday in Berlin is still Sunday in UTC.
+    berlin_monday = datetime.fromisoformat("2026-03-09T00:30:00+01:00")
+
+    assert week_of(monday) == monday
+    assert week_of(sunday_night) == monday
+    assert week_of(berlin_monday) == monday
+    assert week_of(datetime(2026, 3, 9, tzinfo=UTC)) == monday + timedelta(weeks=1)
+
+
+def test_the_weeks_of_a_period_include_its_first_and_last_partial_weeks() -> None:
+    weeks = weeks_between(
+        datetime(2026, 2, 25, 12, tzinfo=UTC),  # a Wednesday
+        datetime(2026, 3, 9, tzinfo=UTC),  # the next Monday but one: not included
+    )
+
+    assert weeks == ["2026-02-23", "2026-03-02"]
+
+
+def test_weeks_come_in_time_order_and_weeks_without_escalations_count_zero() -> None:
+    # NOW is a Friday; its week began on Monday 23 November 2026.
+    items = [
+        measured(started_at=NOW + timedelta(weeks=2)),
+        measured(manager_after=3),
+        measured(manager_after=5, status="closed", closed_at=NOW + HOUR),
+    ]
+    weeks = weeks_between(NOW, NOW + timedelta(weeks=3))
+
+    grouped = report(items, "week", every=weeks)
+
+    assert weeks == ["2026-11-23", "2026-11-30", "2026-12-07", "2026-12-14"]
+    assert [
+        (g["group"], g["counts"]["started"], g["counts"]["closed"]) for g in grouped["groups"]
+    ] == [("2026-11-23", 2, 1), ("2026-11-30", 0, 0), ("2026-12-07", 1, 0), ("2026-12-14", 0, 0)]
+    assert grouped["groups"][0]["durations"]["time_to_manager"]["median"] == 4 * 3600.0
+    assert grouped["groups"][1]["durations"]["time_to_manager"] == {
+        "median": None,
+        "p90": None,
+        "max": None,
+    }
+    rows = list(csv.DictReader(io.StringIO(as_csv(grouped))))
+    assert [(row["week"], row["started"]) for row in rows] == [
+        ("2026-11-23", "2"),
+        ("2026-11-30", "0"),
+        ("2026-12-07", "1"),
+        ("2026-12-14", "0"),
+        ("total", "3"),
+    ]

@@ -22,6 +22,7 @@ from ec_console import (
     pages_escalation,
     pages_incidents,
     pages_outbox,
+    pages_reports,
 )
 from ec_console.context import Console, SignedOut
 from ec_console.live import Hub
@@ -79,6 +80,7 @@ def create_console(
         pages_escalation,
         pages_incidents,
         pages_outbox,
+        pages_reports,
         pages_audit,
     ):
         app.include_router(module.build_router())

@@ -48,6 +48,14 @@ class Answer:
 UNAVAILABLE = 503
 
 
+def _answer(response: httpx.Response) -> Answer:
+    try:
+        parsed: Any = response.json() if response.content else None
+    except json.JSONDecodeError:
+        parsed = {"detail": response.text[:500]}
+    return Answer(response.status_code, parsed, dict(response.headers))
+
+
 class Services:
     """One pooled client per service. In the embedded mode every client goes to
     the same in-process app through an ASGI transport."""
@@ -98,11 +106,7 @@ class Services:
             )
         except httpx.TransportError as error:
             return Answer(UNAVAILABLE, {"detail": f"the {service} service is unreachable: {error}"})
-        try:
-            parsed: Any = response.json() if response.content else None
-        except json.JSONDecodeError:
-            parsed = {"detail": response.text[:500]}
-        return Answer(response.status_code, parsed, dict(response.headers))
+        return _answer(response)
 
     async def get(
         self,
@@ -113,6 +117,20 @@ class Services:
         params: Mapping[str, str | int] | None = None,
     ) -> Answer:
         return await self.call(service, "GET", path, token=token, params=params)
+
+    async def text(
+        self, service: Service, path: str, *, token: str, params: Mapping[str, str | int]
+    ) -> Answer:
+        """A text answer (CSV) as it came, its body a str; a refusal read as
+        problem+json like any other."""
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/csv"}
+        try:
+            response = await self._clients[service].get(path, params=params, headers=headers)
+        except httpx.TransportError as error:
+            return Answer(UNAVAILABLE, {"detail": f"the {service} service is unreachable: {error}"})
+        if not response.is_success:
+            return _answer(response)
+        return Answer(response.status_code, response.text, dict(response.headers))
 
     async def all_items(
         self,

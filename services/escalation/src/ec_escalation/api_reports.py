@@ -11,13 +11,15 @@ from fastapi.responses import JSONResponse, Response
 
 from ec_escalation import queries
 from ec_escalation.api_context import Context
-from ec_escalation.reports import Grouping, as_csv, report
+from ec_escalation.reports import WEEK, Grouping, as_csv, report, weeks_between
 from ec_escalation.schemas import EscalationReport
 from ec_platform.auth import Reader
 from ec_platform.problems import invalid_input
 
 CSV = "text/csv"
 DEFAULT_PERIOD = timedelta(days=30)
+# A trend of ten years' weeks is already more than a chart can show.
+MAX_WEEKS = 530
 
 
 def build_router() -> APIRouter:
@@ -49,8 +51,11 @@ def build_router() -> APIRouter:
                 raise invalid_input(name, "must carry a time zone")
         if start >= until:
             raise invalid_input("from", "must be before `to`")
+        if group_by == "week" and until - start > MAX_WEEKS * WEEK:
+            raise invalid_input("from", f"group_by=week covers at most {MAX_WEEKS} weeks")
+        weeks = weeks_between(start, until) if group_by == "week" else []
         items = await queries.measures_started(context.escalations.store, start, until, now=now)
-        answer = report(items, group_by)
+        answer = report(items, group_by, every=weeks)
         if format == "csv" or (format is None and CSV in request.headers.get("accept", "")):
             return Response(as_csv(answer), media_type=f"{CSV}; charset=utf-8")
         period = {"from": start.isoformat(), "to": until.isoformat()}

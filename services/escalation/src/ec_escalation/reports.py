@@ -12,11 +12,12 @@ import io
 import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from ec_escalation.measures import DURATIONS, Measures, Trail
 
-Grouping = Literal["customer", "service", "manager", "level", "criteria"]
+Grouping = Literal["customer", "service", "manager", "level", "criteria", "week"]
 NONE = "none"
 TOTAL = "total"
 COUNTS = (
@@ -34,6 +35,23 @@ COUNTS = (
     "problem_inputs",
 )
 STATISTICS = ("median", "p90", "max")
+WEEK = timedelta(weeks=1)
+
+
+def week_of(moment: datetime) -> datetime:
+    """The Monday 00:00 UTC that begins the ISO week of the moment."""
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(start: datetime, until: datetime) -> list[str]:
+    """Every week that has a moment in [start, until), as its Monday's date."""
+    monday, weeks = week_of(start), []
+    while monday < until:
+        weeks.append(monday.date().isoformat())
+        monday += WEEK
+    return weeks
+
 
 _KEYS: dict[str, Callable[[Trail], tuple[str, ...]]] = {
     "customer": lambda t: (t.customer_id or NONE,),
@@ -42,6 +60,7 @@ _KEYS: dict[str, Callable[[Trail], tuple[str, ...]]] = {
     "level": lambda t: (str(t.level),),
     # An escalation started by several rules counts under each of them.
     "criteria": lambda t: t.criteria or (NONE,),
+    "week": lambda t: (week_of(t.started_at).date().isoformat(),),
 }
 
 
@@ -111,10 +130,13 @@ def _order(key: str) -> tuple[int, int, str]:
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
-def report(items: Sequence[Measures], group_by: Grouping) -> dict[str, Any]:
-    """Per group (in order of its key) and in total."""
+def report(
+    items: Sequence[Measures], group_by: Grouping, *, every: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Per group (in order of its key) and in total; each group in `every` is
+    there even without escalations (the weeks of a period, for a trend)."""
     names = duration_names(level for m in items for level in m.time_at_level)
-    groups: dict[str, list[Measures]] = {}
+    groups: dict[str, list[Measures]] = {key: [] for key in every}
     for measured in items:
         for key in _KEYS[group_by](measured.trail):
             groups.setdefault(key, []).append(measured)
