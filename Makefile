@@ -40,6 +40,7 @@ topics: sync ## print escalation events from Kafka as they arrive (TOPIC=escalat
 
 test: sync ## the whole suite on real Kafka and PostgreSQL (started and stopped here)
 	@deploy/browser.sh
+	@deploy/checkers.sh
 	@deploy/with-infra.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: sync ## ruff format --check, ruff check, mypy --strict
