@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -107,6 +108,59 @@ async def test_a_groups_lag_is_what_it_has_not_yet_handled(
         shown = await asyncio.to_thread(topics_cli, "lag", group, bootstrap=kafka_servers)
         assert shown.returncode == 0, shown.stderr
         assert f"total lag of {group}: 3" in shown.stdout
+    finally:
+        await bus.close()
+
+
+async def test_a_stopped_group_rewound_to_a_time_reads_again_what_came_after_it(
+    kafka_servers: str, topic_prefix: str
+) -> None:
+    # given a group that handled two messages sent before a moment and two after
+    topic = f"{topic_prefix}incidents"
+    group = f"{topic_prefix}escalation.incidents"
+    bus = kafka_bus(kafka_servers, partitions=2)
+    await bus.start()
+    handled: list[bytes] = []
+
+    async def handle(delivery: Delivery) -> None:
+        handled.append(delivery.message.value)
+
+    try:
+        await bus.ensure_topics([topic])
+        await bus.publish(topic, [Message(key=f"k{i}".encode(), value=b"before") for i in range(2)])
+        moment = datetime.now(UTC)
+        await asyncio.sleep(0.01)  # a later millisecond: Kafka's timestamps are in ms
+        await bus.publish(topic, [Message(key=f"k{i}".encode(), value=b"after") for i in range(2)])
+        subscription = bus.subscribe(group=group, topics=[topic], handler=handle)
+        await subscription.start()
+        try:
+            await eventually(lambda: _handled(handled, 4))
+            await eventually(lambda: _lag_is(kafka_servers, group, 0))
+
+            # when it is rewound while its consumer runs, then Kafka refuses
+            running = await asyncio.to_thread(
+                topics_cli,
+                "rewind",
+                group,
+                topic,
+                "--to",
+                moment.isoformat(),
+                bootstrap=kafka_servers,
+            )
+            assert running.returncode == REFUSED, running.stdout
+            assert "are the group's consumers stopped?" in running.stderr
+            assert "UnknownMemberId" in running.stderr  # Kafka: not a member of the group
+        finally:
+            await subscription.stop()
+
+        # when it is rewound to the moment once stopped
+        rewound = await asyncio.to_thread(
+            topics_cli, "rewind", group, topic, "--to", moment.isoformat(), bootstrap=kafka_servers
+        )
+
+        # then what came after the moment is to be read again, and only that
+        assert rewound.returncode == 0, rewound.stderr
+        assert sum(row.lag for row in await group_lag(kafka_servers, group)) == 2
     finally:
         await bus.close()
 

@@ -5,6 +5,7 @@ adding partitions (Kafka's own kafka-topics.sh does the same; the Kafka that
     python -m ec_platform.topics describe        # the topics of EC_TOPIC_PREFIX
     python -m ec_platform.topics lag notifier    # a consumer group (README, the runbook)
     python -m ec_platform.topics partitions ec.escalations 6
+    python -m ec_platform.topics rewind escalation.incidents ec.incidents --to 2026-12-01T03:00:00Z
 
 Kafka is EC_KAFKA_BOOTSTRAP_SERVERS, or --bootstrap-servers.
 """
@@ -17,9 +18,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from ec_events import Topics
@@ -95,6 +98,30 @@ async def add_partitions(bootstrap: str, topic: str, count: int) -> str | None:
     return None
 
 
+async def rewind(bootstrap: str, group: str, topic: str, to: datetime) -> dict[int, int]:
+    """Sets the group's committed offsets on the topic to the first message at
+    or after `to` (the end, where none is). Kafka refuses it while the group has
+    members: stop its consumers first."""
+    partitions = [
+        TopicPartition(topic, p) for p in range((await partition_counts(bootstrap))[topic])
+    ]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        found = await consumer.offsets_for_times(
+            {tp: int(to.timestamp() * 1000) for tp in partitions}
+        )
+        ends = await consumer.end_offsets(partitions)
+        offsets = {tp: found[tp].offset if found[tp] else ends[tp] for tp in partitions}
+        await consumer.commit(offsets)
+    finally:
+        await consumer.stop()
+    return {tp.partition: offset for tp, offset in offsets.items()}
+
+
 async def _describe(bootstrap: str, prefix: str) -> int:
     counts = await partition_counts(bootstrap)
     for topic in Topics(prefix).with_dead_letters():
@@ -123,12 +150,27 @@ async def _partitions(bootstrap: str, topic: str, count: int) -> int:
     return 0
 
 
+async def _rewind(bootstrap: str, group: str, topic: str, to: datetime) -> int:
+    if topic not in await partition_counts(bootstrap):
+        print(f"rewind: there is no topic {topic}", file=sys.stderr)
+        return REFUSED
+    try:
+        offsets = await rewind(bootstrap, group, topic, to)
+    except KafkaError as error:
+        print(f"rewind: refused ({error!r}); are the group's consumers stopped?", file=sys.stderr)
+        return REFUSED
+    for partition, offset in sorted(offsets.items()):
+        print(f"{topic}\t{partition}\t{offset}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="python -m ec_platform.topics",
-        description="The topics' partitions, a consumer group's lag, adding partitions.",
+        description="Topics' partitions, a consumer group's lag and offsets, more partitions.",
         epilog=f"Exit codes: 0 done, 2 wrong usage or no Kafka named, {REFUSED} refused "
-        "(no such topic, fewer partitions than now, a group with no offsets).",
+        "(no such topic, fewer partitions than now, a group with no offsets, a rewind "
+        "of a group whose consumers run).",
     )
     cli.add_argument("--bootstrap-servers", help="default: EC_KAFKA_BOOTSTRAP_SERVERS")
     commands = cli.add_subparsers(dest="command", required=True)
@@ -139,6 +181,10 @@ def parser() -> argparse.ArgumentParser:
     grow = commands.add_parser("partitions", help="grow a topic to COUNT partitions")
     grow.add_argument("topic")
     grow.add_argument("count", type=int)
+    back = commands.add_parser("rewind", help="the group reads the topic again from a time")
+    back.add_argument("group")
+    back.add_argument("topic")
+    back.add_argument("--to", required=True, type=_aware_time, help="ISO 8601, with a zone")
     return cli
 
 
@@ -153,7 +199,16 @@ def main(argv: Sequence[str]) -> int:
         return asyncio.run(_describe(bootstrap, prefix))
     if args.command == "lag":
         return asyncio.run(_lag(bootstrap, args.group))
+    if args.command == "rewind":
+        return asyncio.run(_rewind(bootstrap, args.group, args.topic, args.to))
     return asyncio.run(_partitions(bootstrap, args.topic, args.count))
+
+
+def _aware_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text} names no time zone (add Z or +01:00)")
+    return value
 
 
 if __name__ == "__main__":
