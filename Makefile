@@ -1,5 +1,6 @@
 # Escalation Center. `make run` (embedded) and `make test` need nothing but
-# Python 3.11, Java 17 and Maven on the machine: each does its own set-up.
+# Python 3.11, Java 17 and Maven on the machine (and Go 1.26 for make test's
+# deployment checkers): each does its own set-up.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
