@@ -10,7 +10,7 @@ UV      := $(LOCAL)/uv/bin/uv
 PYTHON  := $(CURDIR)/.venv/bin/python
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help sync run up down status test lint format bench kafka-up kafka-down postgres-up postgres-down topics
+.PHONY: help sync run up down status test checkers lint format bench kafka-up kafka-down postgres-up postgres-down topics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ test: sync ## the whole suite on real Kafka and PostgreSQL (started and stopped 
 	@deploy/browser.sh
 	@deploy/checkers.sh
 	@deploy/with-infra.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+checkers: sync ## install kustomize, kubeconform and the schemas the deployment tests use
+	@deploy/checkers.sh
 
 lint: sync ## ruff format --check, ruff check, mypy --strict
 	@.venv/bin/ruff format --check .

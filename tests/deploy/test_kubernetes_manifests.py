@@ -3,6 +3,7 @@ against the Kubernetes schemas, and run what `make up` runs, as it runs it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from ec_notifier.connections import load_connections
 from ec_notifier.routing_file import load_routing
 from tests.support.deployment import (
     K8S,
+    ROOT,
     cluster_processes,
     container,
     kubeconform,
@@ -142,6 +144,27 @@ def test_the_files_the_settings_name_are_mounted_and_load_with_the_services_own_
     assert set(load_routing(str(tmp_path / "routing.yaml")).management) == {2, 3}
     secrets_given = {name: "given" for name in notifier_env}
     assert "servicenow" in load_connections(str(tmp_path / "connections.yaml"), secrets_given)
+
+
+def test_the_readme_names_every_key_of_the_secret_and_no_other(
+    example: list[dict[str, Any]],
+) -> None:
+    # given the keys the manifests take from the Secret
+    taken = {
+        entry["valueFrom"]["secretKeyRef"]["key"]
+        for deployment in of_kind(example, "Deployment").values()
+        for entry in container(deployment).get("env", [])
+        if "secretKeyRef" in entry.get("valueFrom", {})
+    }
+
+    # when the README's table of the Secret's keys is read
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("**The Secret.**") : readme.index("**The database schema.**")]
+    rows = [line for line in section.splitlines() if line.startswith("| `EC_")]
+    documented = {key for row in rows for key in re.findall(r"`(EC_[A-Z_]+)`", row.split("|")[1])}
+
+    # then they are the same
+    assert documented == taken
 
 
 def _connection_secrets() -> set[str]:
