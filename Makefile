@@ -1,5 +1,6 @@
 # Escalation Center. `make run` (embedded) and `make test` need nothing but
-# Python 3.11, Java 17 and Maven on the machine: each does its own set-up.
+# Python 3.11, Java 17 and Maven on the machine (and Go 1.26 for make test's
+# deployment checkers): each does its own set-up.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -9,7 +10,7 @@ UV      := $(LOCAL)/uv/bin/uv
 PYTHON  := $(CURDIR)/.venv/bin/python
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help sync run up down status test lint format bench kafka-up kafka-down postgres-up postgres-down topics
+.PHONY: help sync run up down status test checkers lint format bench kafka-up kafka-down postgres-up postgres-down topics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +41,11 @@ topics: sync ## print escalation events from Kafka as they arrive (TOPIC=escalat
 
 test: sync ## the whole suite on real Kafka and PostgreSQL (started and stopped here)
 	@deploy/browser.sh
+	@deploy/checkers.sh
 	@deploy/with-infra.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+checkers: sync ## install kustomize, kubeconform and the schemas the deployment tests use
+	@deploy/checkers.sh
 
 lint: sync ## ruff format --check, ruff check, mypy --strict
 	@.venv/bin/ruff format --check .

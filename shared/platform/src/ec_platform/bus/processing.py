@@ -6,12 +6,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ec_events import Message, dead_letter_topic
 from ec_platform.bus.base import BatchHandler, Delivery, Handler, PoisonMessage
+from ec_platform.bus.dead_letters import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +32,6 @@ Publish = Callable[[str, list[Message]], Awaitable[None]]
 class RetryPolicy:
     max_attempts: int = 5
     backoff_s: float = 0.2
-
-
-def dead_letter(delivery: Delivery, *, group: str, reason: str) -> Message:
-    extra = {
-        "ec_dlq_reason": reason[:2000],
-        "ec_dlq_topic": delivery.topic,
-        "ec_dlq_partition": str(delivery.partition),
-        "ec_dlq_offset": str(delivery.offset),
-        "ec_dlq_group": group,
-        "ec_dlq_at": datetime.now(UTC).isoformat(),
-    }
-    original = delivery.message
-    return Message(
-        key=original.key,
-        value=original.value,
-        headers=original.headers + tuple((k, v.encode()) for k, v in extra.items()),
-    )
 
 
 class DeliveryProcessor:
