@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -21,6 +19,7 @@ from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.bus.processing import RetryPolicy
 from tests.support.kafka_reader import read_until
+from tests.support.operator_cli import operator_command
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
@@ -29,15 +28,7 @@ NOT_FOUND = 3
 
 
 def dlq(*args: str, bootstrap: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EC_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    return subprocess.run(
-        [sys.executable, "-m", "ec_platform.dlq", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return operator_command("ec_platform.dlq", *args, bootstrap=bootstrap)
 
 
 def event(event_id: str, value: bytes) -> Message:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +14,7 @@ from ec_platform.bus import Delivery
 from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.topics import group_lag, partition_counts
+from tests.support.operator_cli import operator_command
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
@@ -24,15 +23,7 @@ REFUSED = 3
 
 
 def topics_cli(*args: str, bootstrap: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EC_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    return subprocess.run(
-        [sys.executable, "-m", "ec_platform.topics", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return operator_command("ec_platform.topics", *args, bootstrap=bootstrap)
 
 
 def kafka_bus(bootstrap: str, *, partitions: int = 1) -> KafkaBus:
