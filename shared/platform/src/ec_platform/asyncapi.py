@@ -125,7 +125,8 @@ def _message(cls: type[Event], upcasters: Mapping[tuple[str, int], Upcaster]) ->
                 "key": {
                     "type": "string",
                     "format": "uuid",
-                    "description": f"The `{cls.subject_field}` (also `ce_subject`)",
+                    "description": f"The {_words(cls.subject_field)} (`{cls.subject_field}`, "
+                    "also `ce_subject`): its events stay in order on one partition",
                 },
                 "bindingVersion": KAFKA_BINDING,
             }
@@ -133,6 +134,10 @@ def _message(cls: type[Event], upcasters: Mapping[tuple[str, int], Upcaster]) ->
         "x-schema-version": cls.schema_version,
         "x-upcasters": history,
     }
+
+
+def _words(field: str) -> str:
+    return field.removesuffix("_id").replace("_", " ") + " id"
 
 
 def _describe(cls: type[Event], history: list[Document]) -> str:
