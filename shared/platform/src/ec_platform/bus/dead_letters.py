@@ -14,6 +14,17 @@ PREFIX = "ec_dlq_"
 # Where a replayed message came from (`<dlq topic>:<partition>@<offset>`), for
 # whoever reads the topic later; consumers ignore headers they do not know.
 REPLAYED_FROM = "ec_replayed_from"
+# The headers a dead letter gains (after PREFIX), and what each tells: the
+# event catalogue (/asyncapi.json) documents them from here.
+HEADERS = {
+    "reason": "why it could not be handled: `poison: …` (unreadable or invalid, at once) "
+    "or `failed N times: …` (the handler kept failing); at most 2000 characters",
+    "topic": "the topic it was read from, where a replay sends it back",
+    "partition": "the partition it was read from (a number)",
+    "offset": "its offset there (a number)",
+    "group": "the consumer group that could not handle it",
+    "at": "when it was dead-lettered (ISO 8601, UTC)",
+}
 
 
 class NotADeadLetter(ValueError):
@@ -24,18 +35,18 @@ def dead_letter(delivery: Delivery, *, group: str, reason: str) -> Message:
     """The message as it goes to `<topic>.dlq`: unchanged, with the reason and
     where it was read added as headers."""
     extra = {
-        f"{PREFIX}reason": reason[:2000],
-        f"{PREFIX}topic": delivery.topic,
-        f"{PREFIX}partition": str(delivery.partition),
-        f"{PREFIX}offset": str(delivery.offset),
-        f"{PREFIX}group": group,
-        f"{PREFIX}at": datetime.now(UTC).isoformat(),
+        "reason": reason[:2000],
+        "topic": delivery.topic,
+        "partition": str(delivery.partition),
+        "offset": str(delivery.offset),
+        "group": group,
+        "at": datetime.now(UTC).isoformat(),
     }
     original = delivery.message
     return Message(
         key=original.key,
         value=original.value,
-        headers=original.headers + tuple((k, v.encode()) for k, v in extra.items()),
+        headers=original.headers + tuple((PREFIX + k, v.encode()) for k, v in extra.items()),
     )
 
 
