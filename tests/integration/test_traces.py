@@ -27,7 +27,7 @@ from tests.support.traces import (
     span_tree,
     spans_of,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, polled
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ async def test_an_incidents_post_its_escalation_delivery_and_timer_are_one_trace
     assert answer.status_code == 202, answer.text
 
     # then the subscriber's request continues that trace
-    [delivered] = await eventually(lambda: _async(webhook.accepted("/hooks/escalations")))
+    [delivered] = await eventually(polled(lambda: webhook.accepted("/hooks/escalations")))
     assert delivered.headers["traceparent"].split("-")[1] == CALLER_TRACE_ID
     assert delivered.headers["tracestate"] == CALLER_TRACESTATE
     assert delivered.json()["traceparent"].split("-")[1] == CALLER_TRACE_ID
@@ -112,7 +112,3 @@ async def test_an_incidents_post_its_escalation_delivery_and_timer_are_one_trace
     assert root.span.name == "POST /v1/incidents"
     assert root.span.parent is not None
     assert format(root.span.parent.span_id, "016x") == CALLER_SPAN_ID
-
-
-async def _async(value: Any) -> Any:
-    return value
