@@ -14,18 +14,17 @@ import httpx
 import pytest
 
 from tests.support.apps import app_on
-from tests.support.factories import bearer, incident_body
 from tests.support.notifier import QUICK_ENV
 from tests.support.notifier_receivers import HttpReceiver, receivers
 from tests.support.traces import (
     CALLER_SPAN_ID,
     CALLER_TRACE_ID,
-    CALLER_TRACEPARENT,
     CALLER_TRACESTATE,
-    SpanNode,
     recorded_spans,
-    span_tree,
+    report_in_callers_trace,
     spans_of,
+    subscribe_to_started,
+    whole_trace,
 )
 from tests.support.waiting import eventually, polled
 
@@ -48,15 +47,6 @@ async def client(
         yield client
 
 
-async def subscribe(client: httpx.AsyncClient, url: str) -> None:
-    answer = await client.post(
-        "/v1/subscriptions",
-        json={"url": url, "event_types": ["EscalationStarted"]},
-        headers=bearer("admin"),
-    )
-    assert answer.status_code == 201, answer.text
-
-
 def names(spans: list[Any]) -> set[str]:
     return {span.name for span in spans}
 
@@ -65,16 +55,10 @@ async def test_an_incidents_post_its_escalation_delivery_and_timer_are_one_trace
     client: httpx.AsyncClient, webhook: HttpReceiver
 ) -> None:
     # given a webhook subscriber to EscalationStarted
-    await subscribe(client, f"{webhook.url}/hooks/escalations")
+    await subscribe_to_started(client, f"{webhook.url}/hooks/escalations")
 
     # when an ITSM platform reports a P1 incident from within its own trace
-    answer = await client.post(
-        "/v1/incidents",
-        json=incident_body(priority="P1"),
-        headers=bearer("intake")
-        | {"traceparent": CALLER_TRACEPARENT, "tracestate": CALLER_TRACESTATE},
-    )
-    assert answer.status_code == 202, answer.text
+    await report_in_callers_trace(client)
 
     # then the subscriber's request continues that trace
     [delivered] = await eventually(polled(lambda: webhook.accepted("/hooks/escalations")))
@@ -102,13 +86,8 @@ async def test_an_incidents_post_its_escalation_delivery_and_timer_are_one_trace
         "process ec.monitor",
     } <= found, "; ".join(sorted(found))
 
-    # and every span of it hangs under the caller's span, in one tree (once
-    # the work in flight has finished: a span ends after its children)
-    async def one_tree() -> list[SpanNode] | None:
-        roots = span_tree(spans_of(CALLER_TRACE_ID))
-        return roots if len(roots) == 1 else None
-
-    [root] = await eventually(one_tree)
+    # and every span of it hangs under the caller's span, in one tree
+    root = await whole_trace(reaching="process ec.monitor")
     assert root.span.name == "POST /v1/incidents"
     assert root.span.parent is not None
     assert format(root.span.parent.span_id, "016x") == CALLER_SPAN_ID

@@ -8,12 +8,15 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ec_platform.tracing import install_tracer_provider
+from tests.support.factories import bearer, incident_body
+from tests.support.waiting import eventually
 
 # A trace id and parent span id of the kind an ITSM platform's own tracing sends.
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -74,3 +77,38 @@ def as_text(roots: list[SpanNode]) -> str:
         kind = node.span.kind.name.lower()
         lines.append(f"{'  ' * depth}{node.span.name} [{kind}]")
     return "\n".join(lines)
+
+
+async def subscribe_to_started(client: httpx.AsyncClient, url: str) -> None:
+    """A webhook subscriber to EscalationStarted, at `url`."""
+    answer = await client.post(
+        "/v1/subscriptions",
+        json={"url": url, "event_types": ["EscalationStarted"]},
+        headers=bearer("admin"),
+    )
+    assert answer.status_code == 201, answer.text
+
+
+async def report_in_callers_trace(client: httpx.AsyncClient) -> None:
+    """A P1 incident posted as an ITSM platform does from within its own trace."""
+    answer = await client.post(
+        "/v1/incidents",
+        json=incident_body(priority="P1"),
+        headers=bearer("intake")
+        | {"traceparent": CALLER_TRACEPARENT, "tracestate": CALLER_TRACESTATE},
+    )
+    assert answer.status_code == 202, answer.text
+
+
+async def whole_trace(reaching: str) -> SpanNode:
+    """The caller's trace as one tree, once it holds a span named `reaching`
+    and its work has finished (a span ends after its children: while any
+    runs, its children hang apart)."""
+
+    async def one_tree() -> SpanNode | None:
+        roots = span_tree(spans_of(CALLER_TRACE_ID))
+        if len(roots) != 1 or reaching not in {node.span.name for _, node in walk(roots)}:
+            return None
+        return roots[0]
+
+    return await eventually(one_tree)
