@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Column, MetaData, Table, insert, text
 
 from ec_escalation.audit import verify
+from ec_escalation.existing_store import NoStore, require_event_store
 from ec_escalation.store import EscalationStore
 from ec_escalation.tables import SCHEMA, define_tables
 from ec_platform.database import Database
@@ -115,3 +116,16 @@ async def test_an_old_store_gains_the_trace_columns_and_its_chain_still_verifies
     with pytest.raises(Exception, match="append-only"):
         async with db.transaction() as conn:
             await conn.execute(text(f"UPDATE {db.qualifier}events SET traceparent = NULL"))
+
+
+async def test_verify_on_an_old_store_says_to_bring_it_up_to_date_first(
+    db: Database,
+) -> None:
+    # given a store of the first release that no service of today has started on
+    await an_old_store(db, "esc-1", ["first"])
+
+    # then verify (read-only) refuses, naming the columns it lacks, while
+    # rebuild-projections (which adds them) may go on
+    with pytest.raises(NoStore, match=r"predates its columns \['traceparent', 'tracestate'\]"):
+        await require_event_store(db, define_tables())
+    await require_event_store(db, define_tables(), as_of_today=False)
