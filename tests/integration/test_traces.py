@@ -39,7 +39,7 @@ def webhook() -> Iterator[HttpReceiver]:
 async def client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
-    recorded_spans()
+    recorded_spans().clear()  # this trace's spans only (other tests use its ids too)
     # Level 1 climbs after 2 s without progress: the monitor's timer fires in the test.
     async with app_on(
         "sqlite", tmp_path, monkeypatch, EC_RAISE_AFTER='["PT2S", "PT1H"]', **QUICK_ENV

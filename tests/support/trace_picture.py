@@ -76,7 +76,7 @@ def trace_html(root: SpanNode) -> str:
 
 
 async def traced_incident(folder: Path) -> SpanNode:
-    recorded_spans()
+    recorded_spans().clear()  # this trace's spans only (other tests use its ids too)
     with receivers("ok") as (_smtp, [webhook]), pytest.MonkeyPatch.context() as monkeypatch:
         async with app_on(
             "sqlite", folder, monkeypatch, EC_RAISE_AFTER='["PT2S", "PT1H"]', **QUICK_ENV

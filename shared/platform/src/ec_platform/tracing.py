@@ -114,10 +114,13 @@ def continued_span(
     kind: SpanKind = SpanKind.INTERNAL,
     attributes: Mapping[str, Any] | None = None,
 ) -> Iterator[Span]:
-    """A span that continues `parent`'s trace (a new trace when it is None),
-    current for the block."""
+    """A span that continues `parent`'s trace (a new trace when it is None,
+    whatever span is current), current for the block."""
     with tracer().start_as_current_span(
-        name, context=parent_from(parent), kind=kind, attributes=dict(attributes or {})
+        name,
+        context=parent_from(parent) or otel_context.Context(),
+        kind=kind,
+        attributes=dict(attributes or {}),
     ) as span:
         yield span
 
