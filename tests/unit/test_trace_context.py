@@ -205,3 +205,18 @@ def test_a_json_log_line_names_the_trace_and_span_it_was_logged_in() -> None:
     assert inside["trace_id"] == CALLER_TRACE_ID
     assert inside["span_id"] == format(span.get_span_context().span_id, "016x")
     assert (outside["trace_id"], outside["span_id"]) == ("", "")
+
+
+def test_a_trace_begun_here_is_propagated_though_nothing_records_it() -> None:
+    # given the process's tracer provider, exporting nothing
+    recorded_spans()
+
+    # when work begins with no caller's trace
+    with continued_span("poll", None) as span:
+        inside = current_trace_context()
+
+    # then it has a trace context to hand on, marked not sampled, and no span was recorded
+    assert inside is not None
+    flags = int(inside.traceparent.split("-")[3], 16)
+    assert flags & 1 == 0  # the sampled bit (W3C Trace Context)
+    assert not span.is_recording()

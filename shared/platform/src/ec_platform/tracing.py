@@ -24,6 +24,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace import Link, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -198,10 +199,18 @@ def install_tracer_provider(service_name: str) -> None:
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     name = os.environ.get("OTEL_SERVICE_NAME") or f"ec-{service_name}"
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     exporters = {
         e.strip() for e in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",") if e.strip()
     }
+    # Exporting nothing, a span is recorded only when its caller's trace is
+    # sampled (traceparent flags 01): the others still get ids and propagate,
+    # without the cost of recording what nobody reads. OTEL_TRACES_SAMPLER,
+    # when set, decides instead.
+    quiet = "otlp" not in exporters and not os.environ.get("OTEL_TRACES_SAMPLER")
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: name}),
+        sampler=ParentBased(ALWAYS_OFF) if quiet else None,
+    )
     if "otlp" in exporters:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
