@@ -30,3 +30,12 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"nothing within {timeout} s (last answer: {result!r})")
         await asyncio.sleep(interval)
+
+
+def polled(probe: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """A plain function (a receiver's list, say) as a probe for `eventually`."""
+
+    async def ask() -> T:
+        return probe()
+
+    return ask

@@ -32,8 +32,9 @@ from ec_console.services import Services
 from ec_console.sessions import COOKIE, SessionStore
 from ec_console.settings import ConsoleSettings
 from ec_console.statecache import StateSince
-from ec_platform.app import Runtime
+from ec_platform.app import SERVER_SPANS, Runtime
 from ec_platform.channels import BusUse
+from ec_platform.tracing import install_tracer_provider
 
 MOUNT = "/console"
 DEFAULT_PORT = 8005
@@ -74,6 +75,8 @@ def create_console(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # Mounted in an app of its own (below, or the embedded one), whose span it is in.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     for module in (
         pages_auth,
@@ -143,12 +146,14 @@ def create_app() -> FastAPI:
         async with console.router.lifespan_context(console):
             yield
 
+    install_tracer_provider("console")
     app = FastAPI(
         title="Escalation Center: console",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=SERVER_SPANS,
     )
 
     @app.get("/healthz")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import httpx
 
 from ec_console.settings import ConsoleSettings
+from ec_platform.tracing import send_trace_context
 
 Service = Literal["intake", "escalation", "notifier", "monitor"]
 SERVICES: tuple[Service, ...] = ("intake", "escalation", "notifier", "monitor")
@@ -81,7 +82,10 @@ class Services:
         for name in SERVICES:
             base = "http://embedded" if transport is not None else urls[name]
             client = httpx.AsyncClient(
-                base_url=base, transport=transport, timeout=settings.api_timeout_s
+                base_url=base,
+                transport=transport,
+                timeout=settings.api_timeout_s,
+                event_hooks={"request": [send_trace_context]},
             )
             clients[name] = await stack.enter_async_context(client)
         return cls(clients)

@@ -54,8 +54,9 @@ def parser() -> argparse.ArgumentParser:
 async def _rebuild(url: str) -> int:
     db = open_existing(url, read_only=False)
     try:
-        await require_event_store(db, define_tables())
-        store = await open_store(db)  # the event store exists: add any read model it lacks
+        await require_event_store(db, define_tables(), as_of_today=False)
+        # The event store exists: add any read model or nullable column it lacks.
+        store = await open_store(db)
         result = await rebuild(store, progress=print_progress)
     finally:
         await db.close()

@@ -6,6 +6,7 @@ connection (SQLite `mode=ro`; PostgreSQL `default_transaction_read_only`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -55,17 +56,31 @@ def open_existing(url_text: str, *, read_only: bool) -> Database:
     return Database(engine, schema=SCHEMA, physical_schema=SCHEMA)
 
 
-async def require_event_store(db: Database, tables: Tables) -> None:
-    """NoStore unless the database answers and holds the event store's table."""
+async def require_event_store(db: Database, tables: Tables, *, as_of_today: bool = True) -> None:
+    """NoStore unless the database answers and holds the event store's table,
+    with today's columns unless `as_of_today` is False (a command that opens
+    the store for writing, which adds them as the service does)."""
     name = tables.events.name
     try:
         async with db.read() as conn:
-            found = await conn.run_sync(
-                lambda sync: inspect(sync).has_table(name, schema=db.physical_schema)
-            )
+            columns = await conn.run_sync(lambda sync: _columns_of(sync, name, db))
     except (SQLAlchemyError, OSError) as error:
         cause = getattr(error, "orig", None) or error
         raise NoStore(f"cannot open the database: {cause}") from None
-    if not found:
+    if columns is None:
         where = f"schema {db.physical_schema!r}" if db.physical_schema else "the database"
         raise NoStore(f"no escalation event store ({name!r} table) in {where}")
+    missing = [c.name for c in tables.events.columns if c.name not in columns]
+    if missing and as_of_today:
+        raise NoStore(
+            f"the event store predates its columns {missing}: start the escalation service "
+            "on it once, or run rebuild-projections (either adds them, changing no stored "
+            "event), then run this again"
+        )
+
+
+def _columns_of(sync: Any, table: str, db: Database) -> set[str] | None:
+    inspector = inspect(sync)
+    if not inspector.has_table(table, schema=db.physical_schema):
+        return None
+    return {column["name"] for column in inspector.get_columns(table, schema=db.physical_schema)}

@@ -61,7 +61,11 @@ class EscalationStore:
         self.log = EventLog(db, tables.events)
 
     async def create(self) -> None:
-        await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.events))
+        await self.db.create(
+            self.tables.metadata,
+            append_only_ddl(self.db, self.tables.events),
+            grown=[self.tables.events],  # the trace context came after the log
+        )
 
     async def load(
         self, conn: AsyncConnection, escalation_id: UUID, *, known: Escalation | None = None

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import MetaData, Table
@@ -23,6 +23,7 @@ from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl, event_log_table
 from ec_platform.retry import retry_on_conflict
+from ec_platform.tracing import TraceContext, current_trace_context, joined_span
 
 SCHEMA = "intake"
 MAX_BATCH = 200
@@ -59,6 +60,8 @@ class Accepted:
 class Report:
     incoming: IncidentIn
     actor: Actor
+    # The reporting request's trace, which its events continue.
+    trace_context: TraceContext | None = None
 
 
 class IncidentStore:
@@ -71,8 +74,9 @@ class IncidentStore:
         await self.db.create(
             self.tables.metadata,
             append_only_ddl(self.db, self.tables.events),
-            # The platform record's columns came after the table.
-            grown=[self.tables.incidents],
+            # The platform record's columns came after the table, the trace
+            # context's after the log.
+            grown=[self.tables.incidents, self.tables.events],
         )
         await catch_up(self.db, self.log, self.tables.incidents, self.tables.checkpoints)
 
@@ -94,7 +98,15 @@ class IncidentStore:
             decided: dict[str, list[Event]] = {}
             for stream_id, report in zip(ids, reports, strict=True):
                 events = decide(known.get(stream_id), report.incoming)
-                new = [NewEvent.of(e, event_id=uuid.uuid4(), actor=report.actor) for e in events]
+                new = [
+                    NewEvent.of(
+                        e,
+                        event_id=uuid.uuid4(),
+                        actor=report.actor,
+                        trace_context=report.trace_context,
+                    )
+                    for e in events
+                ]
                 pending.setdefault(stream_id, []).extend(new)
                 decided.setdefault(stream_id, []).extend(events)
                 known[stream_id] = _latest(events) or known.get(stream_id)
@@ -140,7 +152,8 @@ class Recorder:
 
     async def record(self, reports: list[Report]) -> list[Accepted]:
         future: asyncio.Future[list[Accepted]] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((reports, future))
+        traced = current_trace_context()
+        self._queue.put_nowait(([replace(r, trace_context=traced) for r in reports], future))
         return await future
 
     async def run(self) -> None:
@@ -153,10 +166,10 @@ class Recorder:
     async def _record(
         self, waiting: list[tuple[list[Report], asyncio.Future[list[Accepted]]]]
     ) -> None:
+        everything = [r for reports, _ in waiting for r in reports]
         try:
-            accepted = await self.store.record_all(
-                [r for reports, _ in waiting for r in reports], now=self.clock()
-            )
+            with joined_span("record incidents", [r.trace_context for r in everything]):
+                accepted = await self.store.record_all(everything, now=self.clock())
         except Exception as error:
             if len(waiting) == 1:
                 if not waiting[0][1].done():

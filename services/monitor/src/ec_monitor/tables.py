@@ -10,7 +10,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Uuid, te
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.eventlog import event_log_table
 from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.sqltypes import UtcDateTime, trace_context_columns
 
 SCHEMA = "monitor"
 
@@ -43,6 +43,8 @@ def define_tables() -> Tables:
         Column("created_at", UtcDateTime(), nullable=False),
         Column("fired_at", UtcDateTime()),
         Column("cancelled_at", UtcDateTime()),
+        # The trace of the event that set the timer, continued when it fires.
+        *trace_context_columns(),
         # Only pending timers are in this index, so finding what is due never
         # walks the fired and cancelled ones, however many there are.
         Index(

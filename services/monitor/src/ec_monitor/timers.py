@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import asdict
 from datetime import datetime
@@ -18,6 +19,14 @@ from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl
 from ec_platform.inbox import first_delivery
+from ec_platform.tracing import (
+    TraceContext,
+    current_trace_context,
+    parent_from,
+    trace_context_of,
+    trace_context_values,
+    tracer,
+)
 from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "escalations"
@@ -34,7 +43,12 @@ class TimerBook:
         self.outbox = EventLog(db, tables.outbox)
 
     async def create(self) -> None:
-        await self.db.create(self.tables.metadata, append_only_ddl(self.db, self.tables.outbox))
+        await self.db.create(
+            self.tables.metadata,
+            append_only_ddl(self.db, self.tables.outbox),
+            # The trace context came after the outbox and the timers.
+            grown=[self.tables.outbox, self.tables.timers],
+        )
 
     async def observe(self, envelope: Envelope, event: Event) -> bool:
         """Applies an escalation event to the timers, once per event. True when
@@ -111,21 +125,30 @@ class TimerBook:
         )
         if not self.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
-        async with self.db.transaction() as conn:
-            due = [_timer(row._mapping) for row in await conn.execute(query)]
-            # One stream per timer, at version 1: a timer that somehow came
-            # round again could not be recorded twice.
-            await self.outbox.append_many(
-                conn,
-                [Append(str(timer.id), 0, [_request(timer, self.policy)]) for timer in due],
-                recorded_at=now,
-            )
-            if due:
-                await conn.execute(
-                    update(timers)
-                    .where(timers.c.id.in_([t.id for t in due]))
-                    .values(status="fired", fired_at=now)
+        with contextlib.ExitStack() as spans:
+            async with self.db.transaction() as conn:
+                rows = [row._mapping for row in await conn.execute(query)]
+                due = [_timer(row) for row in rows]
+                # Each timer's request continues the trace of the event that set it.
+                traces = [
+                    _fired_span(spans, timer, row) for timer, row in zip(due, rows, strict=True)
+                ]
+                # One stream per timer, at version 1: a timer that somehow came
+                # round again could not be recorded twice.
+                await self.outbox.append_many(
+                    conn,
+                    [
+                        Append(str(timer.id), 0, [_request(timer, self.policy, traced)])
+                        for timer, traced in zip(due, traces, strict=True)
+                    ],
+                    recorded_at=now,
                 )
+                if due:
+                    await conn.execute(
+                        update(timers)
+                        .where(timers.c.id.in_([t.id for t in due]))
+                        .values(status="fired", fired_at=now)
+                    )
         return [(timer, now) for timer in due]
 
     async def next_due(self) -> datetime | None:
@@ -140,8 +163,10 @@ class TimerBook:
         return due
 
 
-def _request(timer: Timer, policy: RaisePolicy) -> NewEvent:
-    return NewEvent.of(request_for(timer, policy), event_id=uuid.uuid4(), actor=MONITOR_ACTOR)
+def _request(timer: Timer, policy: RaisePolicy, traced: TraceContext | None) -> NewEvent:
+    return NewEvent.of(
+        request_for(timer, policy), event_id=uuid.uuid4(), actor=MONITOR_ACTOR, trace_context=traced
+    )
 
 
 def _row(timer: Timer, *, source: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -150,7 +175,24 @@ def _row(timer: Timer, *, source: uuid.UUID, now: datetime) -> dict[str, Any]:
         "status": "pending",
         "source_event_id": source,
         "created_at": now,
+        # The consumed event's trace, for the firing to continue.
+        **trace_context_values(current_trace_context()),
     }
+
+
+def _fired_span(spans: contextlib.ExitStack, timer: Timer, row: Any) -> TraceContext | None:
+    """A span for the firing, in the trace that set the timer (none for a
+    timer set before traces were kept), ended with the firing transaction."""
+    parent = TraceContext.of_row(row["traceparent"], row["tracestate"])
+    if parent is None:
+        return None
+    span = tracer().start_span(
+        f"fire {timer.kind}",
+        context=parent_from(parent),
+        attributes={"ec.timer.id": str(timer.id), "ec.timer.kind": timer.kind},
+    )
+    spans.callback(span.end)
+    return trace_context_of(span)
 
 
 def _timer(row: Any) -> Timer:

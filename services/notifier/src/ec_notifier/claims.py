@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_notifier.policy import RetryPolicy
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
+from ec_platform.tracing import TraceContext, trace_context_values
 from ec_platform.upsert import insert_on_conflict
 
 # Candidates looked at per claimed slot: enough that a few full hosts at the
@@ -43,6 +44,8 @@ class Claimed:
     cloudevent: dict[str, Any] | None
     subscription_url: str | None
     subscription_secret: str | None
+    # The trace of the event the delivery is for, continued by each attempt.
+    trace_context: TraceContext | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ class Claims:
             "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
+            **trace_context_values(claimed.trace_context),
         }
         statement = insert_on_conflict(conn, table).values(row)
         await conn.execute(statement.on_conflict_do_nothing())
@@ -290,4 +294,5 @@ def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
         cloudevent=row["cloudevent"],
         subscription_url=row["subscription_url"],
         subscription_secret=row["secret"],
+        trace_context=TraceContext.of_row(row["traceparent"], row["tracestate"]),
     )

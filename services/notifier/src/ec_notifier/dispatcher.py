@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ec_notifier.claims import Claimed, Claims, Outcome
@@ -17,6 +18,7 @@ from ec_notifier.hosts import HostGates
 from ec_platform.clock import Clock
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell
+from ec_platform.tracing import continued_span
 
 log = logging.getLogger(__name__)
 Send = Callable[[Claimed, datetime], Awaitable[Outcome]]
@@ -93,6 +95,25 @@ class Dispatcher:
         self._counted.labels(delivery.channel, label).inc()
 
     async def _attempt(self, delivery: Claimed) -> Outcome:
+        """One attempt, in a client span continuing the event's trace; an HTTP
+        channel's request carries it as its `traceparent` (see traced_http)."""
+        with continued_span(
+            f"deliver {delivery.channel}",
+            delivery.trace_context,
+            kind=SpanKind.CLIENT,
+            attributes={
+                "ec.delivery.id": str(delivery.id),
+                "ec.delivery.channel": delivery.channel,
+                "ec.delivery.attempt": delivery.attempts,
+                "server.address": delivery.host,
+            },
+        ) as span:
+            outcome = await self._attempt_in_span(delivery)
+            if not outcome.delivered:
+                span.set_status(Status(StatusCode.ERROR, outcome.error))
+            return outcome
+
+    async def _attempt_in_span(self, delivery: Claimed) -> Outcome:
         budget = (delivery.lease_until - self.clock()).total_seconds() - LEASE_MARGIN_S
         try:
             async with asyncio.timeout(max(budget, 0.1)):

@@ -23,6 +23,7 @@ from ec_notifier.templates import render
 from ec_notifier.writeback import writebacks_for
 from ec_platform.database import Database
 from ec_platform.inbox import first_delivery
+from ec_platform.tracing import current_trace_context, trace_context_values
 from ec_platform.upsert import insert_on_conflict
 
 CONSUMER = "escalations"
@@ -97,6 +98,8 @@ class Recorder:
             "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
+            # The consumed event's trace, for the attempts to continue.
+            **trace_context_values(current_trace_context()),
         }
         rows = [
             {

@@ -35,6 +35,7 @@ from ec_platform.bus import Delivery
 from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
 from ec_platform.tasks import Doorbell, keep_running
+from ec_platform.tracing import send_trace_context
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"
@@ -84,7 +85,8 @@ class NotifierService:
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         try:
-            await db.create(tables.metadata)
+            # The deliveries' trace context came after the table.
+            await db.create(tables.metadata, grown=[tables.deliveries])
         except RuntimeError as error:  # a column that cannot be added to a table there
             raise SystemExit(f"notifier: {OUTDATED} ({error})") from None
         await _check_current(db, tables)
@@ -105,6 +107,7 @@ class NotifierService:
                 max_connections=settings.notifier_concurrency,
                 max_keepalive_connections=settings.notifier_concurrency,
             ),
+            event_hooks={"request": [send_trace_context]},
         )
         stack.push_async_callback(http.aclose)
         escalation = self._escalation_client(connections)
@@ -186,6 +189,7 @@ class NotifierService:
             headers={"Authorization": f"Bearer {token}"} if token else {},
             timeout=settings.notifier_timeout_s,
             follow_redirects=False,
+            event_hooks={"request": [send_trace_context]},
         )
 
 

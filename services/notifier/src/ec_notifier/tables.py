@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import Json, UtcDateTime
+from ec_platform.sqltypes import Json, UtcDateTime, trace_context_columns
 
 SCHEMA = "notifier"
 STATUSES = ("pending", "sending", "delivered", "failed")
@@ -67,6 +67,8 @@ def define_tables() -> Tables:
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         Column("delivered_at", UtcDateTime()),
+        # The trace of the consumed event, continued by each attempt.
+        *trace_context_columns(),
         # One event reaches one recipient on one channel once, however often
         # Kafka re-delivers it.
         UniqueConstraint("event_id", "channel", "recipient", name="uq_deliveries_once"),

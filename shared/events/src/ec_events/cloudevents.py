@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +18,10 @@ CONTENT_TYPE = "application/json"
 EXT_SCHEMA_VERSION = "schemaversion"
 EXT_CORRELATION = "correlationid"
 EXT_CAUSATION = "causationid"
+# The CloudEvents distributed-tracing extension (W3C Trace Context values).
+EXT_TRACEPARENT = "traceparent"
+EXT_TRACESTATE = "tracestate"
+TRACE_EXTENSIONS = (EXT_TRACEPARENT, EXT_TRACESTATE)
 
 
 class InvalidEnvelope(ValueError):
@@ -74,6 +78,16 @@ class Envelope:
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
+
+    def traced(self, trace_headers: dict[str, str]) -> Envelope:
+        """This event carrying a trace context (`traceparent`, `tracestate`)."""
+        kept = {k: v for k, v in self.extensions.items() if k not in TRACE_EXTENSIONS}
+        added = {k: v for k, v in trace_headers.items() if k in TRACE_EXTENSIONS and v}
+        return replace(self, extensions=kept | added)
+
+    def trace_headers(self) -> dict[str, str]:
+        """The trace context the event carries, as W3C Trace Context headers."""
+        return {k: v for k, v in self.extensions.items() if k in TRACE_EXTENSIONS}
 
     @property
     def ce_type(self) -> str:

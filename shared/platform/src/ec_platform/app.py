@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.datastructures import State
 
 from ec_platform.asyncapi import catalogue
@@ -27,6 +28,7 @@ from ec_platform.openapi import install_openapi
 from ec_platform.problems import install_problem_handlers
 from ec_platform.requests import refuse_nul_in_query
 from ec_platform.settings import PlatformSettings
+from ec_platform.tracing import install_tracer_provider
 
 VERSION = "0.1.0"
 API_DESCRIPTION = """\
@@ -34,6 +36,14 @@ Every route but `/healthz` needs `Authorization: Bearer <token>`: press
 **Authorize** and paste a token from `EC_API_TOKENS` (the part after `role:`),
 then "Try it out" sends it. Errors are RFC 9457 problem details
 (`application/problem+json`)."""
+
+SERVER_SPANS: TelemetryConfig = {
+    "tracing": True,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,  # the exporter is install_tracer_provider's
+}
 
 
 @dataclass
@@ -97,6 +107,7 @@ def create_service_app(
     """`bus` lets a caller share one bus between apps (tests); by default the
     app opens its own from settings."""
     metrics = Metrics()
+    install_tracer_provider(title)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +137,9 @@ def create_service_app(
         docs_url=None,  # served by docs_router, with its assets
         redoc_url=None,
         dependencies=[Depends(refuse_nul_in_query)],
+        # FastAPI's own OpenTelemetry server spans, continuing a caller's
+        # `traceparent`; metrics stay with Prometheus (/metrics), logs with logging.
+        telemetry=SERVER_SPANS,
     )
     install_openapi(app, description=API_DESCRIPTION)
     app.state.tokens = tokens

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Column, MetaData, Table, event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from ec_platform.tracing import child_span
 
 
 class Database:
@@ -130,8 +133,10 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction; committed when the block ends without error."""
         lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self.engine.begin() as conn:
-            yield conn
+        attributes = {"db.system.name": self.engine.dialect.name, "db.namespace": self.schema}
+        with child_span("transaction", kind=SpanKind.CLIENT, attributes=attributes):
+            async with lock, self.engine.begin() as conn:
+                yield conn
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -27,7 +27,8 @@ from sqlalchemy import (
 from ec_events import Envelope, Event, parse_event
 from ec_events.registry import parse_event_json
 from ec_platform.database import Database
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.sqltypes import UtcDateTime, trace_context_columns
+from ec_platform.tracing import TraceContext, trace_context_values
 
 POSITIONS_PER_TRANSACTION = 1 << 16
 # CloudEvent extension attributes a published stored event carries (on Kafka,
@@ -57,6 +58,9 @@ class NewEvent:
     schema_version: int = 1
     correlation_id: str | None = None
     causation_id: str | None = None
+    # The trace the event continues, when it is not the appending one's (a
+    # batch appends for several callers, each in a trace of its own).
+    trace_context: TraceContext | None = None
 
     @classmethod
     def of(
@@ -67,6 +71,7 @@ class NewEvent:
         actor: tuple[str, str],
         correlation_id: str | None = None,
         causation_id: str | None = None,
+        trace_context: TraceContext | None = None,
     ) -> NewEvent:
         return cls(
             event_id=event_id,
@@ -77,6 +82,7 @@ class NewEvent:
             actor_name=actor[1],
             correlation_id=correlation_id,
             causation_id=causation_id,
+            trace_context=trace_context,
         )
 
 
@@ -95,9 +101,18 @@ class StoredEvent:
     correlation_id: str | None
     causation_id: str | None
     hash: str
+    # The trace of the work that appended the event (W3C Trace Context), so
+    # its publication continues it. Operational, not part of the record: the
+    # hash leaves it out (UNHASHED_COLUMNS), so events stored before it
+    # existed, with none, verify as they did.
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     def event(self) -> Event:
         return parse_event(self.type, self.data, self.schema_version)
+
+    def trace_context(self) -> TraceContext | None:
+        return TraceContext.of_row(self.traceparent, self.tracestate)
 
     def envelope(self, source: str) -> Envelope:
         return Envelope(
@@ -140,16 +155,24 @@ class Append:
 
 
 def new_row(
-    item: Append, index: int, new: NewEvent, *, position: int, recorded_at: datetime
+    item: Append,
+    index: int,
+    new: NewEvent,
+    *,
+    position: int,
+    recorded_at: datetime,
+    trace_context: TraceContext | None = None,
 ) -> dict[str, Any]:
     """The row an appended event is stored as, but its hash: what the event
-    brings itself (NewEvent's fields), and its place and time in the log."""
+    brings itself (NewEvent's fields), its place and time in the log, and the
+    trace it continues (its own, else that of the work appending it)."""
     row = {name: getattr(new, name) for name in BROUGHT_COLUMNS}
     row.update(
         position=position,
         stream_id=item.stream_id,
         stream_version=item.expected_version + index + 1,
         recorded_at=recorded_at,
+        **trace_context_values(new.trace_context or trace_context),
     )
     return row
 
@@ -173,6 +196,7 @@ def event_log_table(metadata: MetaData, *, schema: str, name: str = "events") ->
         Column("correlation_id", String(100)),
         Column("causation_id", String(100)),
         Column("hash", String(64), nullable=False),
+        *trace_context_columns(),
         UniqueConstraint("stream_id", "stream_version", name=f"uq_{name}_stream_version"),
         UniqueConstraint("event_id", name=f"uq_{name}_event_id"),
         schema=schema,
@@ -191,12 +215,13 @@ def chain_hash(previous_hash: str, row: dict[str, Any]) -> str:
 
 GENESIS_HASH = ""
 # The stored columns, in StoredEvent's field order (scans build it from rows by
-# position); the hash covers every one of them but itself.
+# position); the hash covers every one of them but itself and the trace context.
 COLUMNS = tuple(field.name for field in fields(StoredEvent))
-HASHED_COLUMNS = tuple(name for name in COLUMNS if name != "hash")
+UNHASHED_COLUMNS = ("hash", "traceparent", "tracestate")
+HASHED_COLUMNS = tuple(name for name in COLUMNS if name not in UNHASHED_COLUMNS)
 # The columns an appended event brings itself (NewEvent's fields); the log adds
 # the rest, its place and time (PLACED_COLUMNS).
-BROUGHT_COLUMNS = tuple(field.name for field in fields(NewEvent))
+BROUGHT_COLUMNS = tuple(field.name for field in fields(NewEvent) if field.name != "trace_context")
 PLACED_COLUMNS = ("position", "stream_id", "stream_version", "recorded_at")
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, func, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,6 +42,7 @@ from ec_platform.event_records import (
     stored_from,
 )
 from ec_platform.pgscan import scan_after, scan_payloads_after, scan_stream
+from ec_platform.tracing import child_span, current_trace_context
 
 __all__ = [
     "GENESIS_HASH",
@@ -62,6 +64,11 @@ class EventLog:
         self.db = db
         self.table = table
         self._name = f"{db.qualifier}{table.name}"
+        # OpenTelemetry's database semantic conventions, for this log's spans.
+        self._db = {
+            "db.system.name": "sqlite" if db.is_sqlite else "postgresql",
+            "db.collection.name": table.name,
+        }
 
     async def append(
         self,
@@ -86,17 +93,31 @@ class EventLog:
         appends = [a for a in appends if a.events]
         if not appends:
             return []
+        with child_span(f"append {self.table.name}", kind=SpanKind.CLIENT, attributes=self._db):
+            return await self._append_many(conn, appends, recorded_at=recorded_at)
+
+    async def _append_many(
+        self, conn: AsyncConnection, appends: Sequence[Append], *, recorded_at: datetime
+    ) -> list[StoredEvent]:
         if sum(len(a.events) for a in appends) >= POSITIONS_PER_TRANSACTION:
             raise ValueError("too many events in one transaction")
         position = await self._next_position(conn)
         previous = await self._previous_hashes(conn, appends)
+        trace_context = current_trace_context()
         rows: list[dict[str, Any]] = []
         for item in appends:
             chain = previous.get(item.stream_id, GENESIS_HASH)
             if item.expected_version > 0 and item.stream_id not in previous:
                 raise VersionConflict(item.stream_id, item.expected_version)
             for index, new in enumerate(item.events):
-                row = new_row(item, index, new, position=position, recorded_at=recorded_at)
+                row = new_row(
+                    item,
+                    index,
+                    new,
+                    position=position,
+                    recorded_at=recorded_at,
+                    trace_context=trace_context,
+                )
                 chain = row["hash"] = chain_hash(chain, row)
                 rows.append(row)
                 position += 1
@@ -146,6 +167,19 @@ class EventLog:
         *,
         after_version: int = 0,
         recorded_until: datetime | None = None,
+    ) -> list[StoredEvent]:
+        with child_span(f"read {self.table.name}", kind=SpanKind.CLIENT, attributes=self._db):
+            return await self._read_stream(
+                conn, stream_id, after_version=after_version, recorded_until=recorded_until
+            )
+
+    async def _read_stream(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        *,
+        after_version: int,
+        recorded_until: datetime | None,
     ) -> list[StoredEvent]:
         if recorded_until is None and not self.db.is_sqlite:
             rows = await scan_stream(conn, self._name, stream_id, after_version=after_version)

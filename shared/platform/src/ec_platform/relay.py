@@ -12,15 +12,18 @@ PostgreSQL advisory lock named after the relay. The others wait to take over."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, text
 
 from ec_platform.bus.base import Bus
 from ec_platform.checkpoints import load_checkpoint, save_checkpoint
 from ec_platform.database import Database
-from ec_platform.eventlog import EventLog
+from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.tasks import Doorbell
+from ec_platform.tracing import messaging_attributes, parent_from, trace_context_of, tracer
 
 TAKE_OVER_POLL_S = 1.0
 # After an append, the relay looks again this often for this long: the event
@@ -81,9 +84,7 @@ class Relay:
             async with self.db.read() as conn:
                 batch = await self.log.read_after(conn, self._position, limit=self.batch_size)
             if batch:
-                await self.bus.publish(
-                    self.topic, [stored.envelope(self.source).to_binary() for stored in batch]
-                )
+                await self._publish(batch)
                 self._position = batch[-1].position
                 total += len(batch)
                 self.published += len(batch)
@@ -91,6 +92,28 @@ class Relay:
                 await self.save_checkpoint()
             if len(batch) < self.batch_size:
                 return total
+
+    async def _publish(self, batch: list[StoredEvent]) -> None:
+        """Each event in a producer span continuing the trace it was appended
+        in, its CloudEvent carrying that span as its `traceparent`."""
+        system = "kafka" if self.bus.durable else "in-process"
+        attributes = messaging_attributes(system, self.topic, "send")
+        with contextlib.ExitStack() as spans:
+            messages = []
+            for stored in batch:
+                envelope = stored.envelope(self.source)
+                parent = stored.trace_context()
+                if parent is not None:
+                    span = tracer().start_span(
+                        f"send {self.topic}",
+                        context=parent_from(parent),
+                        kind=SpanKind.PRODUCER,
+                        attributes=attributes,
+                    )
+                    spans.callback(span.end)  # once the broker has the batch
+                    envelope = envelope.traced(trace_context_of(span).as_headers())
+                messages.append(envelope.to_binary())
+            await self.bus.publish(self.topic, messages)
 
     async def _start_position(self) -> int:
         if not self.bus.durable:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 from collections.abc import Callable, Sequence
 
 import uvicorn
 from fastapi import FastAPI
+
+from ec_platform.logs import configure_logging
 
 
 def serve(
@@ -22,10 +24,14 @@ def serve(
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
     parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("EC_LOG_FORMAT", "text"),
+        help="one line a record, each with its trace_id and span_id (default: EC_LOG_FORMAT)",
     )
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level, args.log_format)
     uvicorn.run(
         create_app(),
         host=args.host,

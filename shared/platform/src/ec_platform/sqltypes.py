@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, Column, DateTime, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -33,3 +33,10 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def trace_context_columns() -> list[Column[str]]:
+    """Where a row keeps the trace of the work that wrote it (W3C Trace
+    Context), for the loop that acts on the row later to continue it.
+    Nullable, so a table made before them gains them (Database.create's `grown`)."""
+    return [Column("traceparent", String(55)), Column("tracestate", String(512))]

@@ -153,5 +153,6 @@ class KafkaBus:
             batch_handler=batch_handler,
             publish=self.publish,
             policy=self.policy,
+            system="kafka",
         )
         return KafkaConsumer(self.options, group, tuple(topics), processor)

@@ -58,6 +58,7 @@ class InMemoryBus:
             batch_handler=batch_handler,
             publish=self.publish,
             policy=self.policy,
+            system="in-process",
         )
         return _InMemoryConsumer(self, group, tuple(topics), processor)
 

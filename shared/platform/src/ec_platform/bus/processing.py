@@ -7,11 +7,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ec_events import Message, dead_letter_topic
 from ec_platform.bus.base import BatchHandler, Delivery, Handler, PoisonMessage
 from ec_platform.bus.dead_letters import dead_letter
+from ec_platform.tracing import (
+    TRACEPARENT,
+    TRACESTATE,
+    TraceContext,
+    continued_span,
+    joined_span,
+    messaging_attributes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +53,9 @@ class DeliveryProcessor:
         policy: RetryPolicy,
         batch_handler: BatchHandler | None = None,
         on_outcome: Callable[[str, str], None] = lambda _topic, _outcome: None,
+        system: str = "kafka",
     ) -> None:
+        self.system = system
         self.group = group
         self.handler = handler
         self.batch_handler = batch_handler
@@ -61,7 +72,16 @@ class DeliveryProcessor:
         commit advance with the work."""
         if self.batch_handler is not None and len(deliveries) > 1:
             try:
-                await self.batch_handler(deliveries)
+                # One transaction handles them all: in their trace when they
+                # share one, else in a new one linked to each.
+                with joined_span(
+                    f"process {deliveries[0].topic}",
+                    [_trace_context_of(d) for d in deliveries],
+                    kind=SpanKind.CONSUMER,
+                    attributes=self._attributes(deliveries[0])
+                    | {"messaging.batch.message_count": len(deliveries)},
+                ):
+                    await self.batch_handler(deliveries)
             except Exception as error:
                 log.warning(
                     "group %s: a batch of %d failed (%r); handling them one by one",
@@ -79,6 +99,25 @@ class DeliveryProcessor:
             done(delivery)
 
     async def process(self, delivery: Delivery) -> None:
+        """Handles the delivery in a consumer span continuing the trace its
+        CloudEvent carries (`ce_traceparent`)."""
+        with continued_span(
+            f"process {delivery.topic}",
+            _trace_context_of(delivery),
+            kind=SpanKind.CONSUMER,
+            attributes=self._attributes(delivery),
+        ):
+            await self._process(delivery)
+
+    def _attributes(self, delivery: Delivery) -> dict[str, str | int]:
+        return {
+            **messaging_attributes(self.system, delivery.topic, "process"),
+            "messaging.consumer.group.name": self.group,
+            "messaging.destination.partition.id": str(delivery.partition),
+            "messaging.kafka.offset": delivery.offset,
+        }
+
+    async def _process(self, delivery: Delivery) -> None:
         attempt = 0
         while True:
             attempt += 1
@@ -118,3 +157,14 @@ class DeliveryProcessor:
         message = dead_letter(delivery, group=self.group, reason=reason)
         await self.publish(dead_letter_topic(delivery.topic), [message])
         self.on_outcome(delivery.topic, "dead_lettered")
+
+
+def _trace_context_of(delivery: Delivery) -> TraceContext | None:
+    message = delivery.message
+    return TraceContext.from_headers(
+        {
+            name: value
+            for name in (TRACEPARENT, TRACESTATE)
+            if (value := message.header(f"ce_{name}")) is not None
+        }
+    )
