@@ -18,6 +18,7 @@ from bench import (
     monitor,
     notifier,
     pipeline,
+    replicas,
     reports,
     review_report,
 )
@@ -38,6 +39,10 @@ def sections(
         "api": ("escalation HTTP API", lambda: api.run(kafka=kafka)),
         "console": ("console live board (browser)", console.run),
         "pipeline": ("the pipeline, all four services", lambda: pipeline.run(kafka=kafka)),
+        "replicas": (
+            "the pipeline with two escalation replicas",
+            lambda: replicas.run(kafka=kafka),
+        ),
         "review": ("the review report (pure, no servers)", review_report.run),
     }
 
@@ -56,6 +61,6 @@ if __name__ == "__main__":
         action="append",
         default=[],
         help="bus, store, replay, report, intake, monitor, notifier, api, console, pipeline, "
-        "review",
+        "replicas, review",
     )
     asyncio.run(main(set(parser.parse_args().only)))

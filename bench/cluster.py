@@ -34,7 +34,9 @@ class Cluster:
 
 
 @contextlib.asynccontextmanager
-async def cluster(*, kafka: str) -> AsyncIterator[Cluster]:
+async def cluster(*, kafka: str, escalation_replicas: int = 1) -> AsyncIterator[Cluster]:
+    """The four services; `escalation_replicas` escalation processes share its
+    consumer groups (`urls["escalation"]` is the first's)."""
     async with fresh_database() as database_url:
         prefix = fresh_topic_prefix()
         env = {
@@ -49,6 +51,10 @@ async def cluster(*, kafka: str) -> AsyncIterator[Cluster]:
             processes = {
                 name: ServiceProcess(f"ec_{name}", env=env, log_dir=Path(logs)) for name in SERVICES
             }
+            for replica in range(2, escalation_replicas + 1):
+                processes[f"escalation-{replica}"] = ServiceProcess(
+                    "ec_escalation", env=env, log_dir=Path(logs)
+                )
             try:
                 for process in processes.values():
                     process.start()

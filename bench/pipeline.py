@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from bench import chain
@@ -90,7 +91,7 @@ async def _intake_alone(kafka: str) -> float:
 
 
 @contextlib.asynccontextmanager
-async def _client(url: str, role: str, connections: int) -> AsyncIterator[LeanClient]:
+async def lean_client(url: str, role: str, connections: int) -> AsyncIterator[LeanClient]:
     """A client per measure: connections idle between measures are closed by
     the server (keep-alive timeout)."""
     client = LeanClient(url, headers=bearer(role), connections=connections)
@@ -102,7 +103,7 @@ async def _client(url: str, role: str, connections: int) -> AsyncIterator[LeanCl
 
 async def _measure(c: Cluster, kafka: str, alone: float) -> list[Figure]:
     def intake() -> contextlib.AbstractAsyncContextManager[LeanClient]:
-        return _client(c.urls["intake"], "intake", CLIENTS)
+        return lean_client(c.urls["intake"], "intake", CLIENTS)
 
     figures: list[Figure] = []
     async with (
@@ -111,7 +112,7 @@ async def _measure(c: Cluster, kafka: str, alone: float) -> list[Figure]:
     ):
         # The storm first: the escalations the P1 measures start keep the
         # notifier and the monitor busy for a while after, on the same cores.
-        async with intake() as client, _client(c.urls["escalation"], "auditor", 2) as board:
+        async with intake() as client, lean_client(c.urls["escalation"], "auditor", 2) as board:
             await _post(client, [json.dumps(incident_body(priority="P1")).encode()])  # warm-up
             figures += await _storm(client, board, alone)
         if not await decisions.drained(timeout=DRAIN_S):
@@ -137,7 +138,18 @@ async def _post(client: LeanClient, bodies: list[bytes]) -> list[str]:
     return ids
 
 
-async def _sustained(intake: LeanClient, decisions: Decisions, alone: float) -> Figure:
+@dataclass(frozen=True)
+class Decided:
+    """Incidents posted as fast as the intake takes them, and how fast the
+    escalation service decided them."""
+
+    rate: float
+    posted: int
+    late: int
+
+
+async def decided(intake: LeanClient, decisions: Decisions) -> Decided:
+    """Posts for SUSTAINED_SECONDS and waits for every decision (or CATCH_UP_S)."""
     bodies = mixed_bodies(40_000)
     before = await decisions.count()
 
@@ -149,19 +161,31 @@ async def _sustained(intake: LeanClient, decisions: Decisions, alone: float) -> 
     done = await decisions.wait_for(before + posted, timeout=CATCH_UP_S)
     if done is None:
         handled = await decisions.count() - before
-        rate = handled / (time.perf_counter() - started)
-        name = f"incidents/s decided ({posted - handled:,}/{posted:,} late)"
-    else:
-        rate = posted / (done - started)
-        name = f"incidents/s decided, all {posted:,}"
+        return Decided(handled / (time.perf_counter() - started), posted, posted - handled)
+    return Decided(posted / (done - started), posted, 0)
+
+
+def decided_name(measured: Decided) -> str:
+    if measured.late:
+        return f"incidents/s decided ({measured.late:,}/{measured.posted:,} late)"
+    return f"incidents/s decided, all {measured.posted:,}"
+
+
+async def _sustained(intake: LeanClient, decisions: Decisions, alone: float) -> Figure:
+    measured = await decided(intake, decisions)
     return Figure(
-        name, rate, "incidents/s", f"intake alone accepted/s, {CLIENTS} clients", alone, ">= 1,000"
+        decided_name(measured),
+        measured.rate,
+        "incidents/s",
+        f"intake alone accepted/s, {CLIENTS} clients",
+        alone,
+        ">= 1,000",
     )
 
 
-async def _at_rate(
-    intake: LeanClient, starts: Starts, c: Cluster, kafka: str, rate: int
-) -> list[Figure]:
+async def p1_lags(intake: LeanClient, starts: Starts, rate: int) -> list[float]:
+    """Seconds from each P1's 202 to its EscalationStarted on Kafka (infinite
+    when not within CATCH_UP_S), RATE_SECONDS of P1s offered at `rate`."""
     count = int(rate * RATE_SECONDS)
     bodies = [json.dumps(incident_body(priority="P1")).encode() for _ in range(count)]
     accepted: dict[str, float] = {}
@@ -174,7 +198,18 @@ async def _at_rate(
     with collector_paused():
         await _open_loop(one, rate=rate, count=count)
     await starts.wait_for(set(accepted), timeout=CATCH_UP_S)
-    lags = [starts.at.get(i, math.inf) - at for i, at in accepted.items()]
+    return [starts.at.get(i, math.inf) - at for i, at in accepted.items()]
+
+
+def late_note(lags: list[float]) -> str:
+    missing = sum(1 for lag in lags if math.isinf(lag))
+    return f" ({missing:,}/{len(lags):,} late)" if missing else ""
+
+
+async def _at_rate(
+    intake: LeanClient, starts: Starts, c: Cluster, kafka: str, rate: int
+) -> list[Figure]:
+    lags = await p1_lags(intake, starts, rate)
     base = await chain.latencies(
         database_url=c.database_url,
         kafka=kafka,
@@ -183,22 +218,20 @@ async def _at_rate(
         seconds=2.0,
         wait=10.0,
     )
-    missing = sum(1 for lag in lags if math.isinf(lag))
-    late = f" ({missing:,}/{len(lags):,} late)" if missing else ""
     return [
         Figure(
-            f"P1 202 -> started p50 ms at {rate}/s{late}",
-            _ms(lags, 0.5),
+            f"P1 202 -> started p50 ms at {rate}/s{late_note(lags)}",
+            percentile_ms(lags, 0.5),
             "ms",
             "bare commit+produce chain p50 ms",
-            _ms(base, 0.5),
+            percentile_ms(base, 0.5),
         ),
         Figure(
             f"P1 202 -> started p99 ms at {rate}/s",
-            _ms(lags, 0.99),
+            percentile_ms(lags, 0.99),
             "ms",
             "bare commit+produce chain p99 ms",
-            _ms(base, 0.99),
+            percentile_ms(base, 0.99),
             "< 250 ms at 200/s" if rate == 200 else "",
         ),
     ]
@@ -215,7 +248,7 @@ async def _open_loop(
     await asyncio.gather(*running)
 
 
-def _ms(values: list[float], share: float) -> float:
+def percentile_ms(values: list[float], share: float) -> float:
     """A percentile in ms; infinite when more than the share never arrived."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)] * 1000

@@ -62,23 +62,21 @@ async def seed_escalations(db: Database, table: str, *, events: int) -> int:
             body = {**data, "escalation_id": stream}
             if name == "EscalationStarted":
                 body["incident_ids"] = [str(uuid.uuid4())]
-            records.append(
-                (
-                    position,
-                    uuid.uuid4(),
-                    stream,
-                    version,
-                    name,
-                    1,
-                    json.dumps(body),
-                    at + timedelta(seconds=position),
-                    "operator",
-                    "bench",
-                    None,
-                    None,
-                    "0" * 64,
-                )
-            )
+            row = {
+                "position": position,
+                "event_id": uuid.uuid4(),
+                "stream_id": stream,
+                "stream_version": version,
+                "type": name,
+                "schema_version": 1,
+                "data": json.dumps(body),
+                "recorded_at": at + timedelta(seconds=position),
+                "actor_role": "operator",
+                "actor_name": "bench",
+                "hash": "0" * 64,
+            }
+            # Columns it does not name (the causes, the trace) stay empty.
+            records.append(tuple(row.get(column) for column in COLUMNS))
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
