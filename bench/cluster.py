@@ -19,7 +19,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from tests.support.factories import API_TOKENS
-from tests.support.infra import fresh_database, fresh_topic_prefix
+from tests.support.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
 from tests.support.processes import ServiceProcess
 
 SERVICES = ("intake", "escalation", "notifier", "monitor")
@@ -136,8 +136,7 @@ class Decisions:
     @classmethod
     @contextlib.asynccontextmanager
     async def of(cls, database_url: str) -> AsyncIterator[Decisions]:
-        dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
-        connection = await asyncpg.connect(dsn)
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
         try:
             yield cls(connection)
         finally:

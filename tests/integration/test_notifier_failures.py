@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 from contextlib import AsyncExitStack
 
+import asyncpg
 import pytest
 
 from tests.support.factories import bearer
+from tests.support.infra import asyncpg_dsn
 from tests.support.notifier import Notifier, Story, running_notifier
 from tests.support.notifier_receivers import receivers
 from tests.support.waiting import eventually
@@ -152,3 +154,42 @@ async def sent_by(notifier: Notifier) -> float:
     wanted = 'ec_notifier_attempts_total{channel="subscription",outcome="delivered"}'
     lines = [line for line in metrics.text.splitlines() if line.startswith(wanted)]
     return float(lines[0].split()[-1]) if lines else 0.0
+
+
+async def test_a_stopping_notifier_gives_back_what_it_claimed_and_had_not_started(
+    postgres_url: str,
+) -> None:
+    events = 4
+    with receivers("hang") as (_, [hanging]):
+        # given a host that may have one delivery in flight, which hangs, and
+        # a notifier that claims ahead of its sends
+        async with running_notifier(
+            postgres_url, notifier_host_concurrency=1, notifier_timeout_s=300, notifier_lease_s=310
+        ) as notifier:
+            await notifier.subscribe(f"{hanging.url}/hook")
+            story = Story()
+            await notifier.publish(
+                story.started(), *[story.progress(f"{n}") for n in range(events - 1)]
+            )
+
+            async def claimed_ahead() -> bool:
+                sending = await notifier.deliveries(status="sending")
+                to_subscriber = [d for d in sending if d["channel"] == "subscription"]
+                return len(hanging.requests) == 1 and len(to_subscriber) == 2
+
+            await eventually(claimed_ahead)
+        # when it stops
+
+    # then the hanging send stays claimed until its lease runs out, and the
+    # one claimed behind it is pending again, its attempt not counted
+    connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT status, attempts FROM notifier.deliveries WHERE channel = 'subscription'"
+        )
+    finally:
+        await connection.close()
+    assert sorted((r["status"], r["attempts"]) for r in rows) == [
+        *[("pending", 0)] * (events - 1),
+        ("sending", 1),
+    ]

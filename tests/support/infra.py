@@ -31,7 +31,8 @@ def kafka_bootstrap() -> str:
     return _required("EC_TEST_KAFKA", "Kafka")
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """`url` (SQLAlchemy's asyncpg form) as asyncpg itself takes it."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -40,7 +41,7 @@ async def fresh_database() -> AsyncIterator[str]:
     """A database of its own for one test, dropped afterwards."""
     server = postgres_server_url()
     name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server))
+    admin = await asyncpg.connect(asyncpg_dsn(server))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield make_url(server).set(database=name).render_as_string(hide_password=False)

@@ -226,6 +226,28 @@ class Claims:
         statement = insert_on_conflict(conn, table).values(row)
         await conn.execute(statement.on_conflict_do_nothing())
 
+    async def release(self, claimed: list[Claimed], *, now: datetime) -> None:
+        """Gives claims back unsent: pending again at once, the attempt the
+        claim counted taken back. One whose claim has lapsed is left alone."""
+        table = self.tables.deliveries
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                update(table)
+                .where(
+                    table.c.id == bindparam("b_id"),
+                    table.c.claim_token == bindparam("b_token"),
+                    table.c.status == "sending",
+                )
+                .values(
+                    status="pending",
+                    claim_token=None,
+                    attempts=table.c.attempts - 1,
+                    next_attempt_at=now,
+                    updated_at=now,
+                ),
+                [{"b_id": c.id, "b_token": c.claim_token} for c in claimed],
+            )
+
     def _failure(
         self, claimed: Claimed, outcome: Outcome, now: datetime, jitter: float
     ) -> dict[str, Any]:

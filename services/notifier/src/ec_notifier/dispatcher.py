@@ -1,5 +1,9 @@
 """Sending what is due: claim (committed) before sending, record the outcome
-after, each delivery in its own task so a slow receiver holds up no other."""
+after, each delivery in its own task so a slow receiver holds up no other.
+
+Claims run ahead of the sends: a host may have CLAIM_DEPTH times its
+in-flight limit claimed, so when one of its sends ends the next starts at
+once, instead of after a claim's round trip to the database."""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import asyncio
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,6 +33,8 @@ LEASE_MARGIN_S = 2.0
 # Finishing deliveries ring for more work; claiming at most this often lets
 # each claim take several rows instead of one transaction per delivery.
 MIN_CLAIM_GAP_S = 0.01
+# Deliveries claimed per host, as a multiple of what it may have in flight.
+CLAIM_DEPTH = 2
 
 
 class Dispatcher:
@@ -42,6 +49,7 @@ class Dispatcher:
         metrics: Metrics,
         concurrency: int,
         poll_s: float,
+        send_timeout_s: float,
     ) -> None:
         self.claims = claims
         self.send = send
@@ -50,6 +58,10 @@ class Dispatcher:
         self.clock = clock
         self.concurrency = concurrency
         self.poll_s = poll_s
+        # A claimed delivery is started only while its lease still covers a
+        # whole attempt; one that waited longer goes back to the queue.
+        self._lease_needed = timedelta(seconds=send_timeout_s + LEASE_MARGIN_S)
+        self._waiting: dict[str, deque[Claimed]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_claim = 0.0
         self._outcomes: asyncio.Queue[tuple[Claimed, Outcome]] = asyncio.Queue()
@@ -60,23 +72,65 @@ class Dispatcher:
         )
 
     async def step(self) -> float:
-        """Claims and starts what may be sent now; the pause before the next look."""
+        """Claims what may be sent soon and starts what may be sent now; the
+        pause before the next look."""
         await asyncio.sleep(max(0.0, self._last_claim + MIN_CLAIM_GAP_S - time.monotonic()))
         now = self.clock()
-        free = self.concurrency - self.gates.in_flight
-        if free <= 0:
+        await self._return_unsendable(now)
+        self._start_waiting(now)
+        room = self.concurrency * CLAIM_DEPTH - self.gates.in_flight - self._waiting_count()
+        if room <= 0:
             return self.poll_s  # a finishing delivery rings the bell
         self._last_claim = time.monotonic()
         claimed = await self.claims.claim(
             now,
-            limit=free,
-            closed_hosts=self.gates.closed_hosts(now),
-            capacity=lambda host: self.gates.capacity(host, now),
+            limit=room,
+            closed_hosts=[h for h in self._known_hosts() if self._claimable(h, now) <= 0],
+            capacity=lambda host: self._claimable(host, now),
         )
         for delivery in claimed:
-            self.gates.acquire(delivery.host)
-            self._spawn(self._deliver(delivery), f"deliver {delivery.id}")
-        return 0 if len(claimed) == free else self.poll_s
+            self._waiting.setdefault(delivery.host, deque()).append(delivery)
+        self._start_waiting(self.clock())
+        return 0 if len(claimed) == room else self.poll_s
+
+    def _claimable(self, host: str, now: datetime) -> int:
+        waiting = len(self._waiting.get(host, ()))
+        return self.gates.allowed(host, now) * CLAIM_DEPTH - self.gates.in_flight_to(host) - waiting
+
+    def _known_hosts(self) -> set[str]:
+        return self.gates.hosts() | set(self._waiting)
+
+    def _waiting_count(self) -> int:
+        return sum(len(queue) for queue in self._waiting.values())
+
+    def _start_waiting(self, now: datetime) -> None:
+        """Starts the claimed deliveries their hosts have room for now."""
+        for host in list(self._waiting):
+            queue = self._waiting[host]
+            while queue and self.gates.capacity(host, now) > 0:
+                delivery = queue.popleft()
+                if delivery.lease_until - now < self._lease_needed:
+                    queue.appendleft(delivery)  # returned by the next step
+                    break
+                self.gates.acquire(host)
+                self._spawn(self._deliver(delivery), f"deliver {delivery.id}")
+            if not queue:
+                del self._waiting[host]
+
+    async def _return_unsendable(self, now: datetime) -> None:
+        """Gives back what waited too long for its host (backed off, or slow):
+        pending again, its attempt not counted, for any process to claim."""
+        stale: list[Claimed] = []
+        for host in list(self._waiting):
+            backed_off = self.gates.is_backed_off(host, now)
+            keep: deque[Claimed] = deque()
+            for delivery in self._waiting.pop(host):
+                sendable = not backed_off and delivery.lease_until - now >= self._lease_needed
+                (keep if sendable else stale).append(delivery)
+            if keep:
+                self._waiting[host] = keep
+        if stale:
+            await self.claims.release(stale, now=now)
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         async def run() -> None:
@@ -89,6 +143,7 @@ class Dispatcher:
     async def _deliver(self, delivery: Claimed) -> None:
         outcome = await self._attempt(delivery)
         self.gates.release(delivery.host, ok=outcome.host_ok, now=self.clock())
+        self._start_waiting(self.clock())
         self._outcomes.put_nowait((delivery, outcome))
         self.doorbell.ring()
         label = "delivered" if outcome.delivered else "failed" if outcome.permanent else "retry"
@@ -141,8 +196,11 @@ class Dispatcher:
                 await asyncio.sleep(0.5)
 
     async def stop(self) -> None:
-        """Abandons sends under way (their leases will run out) and writes the
-        outcomes already known, so a graceful stop sends nothing twice."""
+        """Abandons sends under way (their leases will run out), writes the
+        outcomes already known, so a graceful stop sends nothing twice, and
+        gives back what was claimed and not started."""
+        unstarted = [delivery for queue in self._waiting.values() for delivery in queue]
+        self._waiting.clear()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -154,3 +212,8 @@ class Dispatcher:
                 await self.claims.finish(batch, now=self.clock(), jitter=random.random)
             except Exception:  # shutting down: their leases will run out instead
                 log.warning("could not record %d outcomes on stop", len(batch), exc_info=True)
+        if unstarted:
+            try:
+                await self.claims.release(unstarted, now=self.clock())
+            except Exception:  # shutting down: their leases will run out instead
+                log.warning("could not give back %d claims on stop", len(unstarted), exc_info=True)

@@ -17,14 +17,16 @@ class HostGates:
         self._health: dict[str, HostHealth] = {}
 
     def capacity(self, host: str, now: datetime) -> int:
+        return self.allowed(host, now) - self._in_flight[host]
+
+    def allowed(self, host: str, now: datetime) -> int:
+        """How many deliveries `host` may have in flight at all, given its health."""
         health = self._health.get(host, HostHealth())
-        allowed = self.policy.allowed_in_flight(health, now, self.per_host)
-        return allowed - self._in_flight[host]
+        return self.policy.allowed_in_flight(health, now, self.per_host)
 
     def closed_hosts(self, now: datetime) -> list[str]:
         """Hosts that may not take another delivery now (full or backed off)."""
-        hosts = set(self._in_flight) | set(self._health)
-        return sorted(h for h in hosts if self.capacity(h, now) <= 0)
+        return sorted(h for h in self.hosts() if self.capacity(h, now) <= 0)
 
     def acquire(self, host: str) -> None:
         self._in_flight[host] += 1
@@ -39,6 +41,13 @@ class HostGates:
             self._health.pop(host, None)
         elif ok is False:
             self._health[host] = self.policy.on_failure(health, now)
+
+    def in_flight_to(self, host: str) -> int:
+        return self._in_flight.get(host, 0)
+
+    def hosts(self) -> set[str]:
+        """Hosts with deliveries in flight or a recent failure."""
+        return set(self._in_flight) | set(self._health)
 
     @property
     def in_flight(self) -> int:

@@ -1,5 +1,5 @@
-"""Turning one consumed escalation event into pending deliveries, in one
-transaction with the audience it updates and the inbox row that makes a
+"""Turning consumed escalation events into pending deliveries, in one
+transaction with the audiences they update and the inbox rows that make a
 re-delivered message a no-op."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
@@ -22,7 +23,7 @@ from ec_notifier.tables import Tables
 from ec_notifier.templates import render
 from ec_notifier.writeback import writebacks_for
 from ec_platform.database import Database
-from ec_platform.inbox import first_delivery
+from ec_platform.inbox import first_deliveries
 from ec_platform.tracing import current_trace_context, trace_context_values
 from ec_platform.upsert import insert_on_conflict
 
@@ -66,28 +67,95 @@ class Recorder:
         return await self.record_all([(envelope, event)], now=now)
 
     async def record_all(self, received: Sequence[tuple[Envelope, Event]], *, now: datetime) -> int:
-        """As record, for several events in one transaction (a consumed batch)."""
+        """As record, for several events in one transaction (a consumed batch):
+        one statement per kind of read or write for the whole batch, the
+        events folded in arrival order."""
+        relevant = [
+            (n, envelope, event)
+            for n, (envelope, event) in enumerate(received)
+            if isinstance(event, EscalationEvent)
+        ]
+        if not relevant:
+            return 0
         async with self.db.transaction() as conn:
-            # A microsecond apart, so the log lists one batch in arrival order.
-            counts = [
-                await self._record(conn, e, event, now + timedelta(microseconds=n))
-                for n, (e, event) in enumerate(received)
-            ]
-        return sum(counts)
+            todo = await self._first_time(conn, relevant)
+            if not todo:
+                return 0
+            audiences = await self._audiences(
+                conn, {str(event.escalation_id) for *_, event in todo}
+            )
+            subscriptions = await self._subscriptions(conn)
+            stored = set(audiences)
+            changed: set[str] = set()
+            deliveries: list[dict[str, Any]] = []
+            cloudevents: list[dict[str, Any]] = []
+            for n, envelope, event in todo:
+                # A microsecond apart, so the log lists one batch in arrival order.
+                at = now + timedelta(microseconds=n)
+                escalation_id = str(event.escalation_id)
+                before = audiences.get(escalation_id) or Audience(escalation_id)
+                after = evolve(before, event)
+                targets = targets_for(self.routing, before, after, event)
+                targets += [t for t, types in subscriptions if not types or envelope.type in types]
+                deliveries += self._rows(envelope, event, after, targets, at)
+                if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
+                    cloudevents.append(
+                        {
+                            "event_id": uuid.UUID(envelope.id),
+                            "cloudevent": envelope.to_structured(),
+                            "created_at": at,
+                        }
+                    )
+                if after != before or escalation_id not in stored:
+                    changed.add(escalation_id)
+                audiences[escalation_id] = after
+            await self._write(
+                conn, deliveries, cloudevents, [audiences[e] for e in sorted(changed)], now
+            )
+        return len(deliveries)
 
-    async def _record(
-        self, conn: AsyncConnection, envelope: Envelope, event: Event, now: datetime
-    ) -> int:
-        if not isinstance(event, EscalationEvent):
-            return 0
-        if not await first_delivery(
-            conn, self.tables.inbox, consumer=CONSUMER, message_id=envelope.id
-        ):
-            return 0
-        stored, before = await self._audience(conn, str(event.escalation_id))
-        after = evolve(before, event)
-        targets = targets_for(self.routing, before, after, event)
-        targets += await self._subscribers(conn, envelope.type)
+    async def _first_time(
+        self, conn: AsyncConnection, received: list[tuple[int, Envelope, EscalationEvent]]
+    ) -> list[tuple[int, Envelope, EscalationEvent]]:
+        """The events not handled before, recorded in the inbox as handled now."""
+        fresh = await first_deliveries(
+            conn,
+            self.tables.inbox,
+            consumer=CONSUMER,
+            message_ids=[envelope.id for _, envelope, _ in received],
+        )
+        todo = []
+        for n, envelope, event in received:
+            if envelope.id in fresh:
+                fresh.discard(envelope.id)  # a message twice in one batch counts once
+                todo.append((n, envelope, event))
+        return todo
+
+    async def _write(
+        self,
+        conn: AsyncConnection,
+        deliveries: list[dict[str, Any]],
+        cloudevents: list[dict[str, Any]],
+        audiences: list[Audience],
+        now: datetime,
+    ) -> None:
+        if deliveries:
+            await conn.execute(insert(self.tables.deliveries), deliveries)
+        if cloudevents:
+            await conn.execute(insert(self.tables.events), cloudevents)
+        if audiences:
+            await self._save(conn, audiences, now)
+
+    def _rows(
+        self,
+        envelope: Envelope,
+        event: EscalationEvent,
+        after: Audience,
+        targets: list[Target],
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """The deliveries one event calls for: its audience's, its subscribers',
+        and the write-backs to the ITSM platforms."""
         text = render(event, after)
         common = {
             "event_id": uuid.UUID(envelope.id),
@@ -132,49 +200,52 @@ class Recorder:
             }
             for w in writebacks
         ]
-        if rows:
-            await conn.execute(insert(self.tables.deliveries), rows)
-        if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
-            await conn.execute(
-                insert(self.tables.events).values(
-                    event_id=uuid.UUID(envelope.id),
-                    cloudevent=envelope.to_structured(),
-                    created_at=now,
-                )
-            )
-        if after != before or not stored:
-            await self._save(conn, after, now)
-        return len(rows)
+        return rows
 
-    async def _audience(self, conn: AsyncConnection, escalation_id: str) -> tuple[bool, Audience]:
-        """Whether it is stored yet, and the audience as it stands."""
+    async def _audiences(
+        self, conn: AsyncConnection, escalation_ids: set[str]
+    ) -> dict[str, Audience]:
+        """The stored audiences of these escalations, locked (in id order, so
+        two consumers racing through a rebalance take them in turn)."""
         table = self.tables.audiences
-        # Locked: two consumers racing through a rebalance update it in turn.
-        query = select(table.c.audience).where(table.c.escalation_id == uuid.UUID(escalation_id))
-        stored = (await conn.execute(query.with_for_update())).scalar_one_or_none()
-        if stored is None:
-            return False, Audience(escalation_id)
-        return True, Audience.from_json(stored)
+        query = (
+            select(table.c.audience)
+            .where(table.c.escalation_id.in_([uuid.UUID(e) for e in escalation_ids]))
+            .order_by(table.c.escalation_id)
+            .with_for_update()
+        )
+        found = [Audience.from_json(row) for row in (await conn.execute(query)).scalars()]
+        return {audience.escalation_id: audience for audience in found}
 
-    async def _save(self, conn: AsyncConnection, audience: Audience, now: datetime) -> None:
-        values = {
-            "escalation_id": uuid.UUID(audience.escalation_id),
-            "audience": audience.to_json(),
-            "updated_at": now,
-        }
-        statement = insert_on_conflict(conn, self.tables.audiences).values(values)
+    async def _save(self, conn: AsyncConnection, audiences: list[Audience], now: datetime) -> None:
+        table = self.tables.audiences
+        statement = insert_on_conflict(conn, table)
         await conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["escalation_id"],
-                set_={"audience": values["audience"], "updated_at": now},
-            )
+                set_={"audience": statement.excluded.audience, "updated_at": now},
+            ),
+            [
+                {
+                    "escalation_id": uuid.UUID(a.escalation_id),
+                    "audience": a.to_json(),
+                    "updated_at": now,
+                }
+                for a in audiences
+            ],
         )
 
-    async def _subscribers(self, conn: AsyncConnection, event_type: str) -> Sequence[Target]:
+    async def _subscriptions(self, conn: AsyncConnection) -> list[tuple[Target, list[str]]]:
+        """Every subscription, as a target, with the event types it asks for
+        (none: all)."""
         table = self.tables.subscriptions
         rows = await conn.execute(select(table.c.id, table.c.url, table.c.event_types))
         return [
-            Target(SUBSCRIPTION, str(row.id), f"subscription {row.url}", "subscription", row.url)
+            (
+                Target(
+                    SUBSCRIPTION, str(row.id), f"subscription {row.url}", "subscription", row.url
+                ),
+                list(row.event_types or []),
+            )
             for row in rows
-            if not row.event_types or event_type in row.event_types
         ]

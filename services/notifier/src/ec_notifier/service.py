@@ -138,6 +138,7 @@ class NotifierService:
             metrics=runtime.metrics,
             concurrency=settings.notifier_concurrency,
             poll_s=settings.notifier_poll_s,
+            send_timeout_s=settings.notifier_timeout_s,
         )
         stack.push_async_callback(dispatcher.stop)  # after its loops are cancelled
         wiring.background("dispatch", doorbell.serve_paced("notifier dispatch", dispatcher.step))
