@@ -98,6 +98,26 @@ async def test_a_first_release_database_keeps_every_row_and_chain_when_migrated(
                 await conn.execute(text(f"UPDATE {db.qualifier}{log.table.name} SET hash = ''"))
 
 
+async def test_a_database_whose_trace_columns_came_before_migrations_is_migrated_too(
+    db: Database, history: History
+) -> None:
+    # given a database the services of the last release before migrations made:
+    # today's tables (the trace columns added at start-up), and no version table
+    await migrate(db, history)
+    async with db.transaction() as conn:
+        await conn.execute(text(f"DROP TABLE {db.qualifier}{history.version_table}"))
+
+    # when it is migrated
+    applied = await migrate(db, history)
+
+    # then it is taken to be the first release, and the trace revision finds its columns there
+    assert [revision.split(" ")[0] for revision in applied] == ["0002"]
+    assert await current_revision(db, history) == history.head
+    declared = _in_schema(history.metadata, db.physical_schema)
+    async with db.read() as conn:
+        assert await conn.run_sync(lambda sync: _differences(sync, db, declared)) == []
+
+
 async def test_migrating_again_applies_nothing(db: Database, history: History) -> None:
     # given an empty database migrated once
     first = await migrate(db, history)

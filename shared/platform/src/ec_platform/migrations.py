@@ -70,6 +70,9 @@ async def migrate(db: Database, history: History, *, to: str = "head") -> list[s
     (none when it is there already). An empty database gets every revision; one
     created before migrations (tables, no version table) is recognised as the
     first release and continues from there; a newer one is refused."""
+    # Alembic's own lines (its dialect, each step) repeat at every start; the
+    # revisions applied are logged or printed by the callers, once.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     async with db.transaction() as conn:
         if not db.is_sqlite:
             # Replicas starting at once would each try to apply the same revision.
