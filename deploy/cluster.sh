@@ -79,6 +79,11 @@ up() {
   export EC_API_TOKENS EC_CONSOLE_SESSION_SECRET EC_NOTIFIER_ESCALATION_TOKEN
   export EC_DATABASE_URL=${EC_DATABASE_URL:-$("$here/postgres.sh" url)}
   export EC_KAFKA_BOOTSTRAP_SERVERS=${EC_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
+  # Each service's schema first, so a refused one (newer than this version)
+  # stops here, before anything starts.
+  for name in intake escalation notifier monitor; do
+    "$python" -m "ec_$name" migrate
+  done
   for entry in "${services[@]}"; do
     local name=${entry%%:*} port=${entry##*:}
     if [ -n "$(pid_of "$name")" ]; then echo "$name: already running"; continue; fi

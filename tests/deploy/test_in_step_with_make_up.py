@@ -24,6 +24,9 @@ from tests.support.deployment import (
 
 SERVICE_URL = re.compile(r"^https?://([a-z0-9-]+):(\d+)(/.*)?$")
 INFRASTRUCTURE = {"postgres", "kafka"}
+# The one-shot that applies every service's schema migrations first.
+MIGRATE = "migrate"
+MIGRATED = ("intake", "escalation", "notifier", "monitor")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def test_compose_runs_each_process_of_make_up_with_its_module_and_port(
 ) -> None:
     services = compose["services"]
 
-    assert set(services) - INFRASTRUCTURE == set(cluster_processes())
+    assert set(services) - INFRASTRUCTURE - {MIGRATE} == set(cluster_processes())
     for name, port in cluster_processes().items():
         command = ["python", "-m", f"ec_{name}", "--host", "0.0.0.0", "--port", str(port)]
         assert services[name]["command"] == command
@@ -104,3 +107,25 @@ def test_addresses_of_the_services_name_the_ports_they_serve(
     assert len(to_processes) >= 8  # the console's four and the notifier's one, in both
     for host, port in to_processes:
         assert cluster_processes()[host] == port, host
+
+
+def test_compose_migrates_every_schema_before_the_services_that_use_it_start(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    script = services[MIGRATE]["command"][-1]
+    assert "for s in " + " ".join(MIGRATED) + "; do python -m ec_$$s migrate" in script
+    for name in MIGRATED:
+        after = services[name]["depends_on"][MIGRATE]
+        assert after == {"condition": "service_completed_successfully"}, name
+
+
+def test_kubernetes_migrates_each_schema_in_an_init_container(
+    kubernetes: list[dict[str, Any]],
+) -> None:
+    deployments = of_kind(kubernetes, "Deployment")
+    for name in MIGRATED:
+        pod = deployments[name]["spec"]["template"]["spec"]
+        [init] = pod["initContainers"]
+        assert init["command"] == ["python", "-m", f"ec_{name}", "migrate"]
+        assert init["image"] == container(deployments[name])["image"]

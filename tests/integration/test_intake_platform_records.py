@@ -93,7 +93,8 @@ async def test_each_platform_s_record_is_listed_and_shown_with_its_incident(
 async def test_an_incidents_table_from_before_platform_records_gains_the_columns(
     database_url: str,
 ) -> None:
-    # given an intake whose incidents table has no platform columns yet, and an incident in it
+    # given an intake database from before migrations and platform records (no
+    # version table, no platform columns), and an incident in it
     async with serving(intake_app(database_url)) as client:
         answer = await client.post("/v1/incidents", json=incident_body(), headers=bearer("intake"))
         assert answer.status_code == 202, answer.text
@@ -105,6 +106,7 @@ async def test_an_incidents_table_from_before_platform_records_gains_the_columns
                 await conn.execute(
                     text(f'ALTER TABLE {db.qualifier}"incidents" DROP COLUMN "{column}"')
                 )
+            await conn.execute(text(f"DROP TABLE {db.qualifier}alembic_version_intake"))
     finally:
         await db.close()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ec_notifier.migrations import history
 from tests.support.factories import bearer
 from tests.support.notifier import Notifier, Story, running_notifier
 
@@ -126,12 +127,29 @@ async def test_only_a_failed_delivery_can_be_retried_and_only_by_an_operator(
     assert (await notifier.client.post(unknown, headers=bearer("operator"))).status_code == 404
 
 
-async def test_a_delivery_log_left_by_the_first_skeleton_stops_the_start_with_the_remedy(
+async def test_a_delivery_log_left_by_the_first_skeleton_stops_the_start_saying_why(
     tmp_path: Path,
 ) -> None:
     with sqlite3.connect(tmp_path / "ec-notifier.db") as old:
         old.execute("CREATE TABLE deliveries (id TEXT PRIMARY KEY, subject TEXT)")
 
-    with pytest.raises(SystemExit, match="drop the notifier schema"):
+    with pytest.raises(SystemExit, match=r"notifier: .* not a release this version can migrate"):
+        async with running_notifier(f"sqlite+aiosqlite:///{tmp_path}/ec.db"):
+            pass
+
+
+async def test_a_schema_newer_than_the_notifier_knows_stops_the_start_naming_the_revision(
+    tmp_path: Path,
+) -> None:
+    # given a notifier database that a later release migrated to revision 9999
+    # (a revision this one does not have)
+    with sqlite3.connect(tmp_path / "ec-notifier.db") as newer:
+        newer.execute("CREATE TABLE alembic_version_notifier (version_num VARCHAR(32))")
+        newer.execute("INSERT INTO alembic_version_notifier VALUES ('9999')")
+
+    # then the notifier of this release refuses to start on it, naming both revisions
+    head = history().head
+    refusal = rf"notifier: .* revision '9999', which this version does not know .*'{head}'"
+    with pytest.raises(SystemExit, match=refusal):
         async with running_notifier(f"sqlite+aiosqlite:///{tmp_path}/ec.db"):
             pass

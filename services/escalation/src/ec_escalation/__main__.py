@@ -1,5 +1,6 @@
-"""`python -m ec_escalation [serve]` serves; `rebuild-projections` and `verify`
-are the operators' and auditors' commands over an existing store. `--help`
+"""`python -m ec_escalation [serve]` serves; `migrate` brings the database to
+this version's schema; `rebuild-projections` and `verify` are the operators'
+and auditors' commands over an existing store. `--help`
 lists them and their options."""
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from collections.abc import Sequence
 from ec_escalation.app import create_app
 from ec_escalation.audit import verify
 from ec_escalation.existing_store import NoStore, open_existing, require_event_store
+from ec_escalation.migrations import history
 from ec_escalation.rebuild import print_progress, rebuild
 from ec_escalation.service import open_store
 from ec_escalation.settings import DEFAULT_PORT, EscalationSettings
 from ec_escalation.tables import define_tables
 from ec_platform.eventlog import EventLog
+from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
 
-COMMANDS = ("serve", "rebuild-projections", "verify")
+COMMANDS = ("serve", "migrate", "rebuild-projections", "verify")
 # Exit codes besides 0 (done) and 2 (usage, as argparse has it).
 BROKEN = 1
 NO_STORE = 3
@@ -39,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--log-level", default="info")
     url_help = "the store's SQLAlchemy URL (default: EC_DATABASE_URL)"
+    migrate_cmd = commands.add_parser(
+        "migrate", help="apply the schema migrations this version has and the database lacks"
+    )
+    migrate_cmd.add_argument("--database-url", help=url_help)
     rebuild_cmd = commands.add_parser(
         "rebuild-projections", help="rebuild the board and other read models from the events"
     )
@@ -89,6 +96,8 @@ def main(argv: Sequence[str]) -> int:
     if args.command == "serve":
         serve(create_app, name="escalation", default_port=DEFAULT_PORT, argv=argv[1:])
         return 0
+    if args.command == "migrate":
+        return migrate_command(history(), argv[1:])
     url = args.database_url or EscalationSettings().database_url
     if not url:
         print("set EC_DATABASE_URL or pass --database-url", file=sys.stderr)

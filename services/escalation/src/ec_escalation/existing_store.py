@@ -73,9 +73,8 @@ async def require_event_store(db: Database, tables: Tables, *, as_of_today: bool
     missing = [c.name for c in tables.events.columns if c.name not in columns]
     if missing and as_of_today:
         raise NoStore(
-            f"the event store predates its columns {missing}: start the escalation service "
-            "on it once, or run rebuild-projections (either adds them, changing no stored "
-            "event), then run this again"
+            f"the event store predates its columns {missing}: run `python -m ec_escalation "
+            "migrate` on it (which adds them, changing no stored event), then run this again"
         )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.measures_projection import TrailChange, project_measures
+from ec_escalation.migrations import history
 from ec_escalation.observations import Observation, observations
 from ec_escalation.projections import project, project_all, snapshot_state
 from ec_escalation.state import Escalation, evolve, fold
@@ -26,8 +27,8 @@ from ec_platform.eventlog import (
     NewEvent,
     StoredEvent,
     VersionConflict,
-    append_only_ddl,
 )
+from ec_platform.migrations import migrate_at_start
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,8 @@ class EscalationStore:
         self.log = EventLog(db, tables.events)
 
     async def create(self) -> None:
-        await self.db.create(
-            self.tables.metadata,
-            append_only_ddl(self.db, self.tables.events),
-            grown=[self.tables.events],  # the trace context came after the log
-        )
+        """Brings the schema to this version's (ec_escalation.migrations)."""
+        await migrate_at_start(self.db, history())
 
     async def load(
         self, conn: AsyncConnection, escalation_id: UUID, *, known: Escalation | None = None

@@ -18,10 +18,12 @@ from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
 from ec_intake.domain import IncidentIn, decide, incident_id_for
 from ec_intake.incidents import catch_up, incidents_table, project
+from ec_intake.migrations import history
 from ec_platform.checkpoints import checkpoint_table
 from ec_platform.clock import Clock
 from ec_platform.database import Database
-from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl, event_log_table
+from ec_platform.eventlog import Append, EventLog, NewEvent, event_log_table
+from ec_platform.migrations import migrate_at_start
 from ec_platform.retry import retry_on_conflict
 from ec_platform.tracing import TraceContext, current_trace_context, joined_span
 
@@ -71,13 +73,9 @@ class IncidentStore:
         self.log = EventLog(db, tables.events)
 
     async def create(self) -> None:
-        await self.db.create(
-            self.tables.metadata,
-            append_only_ddl(self.db, self.tables.events),
-            # The platform record's columns came after the table, the trace
-            # context's after the log.
-            grown=[self.tables.incidents, self.tables.events],
-        )
+        """Brings the schema to this version's (ec_intake.migrations), then
+        the incidents to the log."""
+        await migrate_at_start(self.db, history())
         await catch_up(self.db, self.log, self.tables.incidents, self.tables.checkpoints)
 
     async def record_all(self, reports: Sequence[Report], *, now: datetime) -> list[Accepted]:

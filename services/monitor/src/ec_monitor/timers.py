@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events import Envelope
 from ec_events.base import Event
+from ec_monitor.migrations import history
 from ec_monitor.policy import Plan, RaisePolicy, Timer, Watch, plan_timers, request_for
 from ec_monitor.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
-from ec_platform.eventlog import Append, EventLog, NewEvent, append_only_ddl
+from ec_platform.eventlog import Append, EventLog, NewEvent
 from ec_platform.inbox import first_delivery
+from ec_platform.migrations import migrate_at_start
 from ec_platform.tracing import (
     TraceContext,
     current_trace_context,
@@ -43,12 +45,8 @@ class TimerBook:
         self.outbox = EventLog(db, tables.outbox)
 
     async def create(self) -> None:
-        await self.db.create(
-            self.tables.metadata,
-            append_only_ddl(self.db, self.tables.outbox),
-            # The trace context came after the outbox and the timers.
-            grown=[self.tables.outbox, self.tables.timers],
-        )
+        """Brings the schema to this version's (ec_monitor.migrations)."""
+        await migrate_at_start(self.db, history())
 
     async def observe(self, envelope: Envelope, event: Event) -> bool:
         """Applies an escalation event to the timers, once per event. True when

@@ -1,6 +1,15 @@
+"""`python -m ec_notifier [serve options]` serves; `python -m ec_notifier migrate` brings
+its database to this version's schema and stops."""
+
+import sys
+
 from ec_notifier.app import create_app
+from ec_notifier.migrations import history
 from ec_notifier.settings import DEFAULT_PORT
+from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["migrate"]:
+        sys.exit(migrate_command(history(), sys.argv[2:]))
     serve(create_app, name="notifier", default_port=DEFAULT_PORT)

@@ -9,8 +9,6 @@ from datetime import timedelta
 
 import httpx
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import State
 
 from ec_events import TopicName
@@ -21,6 +19,7 @@ from ec_notifier.connections import Connections, ConnectionsFileError, load_conn
 from ec_notifier.context import NotifierContext
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
+from ec_notifier.migrations import history
 from ec_notifier.outbox import OutboxEmail
 from ec_notifier.platforms import EscalationLinkChannel, PlatformChannel
 from ec_notifier.policy import CircuitPolicy, RetryPolicy
@@ -34,6 +33,7 @@ from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
 from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
+from ec_platform.migrations import migrate_at_start
 from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.tracing import send_trace_context
 from ec_platform.wiring import Wiring
@@ -41,10 +41,6 @@ from ec_platform.wiring import Wiring
 GROUP = "notifier"
 ESCALATIONS = Consumer(group=GROUP, topic=TopicName.ESCALATIONS)
 BUS_USE = BusUse(service="notifier", consumes=(ESCALATIONS,))
-OUTDATED = (
-    "the deliveries table predates this version; drop the notifier schema "
-    "(or its SQLite file) once and start again"
-)
 log = logging.getLogger(__name__)
 
 
@@ -84,12 +80,7 @@ class NotifierService:
         wiring = Wiring(runtime, stack, self.bus_use)
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
-        try:
-            # The deliveries' trace context came after the table.
-            await db.create(tables.metadata, grown=[tables.deliveries])
-        except RuntimeError as error:  # a column that cannot be added to a table there
-            raise SystemExit(f"notifier: {OUTDATED} ({error})") from None
-        await _check_current(db, tables)
+        await migrate_at_start(db, history())
         claims = Claims(
             db,
             tables,
@@ -211,13 +202,3 @@ def _email_channel(
             "EC_EMAIL_OUTBOX=true to keep email in the outbox instead)"
         )
     return EmailChannel(smtp, settings.smtp_from, timeout_s=settings.notifier_timeout_s)
-
-
-async def _check_current(db: Database, tables: Tables) -> None:
-    """create_all leaves an existing table as it is: one made by the first
-    skeleton lacks today's columns, and would fail at the first event."""
-    try:
-        async with db.read() as conn:
-            await conn.execute(select(tables.deliveries).limit(0))
-    except DBAPIError as error:
-        raise SystemExit(f"notifier: {OUTDATED} ({type(error).__name__})") from None

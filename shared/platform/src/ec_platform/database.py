@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Column, MetaData, Table, event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -74,55 +74,20 @@ class Database:
         )
         return cls(engine, schema=schema, physical_schema=target)
 
-    async def create(
-        self, metadata: MetaData, extra_ddl: Sequence[str] = (), *, grown: Sequence[Table] = ()
-    ) -> None:
-        """Create what is missing (idempotent; safe with several replicas starting):
-        the tables, and the nullable columns that the `grown` tables gained since
-        an existing database created them."""
+    async def create(self, metadata: MetaData, extra_ddl: Sequence[str] = ()) -> None:
+        """Creates what is missing of tables that belong to no service (a test's,
+        a benchmark's). A service's own tables come from its migrations
+        (ec_platform.migrations), never from here."""
         async with self.engine.begin() as conn:
             if not self.is_sqlite:
-                # Replicas starting at once would race on CREATE … IF NOT EXISTS.
+                # Callers starting at once would race on CREATE … IF NOT EXISTS.
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": self.physical_schema}
                 )
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.physical_schema}"'))
             await conn.run_sync(metadata.create_all)
-            await self.add_missing_columns(conn, grown)
             for statement in extra_ddl:
                 await conn.execute(text(statement.replace("{schema}", self.qualifier)))
-
-    async def add_missing_columns(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
-        """Adds the nullable columns of `tables` that the database's tables lack
-        (create_all never alters a table). A missing column that may not be
-        null has no value to give the rows already there: that fails start-up,
-        naming it, rather than the first query."""
-        if not tables:
-            return
-        missing = await conn.run_sync(lambda sync: self._missing_columns(sync, tables))
-        required = [f"{t.name}.{c.name}" for t, c in missing if not c.nullable]
-        if required:
-            raise RuntimeError(
-                f"columns missing in the database that cannot be added with no value: {required}"
-            )
-        for table, column in missing:
-            kind = column.type.compile(dialect=conn.dialect)
-            await conn.execute(
-                text(
-                    f'ALTER TABLE {self.qualifier}"{table.name}" ADD COLUMN "{column.name}" {kind}'
-                )
-            )
-
-    def _missing_columns(
-        self, conn: Connection, tables: Sequence[Table]
-    ) -> list[tuple[Table, Column[object]]]:
-        inspector = inspect(conn)
-        missing = []
-        for table in tables:
-            schema = None if self.is_sqlite else self.physical_schema
-            existing = {column["name"] for column in inspector.get_columns(table.name, schema)}
-            missing += [(table, column) for column in table.columns if column.name not in existing]
-        return missing
 
     @property
     def qualifier(self) -> str:

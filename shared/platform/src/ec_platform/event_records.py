@@ -237,14 +237,17 @@ def row_of(stored: StoredEvent) -> dict[str, Any]:
 
 def append_only_ddl(db: Database, table: Table) -> list[str]:
     """Triggers that make the database itself refuse UPDATE, DELETE and TRUNCATE."""
-    name = table.name
-    if db.is_sqlite:
+    return append_only_statements(table.name, sqlite=db.is_sqlite, qualifier=db.qualifier)
+
+
+def append_only_statements(name: str, *, sqlite: bool, qualifier: str) -> list[str]:
+    if sqlite:
         return [
             f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON {name} "
             f"BEGIN SELECT RAISE(ABORT, '{name} is append-only: {op} refused'); END"
             for op in ("UPDATE", "DELETE")
         ]
-    q = db.qualifier
+    q = qualifier
     return [
         f"CREATE OR REPLACE FUNCTION {q}refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP "

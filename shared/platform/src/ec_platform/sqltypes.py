@@ -38,5 +38,5 @@ class UtcDateTime(TypeDecorator[datetime]):
 def trace_context_columns() -> list[Column[str]]:
     """Where a row keeps the trace of the work that wrote it (W3C Trace
     Context), for the loop that acts on the row later to continue it.
-    Nullable, so a table made before them gains them (Database.create's `grown`)."""
+    Nullable, so a table made before them gains them (a migration adds them)."""
     return [Column("traceparent", String(55)), Column("tracestate", String(512))]

@@ -1,0 +1,16 @@
+"""The intake's schema history: one revision script per change in versions/,
+each naming the one before it (down_revision). Add a change there, never edit
+a released one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ec_platform.migrations import History
+
+
+def history() -> History:
+    # Imported here: the store, which declares the tables, migrates through this.
+    from ec_intake.store import SCHEMA, define_tables
+
+    return History(service=SCHEMA, scripts=Path(__file__).parent, metadata=define_tables().metadata)
