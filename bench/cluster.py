@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer
 
 from tests.support.factories import API_TOKENS
 from tests.support.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, running_processes
 
 SERVICES = ("intake", "escalation", "notifier", "monitor")
 
@@ -55,16 +55,9 @@ async def cluster(*, kafka: str, escalation_replicas: int = 1) -> AsyncIterator[
                 processes[f"escalation-{replica}"] = ServiceProcess(
                     "ec_escalation", env=env, log_dir=Path(logs)
                 )
-            try:
-                for process in processes.values():
-                    process.start()
-                for process in processes.values():
-                    await process.wait_healthy()
+            async with running_processes(processes):
                 urls = {name: p.url for name, p in processes.items()}
                 yield Cluster(urls, database_url, prefix, processes)
-            finally:
-                for process in processes.values():
-                    process.stop()
 
 
 @dataclass

@@ -34,9 +34,8 @@ WARM_UP_P1S = 60
 
 
 async def run(*, kafka: str) -> list[Figure]:
-    one = await _measure(kafka, replicas=1)
-    two = await _measure(kafka, replicas=2)
-    (one_rate, one_lags), (two_rate, two_lags) = one, two
+    one_rate, one_lags = await _measure(kafka, replicas=1)
+    two_rate, two_lags = await _measure(kafka, replicas=2)
     return [
         Figure(
             f"2 replicas: {decided_name(two_rate)}",

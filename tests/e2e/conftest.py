@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.factories import API_TOKENS
-from tests.support.processes import ServiceProcess
+from tests.support.lifecycle import Services
+from tests.support.processes import ServiceProcess, running_processes
 
 SERVICES = ("intake", "escalation", "notifier", "monitor")
 
@@ -29,12 +32,18 @@ async def cluster(
     """The four services as separate processes on real Kafka and PostgreSQL."""
     env = cluster_env(postgres_url, kafka_servers, topic_prefix)
     services = {name: ServiceProcess(f"ec_{name}", env=env, log_dir=tmp_path) for name in SERVICES}
-    try:
-        for service in services.values():
-            service.start()
-        for service in services.values():
-            await service.wait_healthy()
+    async with running_processes(services):
         yield services
-    finally:
-        for service in services.values():
-            service.stop()
+
+
+@pytest.fixture
+async def services(cluster: dict[str, ServiceProcess]) -> AsyncIterator[Services]:
+    """An HTTP client for each of the cluster's services."""
+    async with AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(
+                httpx.AsyncClient(base_url=process.url, timeout=10)
+            )
+            for name, process in cluster.items()
+        }
+        yield Services(**clients)

@@ -7,12 +7,9 @@ described, its key and payload valid against their schemas."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from aiokafka.structs import ConsumerRecord
 
@@ -23,7 +20,6 @@ from tests.support.catalogue import channel_at, record_problems, spec_errors
 from tests.support.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.lifecycle import Services, run_whole_lifecycle
-from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -35,18 +31,6 @@ WRITERS = {
     "monitor": "monitor",
     "incidents.dlq": "escalation",
 }
-
-
-@pytest.fixture
-async def services(cluster: dict[str, ServiceProcess]) -> AsyncIterator[Services]:
-    async with AsyncExitStack() as stack:
-        clients = {
-            name: await stack.enter_async_context(
-                httpx.AsyncClient(base_url=process.url, timeout=10)
-            )
-            for name, process in cluster.items()
-        }
-        yield Services(**clients)
 
 
 def poison() -> Message:

@@ -5,32 +5,16 @@ metrics on the escalation service's own /metrics."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.support.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.lifecycle import EXPECTED_TYPES, Services, run_whole_lifecycle
 from tests.support.metrics_text import scrape
-from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def services(cluster: dict[str, ServiceProcess]) -> AsyncIterator[Services]:
-    async with AsyncExitStack() as stack:
-        clients = {
-            name: await stack.enter_async_context(
-                httpx.AsyncClient(base_url=process.url, timeout=10)
-            )
-            for name, process in cluster.items()
-        }
-        yield Services(**clients)
 
 
 async def test_a_p1_incident_to_a_reviewed_escalation_across_processes(

@@ -18,7 +18,7 @@ from tests.support.kafka_reader import headers_of, read_until
 from tests.support.notifier import QUICK_ENV
 from tests.support.notifier_receivers import HttpReceiver, receivers
 from tests.support.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, running_processes
 from tests.support.traces import CALLER_SPAN_ID, CALLER_TRACE_ID, CALLER_TRACEPARENT
 from tests.support.waiting import eventually, polled
 
@@ -58,15 +58,8 @@ async def traced_cluster(
         "EC_RAISE_AFTER": '["PT2S", "PT1H"]',
     }
     services = {name: ServiceProcess(f"ec_{name}", env=env, log_dir=tmp_path) for name in SERVICES}
-    try:
-        for service in services.values():
-            service.start()
-        for service in services.values():
-            await service.wait_healthy()
+    async with running_processes(services):
         yield services
-    finally:
-        for service in services.values():
-            service.stop()
 
 
 async def test_one_trace_crosses_the_four_processes_and_kafka(

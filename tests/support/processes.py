@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -76,3 +77,19 @@ class ServiceProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextlib.asynccontextmanager
+async def running_processes(
+    processes: Mapping[str, ServiceProcess],
+) -> AsyncIterator[Mapping[str, ServiceProcess]]:
+    """Starts them all, then waits for each to be healthy; stops them all after."""
+    try:
+        for process in processes.values():
+            process.start()
+        for process in processes.values():
+            await process.wait_healthy()
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
