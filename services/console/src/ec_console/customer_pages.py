@@ -116,9 +116,11 @@ def create_customer_pages(
     @app.post("/{token}", response_class=HTMLResponse)
     async def record(token: str, request: Request) -> Response:
         pages = pages_of(request)
-        values = values_of(await request.form())
+        form = await request.form()
+        values = values_of(form)
+        given = form.get("csrf")
         chosen = ACTS.get(values.get("act", ""))
-        if not csrf_ok(pages.secret, token, values.get("csrf", "")) or chosen is None:
+        if not isinstance(given, str) or not csrf_ok(pages.secret, token, given) or not chosen:
             return pages.refusal(403)
         path, fields = chosen
         body = _body(fields, values)
