@@ -158,7 +158,9 @@ def test_a_revoked_and_a_tampered_link_get_the_same_refusal(
     escalation_id = ready_with_two_plans(olivia.base)
     revoked = link_for(olivia.base, escalation_id)
     path = f"/v1/escalations/{escalation_id}/customer-links/revocation"
-    assert operator(olivia.base, "POST", path, {"email": JO["email"]}).json() == {"revoked": 1}
+    # The notifier's mails to Jo carry links of their own: all go with this one.
+    revocation = operator(olivia.base, "POST", path, {"email": JO["email"]})
+    assert revocation.json()["revoked"] >= 1
     fresh = link_for(olivia.base, escalation_id)
     tampered = fresh[:-1] + ("A" if fresh[-1] != "A" else "B")
     jo = open_console("jo")
