@@ -154,10 +154,11 @@ def _customer_act(state: Escalation, event: e.CustomerActEvent) -> dict[str, Any
     )
     changes: dict[str, Any] = {"customer_acts": (*state.customer_acts, act)}
     plan = state.plan
-    on_current_plan = plan is not None and plan.plan_version == event.plan_version
-    if on_current_plan and isinstance(event, e.CustomerAgreedToPlan | e.CustomerDeclinedPlan):
+    answer = isinstance(event, e.CustomerAgreedToPlan | e.CustomerDeclinedPlan)
+    if answer and plan is not None and plan.plan_version == event.plan_version:
+        # The plan's agreement is the customer's own word now, not an override.
         agreed = isinstance(event, e.CustomerAgreedToPlan)
-        changes["plan"] = plan.model_copy(  # type: ignore[union-attr]
+        changes["plan"] = plan.model_copy(
             update={"customer_agreed": agreed, "agreement_override_reason": None}
         )
     if isinstance(event, e.CustomerConfirmedResolution):
