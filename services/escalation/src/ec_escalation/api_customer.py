@@ -62,6 +62,48 @@ class IssuedLink(b.Body):
     contact: e.CustomerContact
 
 
+class CustomerPlanAction(b.Body):
+    title: str
+    due: str
+    owner: str | None = Field(description="only with EC_CUSTOMER_PAGE_SHOW_NAMES")
+
+
+class CustomerPlan(b.Body):
+    version: int
+    agreed: bool
+    review_by: str
+    actions: list[CustomerPlanAction]
+
+
+class CustomerAnswer(b.Body):
+    at: str
+    by: str
+    what: str
+    words: str | None
+
+
+class CustomerPage(b.Body):
+    """What a customer contact sees of their escalation, in their words."""
+
+    escalation_id: UUID
+    title: str
+    contact: e.CustomerContact
+    state: str
+    state_words: str
+    level: int
+    level_words: str
+    manager: str | None = Field(description="only with EC_CUSTOMER_PAGE_SHOW_NAMES")
+    latest_progress: str | None
+    next_update_due: str | None
+    plan: CustomerPlan | None
+    plan_changes: list[str] = Field(description="since the plan version they last answered")
+    plan_version_last_seen: int | None
+    monitoring_period: str | None
+    monitoring_ends_at: str | None
+    history: list[CustomerAnswer]
+    can: list[str] = Field(description="the acts the page offers now")
+
+
 class Revoked(b.Body):
     revoked: int = Field(description="how many live links of that contact were revoked")
 
@@ -170,13 +212,21 @@ def _customer_routes(router: APIRouter) -> None:
     why = {404: "the link does not open a page (one answer for every reason)"}
 
     @router.get(
-        "/v1/customer/{token}", summary="The customer's page", responses=problems(404, why=why)
+        "/v1/customer/{token}",
+        summary="The customer's page",
+        response_model=CustomerPage,
+        responses=problems(404, why=why),
     )
     async def read(token: Token, context: Context) -> JSONResponse:
         link, state = await opened(context, token)
         return JSONResponse(await page(context, link, state))
 
-    @router.post("/v1/customer/{token}/plan-agreement", summary="Agree to a plan version")
+    @router.post(
+        "/v1/customer/{token}/plan-agreement",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Agree to a plan version",
+    )
     async def agree(token: Token, body: PlanAct, context: Context) -> JSONResponse:
         return await act(
             context,
@@ -186,7 +236,12 @@ def _customer_routes(router: APIRouter) -> None:
             ),
         )
 
-    @router.post("/v1/customer/{token}/plan-decline", summary="Decline a plan version")
+    @router.post(
+        "/v1/customer/{token}/plan-decline",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Decline a plan version",
+    )
     async def decline(token: Token, body: PlanDecline, context: Context) -> JSONResponse:
         return await act(
             context,
@@ -196,19 +251,34 @@ def _customer_routes(router: APIRouter) -> None:
             ),
         )
 
-    @router.post("/v1/customer/{token}/resolution-confirmation", summary="Confirm it is resolved")
+    @router.post(
+        "/v1/customer/{token}/resolution-confirmation",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Confirm it is resolved",
+    )
     async def confirm(token: Token, body: Comment, context: Context) -> JSONResponse:
         return await act(
             context, token, lambda who: c.ConfirmResolution(contact=who, comment=body.comment)
         )
 
-    @router.post("/v1/customer/{token}/recurrence", summary="Report that the problem is back")
+    @router.post(
+        "/v1/customer/{token}/recurrence",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Report that the problem is back",
+    )
     async def recur(token: Token, body: Recurrence, context: Context) -> JSONResponse:
         return await act(
             context, token, lambda who: c.ReportRecurrenceAsCustomer(contact=who, note=body.note)
         )
 
-    @router.post("/v1/customer/{token}/closure-agreement", summary="Agree to closure")
+    @router.post(
+        "/v1/customer/{token}/closure-agreement",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Agree to closure",
+    )
     async def agree_to_close(token: Token, body: Comment, context: Context) -> JSONResponse:
         return await act(
             context, token, lambda who: c.AgreeToClosure(contact=who, comment=body.comment)
