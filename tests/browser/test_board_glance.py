@@ -58,6 +58,7 @@ def _seed(base: str, tag: str) -> dict[str, str]:
         {
             "actions": [action],
             "customer_agreed": True,
+            "override_reason": "agreed on the call",
             "reason": "first plan",
             "review_by": _in(hours=2),
         },
@@ -83,7 +84,11 @@ def _seed(base: str, tag: str) -> dict[str, str]:
         started["Litware"],
         "POST",
         "resolution",
-        {"customer_confirmed": True, "monitoring_period": "PT48H"},
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT48H",
+        },
     )
     return started
 

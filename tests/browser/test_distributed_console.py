@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -84,6 +86,44 @@ async def test_the_console_alone_drives_the_distributed_services(
             download = await downloading.value
             saved = Path(await download.path())
             assert customer in await asyncio.to_thread(saved.read_text)
+
+            # A customer contact's page on the console process: their act goes to
+            # the escalation service and is recorded in its PostgreSQL store.
+            escalation_id = escalation_url.rsplit("/", 1)[-1]
+            token = await _customer_link(cluster["escalation"].url, escalation_id)
+            customer_page = await browser.new_page()
+            await customer_page.goto(f"{console.url}/customer/{token}")
+            await customer_page.locator("form[data-act=agree_plan] button").click()
+            await expect(customer_page.locator("[data-testid=done]")).to_be_visible()
             await browser.close()
+        events = await _events(cluster["escalation"].url, escalation_id)
+        assert events[-1]["type"] == "CustomerAgreedToPlan"
+        assert events[-1]["actor"]["role"] == "customer"
     finally:
         console.stop()
+
+
+async def _customer_link(escalation: str, escalation_id: str) -> str:
+    """A customer contact and a plan for them to agree to, and their link."""
+    jo = {"name": "Jo Meyer", "email": "jo@customer.example"}
+    due = (datetime.now(UTC) + timedelta(hours=4)).isoformat()
+    plan = {"actions": [{"title": "Fail over", "owner": "Lee", "due": due}], "reason": "first"}
+    async with httpx.AsyncClient(base_url=escalation, headers=bearer("operator")) as client:
+        url = f"/v1/escalations/{escalation_id}"
+        for method, suffix, body in (
+            ("PUT", "contacts", {"customer": [jo]}),
+            ("PUT", "plan", {**plan, "review_by": due}),
+        ):
+            answer = await client.request(method, f"{url}/{suffix}", json=body, timeout=30)
+            assert answer.status_code == 200, answer.text
+        issued = await client.post(f"{url}/customer-links", json={"email": jo["email"]})
+        assert issued.status_code == 201, issued.text
+        token: str = issued.json()["token"]
+        return token
+
+
+async def _events(escalation: str, escalation_id: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=escalation, headers=bearer("operator")) as client:
+        answer = await client.get(f"/v1/escalations/{escalation_id}/events", timeout=30)
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items

@@ -67,7 +67,11 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     # The rules refuse, in words, next to the form: no resolution without a manager.
     olivia.submit(
         "resolution",
-        {"customer_confirmed": True, "monitoring_period": "PT1S"},
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1S",
+        },
         expect_done=None,
     )
     expect(olivia.form("resolution").locator(".refused")).to_contain_text("manager")
@@ -152,6 +156,7 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
             "actions.1.owner": "Olivia Hart",
             "actions.1.due": later(hours=20),
             "customer_agreed": True,
+            "override_reason": "agreed on the call",
             "reason": "agreed on the 11:00 call",
             "review_by": later(hours=6),
         },
@@ -176,7 +181,11 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     # Resolved: the monitoring period (1 s) passes by the monitor's timer, live.
     olivia.submit(
         "resolution",
-        {"customer_confirmed": True, "monitoring_period": "PT1S"},
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1S",
+        },
         expect_done="Monitoring started",
     )
     expect(olivia.state()).to_have_text("Monitoring passed")
@@ -184,7 +193,11 @@ def test_an_escalation_is_walked_from_incident_to_review_and_watched_live(
     olivia.page.reload()
     olivia.submit(
         "closure",
-        {"customer_agreement.by": "Carl Customer", "customer_agreement.note": "stable for a day"},
+        {
+            "customer_agreement.by": "Carl Customer",
+            "customer_agreement.note": "stable for a day",
+            "override_reason": "agreed by phone before their page existed",
+        },
         expect_done="Escalation closed",
     )
     expect(olivia.state()).to_have_text("Closed")

@@ -119,12 +119,19 @@ class Seeder:
         elif step == "manager":
             self.call("PUT", f"/v1/escalations/{ids[number]}/manager", {"manager": MANAGER})
         elif step == "resolution":
-            body = {"customer_confirmed": True, "monitoring_period": "PT1H"}
+            body = {
+                "customer_confirmed": True,
+                "override_reason": "confirmed on the phone",
+                "monitoring_period": "PT1H",
+            }
             self.call("POST", f"/v1/escalations/{ids[number]}/resolution", body)
         else:
             # The monitor passes the hour of monitoring once the clock is past it.
             self.state_becomes(ids[number], "monitoring_passed")
-            body = {"customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"}}
+            body = {
+                "customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"},
+                "override_reason": "agreed on the phone",
+            }
             self.call("POST", f"/v1/escalations/{ids[number]}/closure", body)
 
 

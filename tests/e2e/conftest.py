@@ -22,6 +22,9 @@ def cluster_env(postgres_url: str, kafka_servers: str, topic_prefix: str) -> dic
         "EC_API_TOKENS": API_TOKENS,
         "EC_KAFKA_SESSION_TIMEOUT_MS": "6000",
         "EC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        # No personal links unless a test names the escalation service it runs
+        # (the default address may be another process's on this machine).
+        "EC_CUSTOMER_PAGE_URL": "",
     }
 
 

@@ -4,6 +4,7 @@ by signed webhooks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -21,6 +22,8 @@ from tests.support.processes import ServiceProcess
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
+CUSTOMER_PAGES = "http://127.0.0.1:8005/customer"
+LINK = re.compile(re.escape(CUSTOMER_PAGES) + r"/([\w-]+)")
 
 
 @pytest.fixture
@@ -32,7 +35,18 @@ async def told(
             **cluster_env(postgres_url, kafka_servers, topic_prefix),
             **notifier_env(smtp, tmp_path / "routing.yaml"),
         }
-        processes = [ServiceProcess(f"ec_{name}", env=env, log_dir=tmp_path) for name in SERVICES]
+        escalation = ServiceProcess("ec_escalation", env=env, log_dir=tmp_path)
+        # The notifier asks this escalation service for each customer's personal link.
+        links = {
+            "EC_NOTIFIER_ESCALATION_URL": escalation.url,
+            "EC_CUSTOMER_PAGE_URL": CUSTOMER_PAGES,
+        }
+        processes = [
+            escalation
+            if name == "escalation"
+            else ServiceProcess(f"ec_{name}", env={**env, **links}, log_dir=tmp_path)
+            for name in SERVICES
+        ]
         try:
             for process in processes:
                 process.start()
@@ -78,3 +92,12 @@ async def test_the_whole_lifecycle_across_processes_tells_each_person_once_per_e
 
     await eventually(settled)
     check_what_was_told(smtp, http, subscribed.json()["secret"], events)
+
+    # Each mail to the customer contact carried a personal link the escalation
+    # service issued, whose token it honours from its PostgreSQL store.
+    bodies = [m.message.get_body(("plain",)) for m in smtp.to("jo@customer.example")]
+    tokens = [LINK.findall(b.get_content()) for b in bodies if b is not None]
+    assert all(len(found) == 1 for found in tokens)
+    page = await services.escalation.get(f"/v1/customer/{tokens[-1][0]}")
+    assert page.status_code == 200, page.text
+    assert page.json()["contact"]["email"] == "jo@customer.example"

@@ -91,11 +91,19 @@ async def test_a_monitoring_period_must_be_an_iso_8601_duration_of_at_most_366_d
     await command(client, escalation_id, "manager", {"manager": MANAGER})
 
     for period in (3600, "3600", "1 day"):
-        body = {"customer_confirmed": True, "monitoring_period": period}
+        body = {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": period,
+        }
         assert fields_named(await command(client, escalation_id, "resolution", body)) == [
             "monitoring_period"
         ]
-    centuries = {"customer_confirmed": True, "monitoring_period": "P300Y"}
+    centuries = {
+        "customer_confirmed": True,
+        "override_reason": "confirmed on the phone",
+        "monitoring_period": "P300Y",
+    }
     refused = await command(client, escalation_id, "resolution", centuries)
     assert fields_named(refused) == ["monitoring_period"]
     assert "366 days" in refused.json()["detail"]

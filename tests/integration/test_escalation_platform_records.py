@@ -154,7 +154,15 @@ async def test_a_new_matching_incident_reopening_an_escalation_brings_its_record
     life = lifecycle(client)
     life.escalation_id = await escalation_of(client, first)
     await life.ok("PUT", "manager", {"manager": MANAGER})
-    await life.ok("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1H"})
+    await life.ok(
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1H",
+        },
+    )
 
     # when a new P1 from PagerDuty comes in for the same customer and service
     second = await report(
@@ -177,9 +185,24 @@ async def test_a_problem_record_from_the_review_is_linked_after_it_but_no_incide
     life = lifecycle(client)
     await life.start_from_p1()
     await life.ok("PUT", "manager", {"manager": MANAGER})
-    await life.ok("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1S"})
+    await life.ok(
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1S",
+        },
+    )
     await life.wait_for_state("monitoring_passed")
-    await life.ok("POST", "closure", {"customer_agreement": {"by": "Jo", "note": "agreed"}})
+    await life.ok(
+        "POST",
+        "closure",
+        {
+            "customer_agreement": {"by": "Jo", "note": "agreed"},
+            "override_reason": "agreed on the phone",
+        },
+    )
     review = {"kind": "open_problem", "description": "certificate rotation lacks a canary"}
     await life.ok(
         "POST", "review", {"findings": "no canary", "problem_management_inputs": [review]}

@@ -148,7 +148,11 @@ async def test_a_withdrawal_needs_a_reason_an_active_escalation_and_a_current_ve
     assert (await withdraw(client, escalation_id, if_match='"7"')).status_code == 412
 
     await command(client, escalation_id, "manager", {"manager": MANAGER})
-    resolved = {"customer_confirmed": True, "monitoring_period": "PT1H"}
+    resolved = {
+        "customer_confirmed": True,
+        "override_reason": "confirmed on the phone",
+        "monitoring_period": "PT1H",
+    }
     assert (await command(client, escalation_id, "resolution", resolved)).status_code == 200
     refused = await withdraw(client, escalation_id)
     assert refused.status_code == 409

@@ -62,7 +62,11 @@ async def resolved(policy: IncidentPolicy, escalation_id: uuid.UUID) -> None:
     await escalations.execute(escalation_id, c.AssignManager(MANAGER), actor=ACTOR)
     await escalations.execute(
         escalation_id,
-        c.Resolve(customer_confirmed=True, monitoring_period=timedelta(hours=1)),
+        c.Resolve(
+            customer_confirmed=True,
+            monitoring_period=timedelta(hours=1),
+            override_reason="confirmed on the phone",
+        ),
         actor=ACTOR,
     )
 

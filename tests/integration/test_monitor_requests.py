@@ -44,7 +44,15 @@ async def test_a_stale_monitoring_timer_changes_nothing_after_a_recurrence(
     life = Lifecycle(Services(client, client, client, client))
     await life.start_from_p1()
     await life.ok("PUT", "manager", {"manager": MANAGER})
-    await life.ok("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1H"})
+    await life.ok(
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1H",
+        },
+    )
     await life.ok("POST", "recurrence", {"note": "it came back"})
     escalation_id = uuid.UUID(life.escalation_id)
     now = datetime.now(UTC)

@@ -112,6 +112,7 @@ async def test_missed_plan_reviews_and_progress_updates_enter_the_history(
             "actions": [{"title": "Restore", "owner": "Lee", "due": soon(hours=1)}],
             "resources": [],
             "customer_agreed": True,
+            "override_reason": "agreed on the call",
             "reason": "first",
             "review_by": soon(seconds=1),
         },

@@ -16,6 +16,7 @@ def plan_body(**overrides: Any) -> dict[str, Any]:
         "actions": [{"title": "Restore certificates", "owner": "Lee Park", "due": soon(hours=2)}],
         "resources": ["two network engineers"],
         "customer_agreed": True,
+        "override_reason": "agreed on the call",
         "reason": "first plan",
         "review_by": soon(hours=4),
         **overrides,
@@ -39,7 +40,14 @@ VALID_BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     "plan": ("PUT", plan_body()),
     "level": ("POST", {"level": 2, "reason": "directors must know"}),
     "progress": ("POST", {"note": "3 of 5 restored", "next_update_due": soon(hours=1)}),
-    "resolution": ("POST", {"customer_confirmed": True, "monitoring_period": "PT1H"}),
+    "resolution": (
+        "POST",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1H",
+        },
+    ),
 }
 
 

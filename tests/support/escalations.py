@@ -4,7 +4,7 @@ escalations taken through the process by decide and evolve, as the stream would 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,7 @@ from ec_escalation.decide import decide
 from ec_escalation.measures import Trail, trail_of
 from ec_escalation.state import Escalation, evolve, fold
 from ec_events.base import Contact, Customer, Event, Person, PlanAction, TeamMember
-from ec_events.escalations import CustomerAgreement, ProblemManagementInput
+from ec_events.escalations import CustomerAgreement, CustomerContact, ProblemManagementInput
 
 # The tests' clock: every time is relative to it.
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -31,6 +31,8 @@ PROVIDER_CONTACT = Contact(name="Sam Patel", email="sam@provider.example")
 CUSTOMER_CONTACT = Contact(
     name="Jo Meyer", email="jo@customer.example", channel="webhook", address="https://c.example/h"
 )
+# The customer contact acting on their own page.
+JO = CustomerContact(name=CUSTOMER_CONTACT.name, email=CUSTOMER_CONTACT.email)
 
 
 def start(**overrides: Any) -> c.StartEscalation:
@@ -57,12 +59,22 @@ def action(*, due: datetime | None = None) -> PlanAction:
 
 
 def plan(*, review_by: datetime | None = None, reason: str = "first plan") -> c.RevisePlan:
+    """A plan the customer has yet to agree to on their page."""
     return c.RevisePlan(
         actions=(action(),),
-        customer_agreed=True,
+        customer_agreed=False,
         reason=reason,
         review_by=review_by or NOW + timedelta(hours=4),
         resources=("two network engineers",),
+    )
+
+
+def agreed_plan(*, review_by: datetime | None = None) -> c.RevisePlan:
+    """A plan the operator marks agreed, as an override with its reason."""
+    return replace(
+        plan(review_by=review_by, reason="agreed on the bridge call"),
+        customer_agreed=True,
+        agreement_override_reason="the customer agreed on the bridge call",
     )
 
 
@@ -72,12 +84,44 @@ def progress(*, next_update_due: datetime | None = None) -> c.ReportProgress:
     )
 
 
-def resolve(period: timedelta = timedelta(hours=24)) -> c.Resolve:
+def resolve_on_record(period: timedelta = timedelta(hours=24)) -> c.Resolve:
+    """Resolve on the customer's confirmation of record (see `confirmed_by_customer`)."""
     return c.Resolve(customer_confirmed=True, monitoring_period=period)
 
 
+def resolve(period: timedelta = timedelta(hours=24)) -> c.Resolve:
+    """The operator's override: it stands when the customer has not confirmed."""
+    return c.Resolve(
+        customer_confirmed=True,
+        monitoring_period=period,
+        override_reason="the customer confirmed on the phone",
+    )
+
+
+def close_on_record() -> c.Close:
+    """Close on the customer's agreement of record (see `agreed_to_closure`)."""
+    return c.Close()
+
+
 def close() -> c.Close:
-    return c.Close(customer_agreement=CustomerAgreement(by="Jo Meyer", note="agreed on the call"))
+    """The operator's override: it stands when the customer has not agreed."""
+    return c.Close(
+        customer_agreement=CustomerAgreement(by="Jo Meyer", note="agreed on the call"),
+        override_reason="the customer has no access to their page",
+    )
+
+
+def customer_contacts() -> c.SetContacts:
+    return c.SetContacts(provider=(PROVIDER_CONTACT,), customer=(CUSTOMER_CONTACT,))
+
+
+def confirmed_by_customer() -> tuple[c.Command, ...]:
+    """The customer contact set, and confirming on their page that it is resolved."""
+    return (customer_contacts(), c.ConfirmResolution(contact=JO, comment="all good"))
+
+
+def agreed_to_closure() -> c.AgreeToClosure:
+    return c.AgreeToClosure(contact=JO, comment="stable for a day")
 
 
 def review() -> c.Review:
@@ -152,7 +196,7 @@ def managed() -> History:
 
 
 def in_monitoring(period: timedelta = timedelta(hours=24)) -> History:
-    return managed().given(resolve(period))
+    return managed().given(*confirmed_by_customer(), resolve_on_record(period))
 
 
 def monitoring_passed() -> History:
@@ -161,7 +205,7 @@ def monitoring_passed() -> History:
 
 
 def closed() -> History:
-    return monitoring_passed().given(close())
+    return monitoring_passed().given(agreed_to_closure(), close_on_record())
 
 
 def reviewed() -> History:

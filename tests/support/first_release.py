@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Table, insert, select, text
+from sqlalchemy import Column, Table, insert, inspect, select, text
 
 from ec_platform.database import Database
 from ec_platform.event_records import GENESIS_HASH, Append, NewEvent, chain_hash, new_row
@@ -37,7 +37,7 @@ async def a_first_release_database(db: Database, history: History) -> None:
 async def fill(db: Database, history: History) -> Rows:
     """Rows in every table of the first release, as its writers left them."""
     written: Rows = {}
-    for table in history.metadata.sorted_tables:
+    for table in await first_release_tables(db, history):
         if table.name == EVENT_LOGS.get(history.service):
             rows = chained_events(table)
         else:
@@ -48,11 +48,29 @@ async def fill(db: Database, history: History) -> Rows:
     return written
 
 
+async def first_release_tables(db: Database, history: History) -> list[Table]:
+    """The tables the first release had: those of today's code that the
+    database holds (tables added later come with their revisions)."""
+    async with db.read() as conn:
+        names = await conn.run_sync(
+            lambda sync: set(inspect(sync).get_table_names(schema=db.physical_schema))
+        )
+    return [table for table in history.metadata.sorted_tables if table.name in names]
+
+
+def later_revisions(history: History) -> list[str]:
+    """The revisions after the first release, oldest first."""
+    revisions = [script.revision for script in history.directory().walk_revisions()]
+    return [revision for revision in reversed(revisions) if revision != FIRST_RELEASE]
+
+
 async def read_back(db: Database, history: History, written: Rows) -> Rows:
     """Each table's rows now, the written columns only, in the written order."""
     found: Rows = {}
     async with db.read() as conn:
         for table in history.metadata.sorted_tables:
+            if table.name not in written:
+                continue
             result = await conn.execute(select(table))
             rows = [dict(row._mapping) for row in result]
             key = [c.name for c in table.primary_key.columns]

@@ -106,11 +106,24 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
     await life.start_from_p1()
 
     assert (
-        await life.command("POST", "closure", {"customer_agreement": {"by": "Jo", "note": "x"}})
+        await life.command(
+            "POST",
+            "closure",
+            {
+                "customer_agreement": {"by": "Jo", "note": "x"},
+                "override_reason": "agreed on the phone",
+            },
+        )
     ).status_code == 409
     assert (
         await life.command(
-            "POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1S"}
+            "POST",
+            "resolution",
+            {
+                "customer_confirmed": True,
+                "override_reason": "confirmed on the phone",
+                "monitoring_period": "PT1S",
+            },
         )
     ).status_code == 409  # no manager yet
     assert (
@@ -165,6 +178,7 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
         "actions": [{"title": "Restore certificates", "owner": "Lee Park", "due": soon(hours=2)}],
         "resources": ["two network engineers"],
         "customer_agreed": True,
+        "override_reason": "agreed on the call",
         "reason": "first plan",
         "review_by": soon(hours=4),
     }
@@ -185,7 +199,13 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
 
     # resolved, then the problem comes back during monitoring
     first_round = await life.ok(
-        "POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT2S"}
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT2S",
+        },
     )
     assert first_round["state"] == "monitoring"
     reopened = await life.ok("POST", "recurrence", {"note": "502s are back for one merchant group"})
@@ -194,11 +214,24 @@ async def run_whole_lifecycle(services: Services) -> Lifecycle:
     assert (await life.state())["state"] == "active"
 
     # resolved again: this round's monitoring passes by the monitor's timer
-    await life.ok("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1S"})
+    await life.ok(
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1S",
+        },
+    )
     passed = await life.wait_for_state("monitoring_passed")
     assert passed["monitoring_round"] == 2
     closed = await life.ok(
-        "POST", "closure", {"customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"}}
+        "POST",
+        "closure",
+        {
+            "customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"},
+            "override_reason": "agreed on the phone",
+        },
     )
     assert closed["state"] == "closed"
     reviewed = await life.ok(

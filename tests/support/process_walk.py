@@ -77,7 +77,8 @@ async def state_of(setup: Setup, escalation_id: str) -> str:
 
 
 def plan(*, agreed: bool) -> dict[str, Any]:
-    return {"actions": [ACTION], "customer_agreed": agreed, "reason": "plan", "review_by": FAR}
+    body = {"actions": [ACTION], "customer_agreed": agreed, "reason": "plan", "review_by": FAR}
+    return {**body, "override_reason": "agreed on the bridge call"} if agreed else body
 
 
 async def automatic_start(setup: Setup, customer: dict[str, str] | None = None) -> str:
@@ -131,14 +132,21 @@ async def two_escalations(setup: Setup) -> tuple[str, str]:
     await act(setup, 90 * MINUTE, b, "manager", {"manager": {**MANAGER, "id": "u-8"}})
     await act(setup, 2 * HOUR, a, "level", {"level": 2, "reason": "directors must know"})
     await act(setup, 2 * HOUR, b, "plan", plan(agreed=False))
-    resolution = {"customer_confirmed": True, "monitoring_period": "PT1000H"}
+    resolution = {
+        "customer_confirmed": True,
+        "override_reason": "confirmed on the phone",
+        "monitoring_period": "PT1000H",
+    }
     await act(setup, 150 * MINUTE, b, "resolution", resolution)
     await act(setup, 165 * MINUTE, b, "recurrence", {"note": "invoices stuck again"})
     await act(setup, 3 * HOUR, a, "resolution", {**resolution, "monitoring_period": "PT1H"})
     # The monitor passes A's monitoring period once the clock is past its end.
     setup.clock.now = T0 + 5 * HOUR
     await eventually(lambda: _in_state(setup, a, "monitoring_passed"))
-    agreement = {"customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"}}
+    agreement = {
+        "customer_agreement": {"by": "Jo Meyer", "note": "agreed on the call"},
+        "override_reason": "agreed on the phone",
+    }
     await act(setup, 6 * HOUR, a, "closure", agreement)
     inputs = [
         {"kind": "open_problem", "description": "gateway canaries"},

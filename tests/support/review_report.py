@@ -90,7 +90,11 @@ async def reviewed_escalation(setup: Setup, notes: Sequence[str] = NOTES) -> str
     for index, note in enumerate(notes):
         at = 3 * HOUR + (index + 1) * (2 * HOUR / (len(notes) + 1))
         await act(setup, at, escalation_id, "progress", {"note": note, "next_update_due": _far()})
-    resolution = {"customer_confirmed": True, "monitoring_period": "PT1H"}
+    resolution = {
+        "customer_confirmed": True,
+        "override_reason": "confirmed on the phone",
+        "monitoring_period": "PT1H",
+    }
     await act(setup, 5 * HOUR, escalation_id, "resolution", resolution)
     await act(setup, 5 * HOUR + 30 * MINUTE, escalation_id, "recurrence", {"note": "502s again"})
     await act(setup, 6 * HOUR, escalation_id, "resolution", resolution)
@@ -98,7 +102,13 @@ async def reviewed_escalation(setup: Setup, notes: Sequence[str] = NOTES) -> str
     setup.clock.now = T0 + 8 * HOUR
     await eventually(lambda: _passed(setup, escalation_id))
     agreement = {"by": "Jürgen Østergaard", "note": "Stable since the rollback; agreed on the call"}
-    await act(setup, 9 * HOUR, escalation_id, "closure", {"customer_agreement": agreement})
+    await act(
+        setup,
+        9 * HOUR,
+        escalation_id,
+        "closure",
+        {"customer_agreement": agreement, "override_reason": "agreed on the phone"},
+    )
     review = {"findings": "The rotation had no canary", "problem_management_inputs": INPUTS}
     await act(setup, 30 * HOUR, escalation_id, "review", review)
     await act(setup, 31 * HOUR, escalation_id, "links", PROBLEM_LINK)

@@ -62,7 +62,15 @@ async def to_review(escalation: httpx.AsyncClient, escalation_id: str, *, proble
 
     manager = {"id": "u-117", "name": "Dana Okafor", "email": "dana@provider.example"}
     await command("PUT", "manager", {"manager": manager})
-    await command("POST", "resolution", {"customer_confirmed": True, "monitoring_period": "PT1S"})
+    await command(
+        "POST",
+        "resolution",
+        {
+            "customer_confirmed": True,
+            "override_reason": "confirmed on the phone",
+            "monitoring_period": "PT1S",
+        },
+    )
 
     async def passed() -> bool:
         answer = await escalation.get(
@@ -71,7 +79,14 @@ async def to_review(escalation: httpx.AsyncClient, escalation_id: str, *, proble
         return bool(answer.json()["state"] == "monitoring_passed")
 
     await eventually(passed)
-    await command("POST", "closure", {"customer_agreement": {"by": "Jo Meyer", "note": "agreed"}})
+    await command(
+        "POST",
+        "closure",
+        {
+            "customer_agreement": {"by": "Jo Meyer", "note": "agreed"},
+            "override_reason": "agreed on the phone",
+        },
+    )
     await command(
         "POST",
         "review",

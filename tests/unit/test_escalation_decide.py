@@ -419,7 +419,7 @@ def test_plan_versions_count_1_2_3() -> None:
     assert history.current.plan.reason == "rollback done"
 
 
-def test_a_plan_keeps_its_actions_resources_agreement_and_review_deadline() -> None:
+def test_a_plan_keeps_its_actions_resources_and_review_deadline_and_awaits_the_customer() -> None:
     history = started()
     command = plan(review_by=NOW + 6 * HOUR)
 
@@ -428,7 +428,7 @@ def test_a_plan_keeps_its_actions_resources_agreement_and_review_deadline() -> N
     assert isinstance(event, e.PlanRevised)
     assert event.actions == command.actions
     assert event.resources == ("two network engineers",)
-    assert event.customer_agreed is True
+    assert event.customer_agreed is False
     assert event.review_by == NOW + 6 * HOUR
 
 
@@ -468,7 +468,7 @@ def test_plan_actions_due_more_than_a_year_ahead_are_refused_each_by_its_place()
             action(due=datetime(9999, 1, 1, tzinfo=UTC)),
             action(due=NOW + 2 * YEAR),
         ),
-        customer_agreed=True,
+        customer_agreed=False,
         reason="typo in the year",
         review_by=datetime(9999, 1, 1, tzinfo=UTC),
     )
@@ -587,6 +587,7 @@ def test_resolving_starts_monitoring_round_1_for_the_agreed_period() -> None:
         monitoring_period=72 * HOUR,
         started_at=NOW,
         ends_at=NOW + 72 * HOUR,
+        override_reason="the customer confirmed on the phone",
     )
     after = history.evolved(event)
     assert (after.status, after.monitoring_round) == ("monitoring", 1)

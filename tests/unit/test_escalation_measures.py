@@ -11,10 +11,13 @@ from ec_escalation import commands as c
 from ec_escalation.measures import Trail, advance, measures, trail_of, with_incident_time
 from ec_events.base import Customer, TeamMember
 from tests.support.escalations import (
+    JO,
     MANAGER,
     NOW,
     Told,
+    agreed_plan,
     close,
+    customer_contacts,
     plan,
     progress,
     resolve,
@@ -35,7 +38,12 @@ def whole_process() -> Told:
         .at(NOW + 25 * MINUTE, c.AssignTeam(members=(TEAM,)))
         .at(NOW + 40 * MINUTE, c.AssessSituation(summary="EU down", impact="all", risk="fines"))
         .at(NOW + HOUR, c.RevisePlan(**{**_plan_fields(), "customer_agreed": False}))
-        .at(NOW + 2 * HOUR, plan(reason="agreed", review_by=NOW + 10 * HOUR))
+        .at(
+            NOW + 2 * HOUR,
+            plan(reason="agreed", review_by=NOW + 10 * HOUR),
+            customer_contacts(),
+            c.AgreeToPlan(contact=JO, plan_version=2),
+        )
         .at(NOW + 3 * HOUR, c.RaiseLevel(level=2, reason="directors"))
         .at(NOW + 4 * HOUR, progress(next_update_due=NOW + 9 * HOUR))
         .at(NOW + 5 * HOUR, resolve(timedelta(hours=24)))
@@ -124,7 +132,7 @@ def test_the_state_and_time_in_it_follow_the_last_change_of_state() -> None:
 
 def test_automatic_raises_and_missed_deadlines_are_counted_by_kind() -> None:
     told = Told().at(NOW, start()).at(NOW, c.AssignManager(manager=MANAGER))
-    told.at(NOW + HOUR, plan(review_by=NOW + 2 * HOUR))
+    told.at(NOW + HOUR, agreed_plan(review_by=NOW + 2 * HOUR))
     told.at(NOW + 3 * HOUR, c.RecordMissedPlanReview(plan_version=1, due_at=NOW + 2 * HOUR))
     told.at(NOW + 3 * HOUR, c.RecordMissedProgressUpdate(since_version=1, due_at=NOW + HOUR))
     told.at(NOW + 4 * HOUR, c.RaiseAutomatically(from_level=1, to_level=2, reason="overdue"))

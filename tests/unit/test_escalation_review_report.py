@@ -61,7 +61,10 @@ def whole_process() -> Told:
         .at(NOW + 31 * HOUR, c.PassMonitoring(round=2))
         .at(
             NOW + 32 * HOUR,
-            c.Close(customer_agreement=CustomerAgreement(by="Jo Meyer", note="stable for a day")),
+            c.Close(
+                customer_agreement=CustomerAgreement(by="Jo Meyer", note="stable for a day"),
+                override_reason="agreed on the phone",
+            ),
         )
         .at(NOW + 56 * HOUR, c.Review(findings="no canary", problem_management_inputs=INPUTS))
         .at(
@@ -76,6 +79,7 @@ def _plan(*, agreed: bool, reason: str) -> c.RevisePlan:
     return c.RevisePlan(
         actions=revision.actions,
         customer_agreed=agreed,
+        agreement_override_reason="agreed on the bridge call" if agreed else None,
         reason=reason,
         review_by=revision.review_by,
         resources=revision.resources,

@@ -21,6 +21,7 @@ from tests.support.notifier import NOW, Story
 
 STORY = Story()
 AGREEMENT = esc.CustomerAgreement(by="Jo Meyer", note="agreed on the call")
+JO = esc.CustomerContact(name="Jo Meyer", email="jo@customer.example")
 EVERY_EVENT: list[Event] = [
     STORY.started(),
     STORY.manager(),
@@ -59,6 +60,17 @@ EVERY_EVENT: list[Event] = [
         reason="the webhook named the wrong priority",
         priority=esc.PriorityCorrection(old="P1", new="P2"),
     ),
+    esc.CustomerAgreedToPlan(
+        escalation_id=STORY.id, contact=JO, at=NOW, plan_version=2, comment="go ahead"
+    ),
+    esc.CustomerDeclinedPlan(
+        escalation_id=STORY.id, contact=JO, at=NOW, plan_version=2, comment="not on month end"
+    ),
+    esc.CustomerConfirmedResolution(escalation_id=STORY.id, contact=JO, at=NOW),
+    esc.CustomerReportedRecurrence(
+        escalation_id=STORY.id, contact=JO, at=NOW, note="card payments fail again"
+    ),
+    esc.CustomerAgreedToClosure(escalation_id=STORY.id, contact=JO, at=NOW),
 ]
 # What each text must mention for its reader to know what happened.
 FACTS = {
@@ -78,6 +90,11 @@ FACTS = {
     "EscalationReviewed": ["rotation lacked a canary"],
     "DeadlineMissed": ["Missed progress update"],
     "EscalationWithdrawn": ["Escalation withdrawn", "started from a misread payload"],
+    "CustomerAgreedToPlan": ["agreed to plan v2", "jo@customer.example", "go ahead"],
+    "CustomerDeclinedPlan": ["declined plan v2", "Jo Meyer", "not on month end"],
+    "CustomerConfirmedResolution": ["confirmed the resolution", "Jo Meyer"],
+    "CustomerReportedRecurrence": ["reported a recurrence", "card payments fail again"],
+    "CustomerAgreedToClosure": ["agreed to closure", "Jo Meyer"],
     "EscalationDetailsCorrected": ["Priority: P1, now P2", "the webhook named the wrong priority"],
 }
 

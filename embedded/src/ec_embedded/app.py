@@ -26,6 +26,7 @@ from ec_platform.settings import PlatformSettings
 DEFAULT_PORT = 8000
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/escalation-center.db"
 EMBEDDED_CONSOLE_URL = f"http://127.0.0.1:{DEFAULT_PORT}/console"
+EMBEDDED_CUSTOMER_URL = f"http://127.0.0.1:{DEFAULT_PORT}/customer"
 
 
 def create_app(
@@ -46,6 +47,8 @@ def create_app(
         notifier = notifier.model_copy(update={"email_outbox": not notifier.smtp_url})
     if "console_url" not in notifier.model_fields_set:
         notifier = notifier.model_copy(update={"console_url": EMBEDDED_CONSOLE_URL})
+    if "customer_page_url" not in notifier.model_fields_set:
+        notifier = notifier.model_copy(update={"customer_page_url": EMBEDDED_CUSTOMER_URL})
     monitor = MonitorSettings().model_copy(update=overrides)
     console = EmbeddedConsole(ConsoleSettings())
     # The notifier links the problem records it creates through the escalation

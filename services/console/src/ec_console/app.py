@@ -25,6 +25,8 @@ from ec_console import (
     pages_reports,
 )
 from ec_console.context import Console, SignedOut
+from ec_console.customer_pages import MOUNT as CUSTOMER_MOUNT
+from ec_console.customer_pages import create_customer_pages, guarded
 from ec_console.live import Hub
 from ec_console.rendering import base_path, create_templates
 from ec_console.security import SecurityHeaders
@@ -121,8 +123,9 @@ class ConsolePlugin:
     name = "console"
     bus_use = BusUse(service="console")  # no topics: it calls the services' APIs
 
-    def __init__(self, console: FastAPI) -> None:
+    def __init__(self, console: FastAPI, customer: FastAPI) -> None:
         self.console = console
+        self.customer = customer
 
     def router(self) -> APIRouter:
         return APIRouter()
@@ -132,6 +135,7 @@ class ConsolePlugin:
 
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         await stack.enter_async_context(self.console.router.lifespan_context(self.console))
+        await stack.enter_async_context(self.customer.router.lifespan_context(self.customer))
 
 
 def create_app() -> FastAPI:
@@ -140,10 +144,14 @@ def create_app() -> FastAPI:
     settings = ConsoleSettings()
     settings.require_secret()
     console = create_console(settings)
+    customer = create_customer_pages(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with console.router.lifespan_context(console):
+        async with (
+            console.router.lifespan_context(console),
+            customer.router.lifespan_context(customer),
+        ):
             yield
 
     install_tracer_provider("console")
@@ -161,6 +169,7 @@ def create_app() -> FastAPI:
         return {"status": "ok", "service": "console"}
 
     mount_console(app, console)
+    app.mount(CUSTOMER_MOUNT, guarded(customer, settings), name="customer")
     return app
 
 
@@ -173,8 +182,11 @@ class EmbeddedConsole:
     def __init__(self, settings: ConsoleSettings) -> None:
         self._host: FastAPI | None = None
         transport = httpx.ASGITransport(app=self._call_host)
-        self.app = create_console(settings.with_generated_secret(), transport=transport)
-        self.plugin = ConsolePlugin(self.app)
+        settings = settings.with_generated_secret()
+        self.app = create_console(settings, transport=transport)
+        self.customer = create_customer_pages(settings, transport=transport)
+        self.customer_settings = settings
+        self.plugin = ConsolePlugin(self.app, self.customer)
 
     async def _call_host(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._host is None:
@@ -184,3 +196,5 @@ class EmbeddedConsole:
     def mount_on(self, host: FastAPI) -> None:
         self._host = host
         mount_console(host, self.app)
+        customer = guarded(self.customer, self.customer_settings)
+        host.mount(CUSTOMER_MOUNT, customer, name="customer")

@@ -91,6 +91,7 @@ def _plan(v: Mapping[str, str]) -> Built:
         "customer_agreed": bool(v.get("customer_agreed")),
         "reason": text(v, "reason"),
         "review_by": review_by or "",
+        **_override(v),
     }
     return body, {"actions": placed}
 
@@ -110,6 +111,7 @@ def _resolution(v: Mapping[str, str]) -> Built:
     body = {
         "customer_confirmed": bool(v.get("customer_confirmed")),
         "monitoring_period": text(v, "monitoring_period").upper(),
+        **_override(v),
     }
     return body, {}
 
@@ -118,9 +120,19 @@ def _recurrence(v: Mapping[str, str]) -> Built:
     return {"note": text(v, "note")}, {}
 
 
+def _override(v: Mapping[str, str]) -> dict[str, str]:
+    """The operator's reason for acting without the customer's own act, if given."""
+    reason = optional(v, "override_reason")
+    return {"override_reason": reason} if reason else {}
+
+
 def _closure(v: Mapping[str, str]) -> Built:
+    # Without the customer's agreement on their page, the operator records who
+    # agreed and why they override.
+    if not optional(v, "customer_agreement.by") and not optional(v, "override_reason"):
+        return {}, {}
     agreement = {k: text(v, f"customer_agreement.{k}") for k in ("by", "note")}
-    return {"customer_agreement": agreement}, {}
+    return {"customer_agreement": agreement, **_override(v)}, {}
 
 
 def _review(v: Mapping[str, str]) -> Built:

@@ -177,7 +177,26 @@ def plan_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
         previous = data
+    said = _customer_said(events)
+    for version in versions:
+        answer = said.get(version["plan_version"])
+        if answer is not None:
+            version["customer_agreed"], version["customer_answer"] = answer
     return list(reversed(versions))
+
+
+def _customer_said(events: list[dict[str, Any]]) -> dict[int, tuple[bool, str]]:
+    """Each plan version's last answer from the customer on their page: agreed
+    or not, and who said it."""
+    said: dict[int, tuple[bool, str]] = {}
+    for event in events:
+        kind = event.get("type")
+        if kind not in ("CustomerAgreedToPlan", "CustomerDeclinedPlan"):
+            continue
+        data = event["data"]
+        who = f"{data['contact']['name']} <{data['contact']['email']}>"
+        said[int(data["plan_version"])] = (kind == "CustomerAgreedToPlan", who)
+    return said
 
 
 def _said(value: Any) -> str:

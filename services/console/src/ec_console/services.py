@@ -96,12 +96,16 @@ class Services:
         method: str,
         path: str,
         *,
-        token: str,
+        token: str | None,
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         if_match: int | None = None,
     ) -> Answer:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        """`token` None: a call without one (the customer's routes, whose link is
+        their credential)."""
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"'
         try:

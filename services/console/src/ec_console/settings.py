@@ -23,6 +23,8 @@ class ConsoleSettings(BaseSettings):
     # How often a page being watched asks the services whether anything changed.
     poll_interval_s: float = Field(default=0.25, gt=0)
     api_timeout_s: float = Field(default=15.0, gt=0)
+    # The customer's pages (/customer/): requests per client address per minute.
+    customer_requests_per_minute: int = Field(default=60, ge=1)
 
     def require_secret(self) -> SecretStr:
         """The distributed mode: a deployment names its secret; a console that

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ec_escalation import (
     api_audit,
     api_commands,
+    api_customer,
     api_decisions,
     api_queries,
     api_reports,
@@ -21,6 +22,7 @@ def build_router() -> APIRouter:
     router = APIRouter()
     router.include_router(api_queries.build_router())
     router.include_router(api_commands.build_router())
+    router.include_router(api_customer.build_router())
     router.include_router(api_audit.build_router())
     router.include_router(api_decisions.build_router())
     router.include_router(api_reports.build_router())

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 
 from ec_escalation import bodies as b
 from ec_escalation import commands as c
-from ec_escalation import queries
+from ec_escalation import customer_link_store as links
+from ec_escalation import customer_links, queries
 from ec_escalation.api_context import Context, EscalationContext, problem_for
 from ec_escalation.errors import DomainError
 from ec_escalation.manual_start import start_command
@@ -74,15 +75,26 @@ async def run(
     caller: Principal,
     if_match: str | None,
 ) -> JSONResponse:
+    command = await _completed(context, body.command())
+    escalations = context.escalations
+    before = (
+        await queries.escalation(escalations, escalation_id)
+        if isinstance(command, c.SetContacts)
+        else None
+    )
     try:
-        recorded = await context.escalations.execute(
+        recorded = await escalations.execute(
             escalation_id,
-            await _completed(context, body.command()),
+            command,
             actor=(caller.role, caller.name),
             if_match=parse_if_match(if_match),
         )
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
+    if before is not None:
+        # A contact taken off the escalation loses their personal links.
+        removed = customer_links.removed_contacts(before, recorded.state)
+        await links.revoke(escalations.store, escalation_id, removed, now=escalations.clock())
     return answer(recorded)
 
 

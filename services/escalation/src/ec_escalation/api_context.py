@@ -4,7 +4,9 @@ Route modules import this one, never each other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,9 +19,20 @@ from ec_platform.problems import ProblemError
 
 
 @dataclass(frozen=True)
+class CustomerPages:
+    """How customers' links and pages behave (from the settings), and where
+    refused links are counted."""
+
+    lifetime_after_end: timedelta = timedelta(days=30)
+    show_names: bool = False
+    refused: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
 class EscalationContext:
     escalations: Escalations
     rules: RuleSet
+    customers: CustomerPages = CustomerPages()
 
 
 def context_of(request: Request) -> EscalationContext:

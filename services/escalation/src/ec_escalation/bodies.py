@@ -169,9 +169,14 @@ class AssessmentBody(CommandBody):
 class PlanBody(CommandBody):
     actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
     resources: list[Text] = Field(default_factory=list, max_length=MAX_RESOURCES)
-    customer_agreed: bool
+    customer_agreed: bool = Field(
+        default=False,
+        description="the customer agrees on their own page; true here is an operator's "
+        "override and needs `override_reason`",
+    )
     reason: Text
     review_by: AwareDatetime
+    override_reason: Text | None = None
 
     def command(self) -> c.RevisePlan:
         return c.RevisePlan(
@@ -180,6 +185,7 @@ class PlanBody(CommandBody):
             customer_agreed=self.customer_agreed,
             reason=self.reason,
             review_by=self.review_by,
+            agreement_override_reason=self.override_reason,
         )
 
 
@@ -205,9 +211,16 @@ class ResolutionBody(CommandBody):
         description="ISO 8601 duration, e.g. PT72H or P3D; at most 366 days"
     )
 
+    override_reason: Text | None = Field(
+        default=None,
+        description="needed when the customer has not confirmed the resolution on their page",
+    )
+
     def command(self) -> c.Resolve:
         return c.Resolve(
-            customer_confirmed=self.customer_confirmed, monitoring_period=self.monitoring_period
+            customer_confirmed=self.customer_confirmed,
+            monitoring_period=self.monitoring_period,
+            override_reason=self.override_reason,
         )
 
 
@@ -219,10 +232,17 @@ class RecurrenceBody(CommandBody):
 
 
 class ClosureBody(CommandBody):
-    customer_agreement: CustomerAgreement
+    customer_agreement: CustomerAgreement | None = Field(
+        default=None,
+        description="who agreed, as the operator records it: only with `override_reason`, "
+        "when the customer has not agreed to closure on their page",
+    )
+    override_reason: Text | None = None
 
     def command(self) -> c.Close:
-        return c.Close(customer_agreement=self.customer_agreement)
+        return c.Close(
+            customer_agreement=self.customer_agreement, override_reason=self.override_reason
+        )
 
 
 class ReviewBody(CommandBody):

@@ -19,6 +19,7 @@ from ec_events.base import (
 )
 from ec_events.escalations import (
     CustomerAgreement,
+    CustomerContact,
     IncidentRecord,
     ProblemManagementInput,
     RecordKind,
@@ -83,6 +84,9 @@ class RevisePlan:
     reason: str
     review_by: datetime
     resources: tuple[str, ...] = ()
+    # The customer agrees on their own page; an operator's `customer_agreed`
+    # stands only as an override, with its reason.
+    agreement_override_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ class ReportProgress:
 class Resolve:
     customer_confirmed: bool
     monitoring_period: timedelta
+    # Without the customer's confirmation of record, the operator's reason.
+    override_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,10 @@ class ReportRecurrence:
 
 @dataclass(frozen=True)
 class Close:
-    customer_agreement: CustomerAgreement
+    # Without the customer's agreement of record: who agreed, as the operator
+    # recorded it, and the reason for overriding.
+    customer_agreement: CustomerAgreement | None = None
+    override_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,44 @@ class CorrectDetails:
     priority: Priority | None = None
     customer: Customer | None = None
     service: str | None = None
+
+
+# A customer contact's acts on their own page, each naming the contact.
+@dataclass(frozen=True)
+class AgreeToPlan:
+    contact: CustomerContact
+    plan_version: int
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclinePlan:
+    contact: CustomerContact
+    plan_version: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class ConfirmResolution:
+    contact: CustomerContact
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportRecurrenceAsCustomer:
+    contact: CustomerContact
+    note: str
+
+
+@dataclass(frozen=True)
+class AgreeToClosure:
+    contact: CustomerContact
+    comment: str | None = None
+
+
+CustomerCommand = (
+    AgreeToPlan | DeclinePlan | ConfirmResolution | ReportRecurrenceAsCustomer | AgreeToClosure
+)
 
 
 # Requests from the monitor: each names the round, version or level it was
@@ -184,4 +231,5 @@ Command = (
     | RecordMissedPlanReview
     | RecordMissedProgressUpdate
     | RaiseAutomatically
+    | CustomerCommand
 )

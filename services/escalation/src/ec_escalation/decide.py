@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from ec_escalation import commands as c
-from ec_escalation import mistakes
+from ec_escalation import customer_acts, mistakes
 from ec_escalation.errors import InvalidCommand, NotAllowed, NotFound, require
 from ec_escalation.state import OPEN_STATUSES, Escalation
 from ec_events import escalations as e
@@ -139,6 +139,11 @@ def _revise_plan(s: Escalation, cmd: c.RevisePlan, now: datetime) -> list[Event]
     _require(s, WORKING, "revise the plan", "plans change while it is active or monitored")
     if not cmd.actions:
         raise InvalidCommand("actions: a plan needs at least one action")
+    if cmd.customer_agreed and not cmd.agreement_override_reason:
+        raise InvalidCommand(
+            "customer_agreed: the customer agrees on their own page; an operator sets it "
+            "only as an override, with override_reason"
+        )
     if cmd.review_by <= now:
         raise InvalidCommand("review_by: the plan's review deadline must be in the future")
     too_far = [
@@ -160,6 +165,9 @@ def _revise_plan(s: Escalation, cmd: c.RevisePlan, now: datetime) -> list[Event]
             customer_agreed=cmd.customer_agreed,
             reason=cmd.reason,
             review_by=cmd.review_by,
+            agreement_override_reason=cmd.agreement_override_reason
+            if cmd.customer_agreed
+            else None,
         )
     ]
 
@@ -192,6 +200,12 @@ def _resolve(s: Escalation, cmd: c.Resolve, now: datetime) -> list[Event]:
         raise NotAllowed("cannot resolve: no escalation manager is assigned")
     if not cmd.customer_confirmed:
         raise InvalidCommand("customer_confirmed: the customer must confirm the resolution")
+    confirmed_by = s.resolution_confirmed_by
+    if confirmed_by is None and not cmd.override_reason:
+        raise NotAllowed(
+            "cannot resolve: the customer has not confirmed the resolution on their page; "
+            "an operator may override with override_reason"
+        )
     if not timedelta(0) < cmd.monitoring_period <= LONGEST_MONITORING:
         raise InvalidCommand("monitoring_period: must be a positive duration of at most 366 days")
     return [
@@ -202,6 +216,8 @@ def _resolve(s: Escalation, cmd: c.Resolve, now: datetime) -> list[Event]:
             monitoring_period=cmd.monitoring_period,
             started_at=now,
             ends_at=now + cmd.monitoring_period,
+            confirmed_by=confirmed_by,
+            override_reason=None if confirmed_by else cmd.override_reason,
         )
     ]
 
@@ -228,7 +244,32 @@ def _close(s: Escalation, cmd: c.Close, now: datetime) -> list[Event]:
     _require(
         s, frozenset({"monitoring_passed"}), "close", "closing needs the monitoring period passed"
     )
-    return [e.EscalationClosed(escalation_id=s.id, customer_agreement=cmd.customer_agreement)]
+    agreed_by = s.closure_agreed_by
+    if agreed_by is not None:
+        words = next(
+            (a.words for a in reversed(s.customer_acts) if a.kind == "CustomerAgreedToClosure"),
+            None,
+        )
+        agreement = e.CustomerAgreement(
+            by=agreed_by.name, note=words or "agreed to closure on their page"
+        )
+        return [
+            e.EscalationClosed(
+                escalation_id=s.id, customer_agreement=agreement, agreed_by=agreed_by
+            )
+        ]
+    if not cmd.override_reason or cmd.customer_agreement is None:
+        raise NotAllowed(
+            "cannot close: the customer has not agreed to closure on their page; an operator "
+            "may override with customer_agreement and override_reason"
+        )
+    return [
+        e.EscalationClosed(
+            escalation_id=s.id,
+            customer_agreement=cmd.customer_agreement,
+            override_reason=cmd.override_reason,
+        )
+    ]
 
 
 def _review(s: Escalation, cmd: c.Review, now: datetime) -> list[Event]:
@@ -317,4 +358,9 @@ _RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
     c.RecordMissedPlanReview: _missed_plan_review,
     c.RecordMissedProgressUpdate: _missed_progress,
     c.RaiseAutomatically: _raise_automatically,
+    c.AgreeToPlan: customer_acts.agree_to_plan,
+    c.DeclinePlan: customer_acts.decline_plan,
+    c.ConfirmResolution: customer_acts.confirm_resolution,
+    c.ReportRecurrenceAsCustomer: customer_acts.report_recurrence,
+    c.AgreeToClosure: customer_acts.agree_to_closure,
 }

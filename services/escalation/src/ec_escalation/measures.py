@@ -157,6 +157,7 @@ _APPLY: dict[type[Event], Callable[[Trail, Any, datetime], dict[str, Any]]] = {
         **_first(t, "plan_at", at),
         **(_first(t, "agreed_plan_at", at) if ev.customer_agreed else {}),
     },
+    e.CustomerAgreedToPlan: lambda t, ev, at: _first(t, "agreed_plan_at", at),
     e.EscalationLevelRaised: _raised,
     e.DeadlineMissed: lambda t, ev, at: _missed(t, ev),
     e.MonitoringStarted: lambda t, ev, at: _first(t, "resolved_at", at),

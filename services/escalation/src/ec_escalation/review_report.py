@@ -191,7 +191,7 @@ def build_report(
                 at=r.at,
                 actor=r.actor,
                 reason=r.event.reason,
-                customer_agreed=r.event.customer_agreed,
+                customer_agreed=_agreed(recorded, r.event),
                 review_by=r.event.review_by,
                 actions=r.event.actions,
                 resources=r.event.resources,
@@ -268,6 +268,17 @@ def _told(recorded: Sequence[Recorded]) -> tuple[Told, ...]:
         if what is not None:
             told.append(Told(r.at, what, _news(r.event), provider, customer))
     return tuple(told)
+
+
+def _agreed(recorded: Sequence[Recorded], plan: e.PlanRevised) -> bool:
+    """Agreed by the operator's override, or by the customer's last word on it."""
+    said = [
+        isinstance(r.event, e.CustomerAgreedToPlan)
+        for r in recorded
+        if isinstance(r.event, e.CustomerAgreedToPlan | e.CustomerDeclinedPlan)
+        and r.event.plan_version == plan.plan_version
+    ]
+    return said[-1] if said else plan.customer_agreed
 
 
 def _news(event: Event) -> str:

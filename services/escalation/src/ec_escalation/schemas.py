@@ -35,6 +35,14 @@ class MissedDeadlineView(Shape):
     due_at: datetime
 
 
+class CustomerActView(Shape):
+    kind: str = Field(description="the event: CustomerAgreedToPlan, CustomerDeclinedPlan, …")
+    contact: e.CustomerContact
+    at: datetime
+    plan_version: int | None
+    words: str | None
+
+
 class EscalationView(Shape):
     """One escalation's state, rebuilt from its events; `version` is also its ETag."""
 
@@ -73,6 +81,15 @@ class EscalationView(Shape):
     review: e.EscalationReviewed | None
     withdrawal: e.EscalationWithdrawn | None
     missed_deadlines: list[MissedDeadlineView]
+    customer_acts: list[CustomerActView] = Field(
+        description="what the customer contacts did on their own pages, in order"
+    )
+    resolution_confirmed_by: e.CustomerContact | None = Field(
+        description="the customer contact who confirmed the resolution the next one stands on"
+    )
+    closure_agreed_by: e.CustomerContact | None = Field(
+        description="the customer contact who agreed to close (cleared by a recurrence)"
+    )
 
 
 class BoardItem(Shape):

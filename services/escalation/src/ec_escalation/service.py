@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 from fastapi import APIRouter
 from starlette.datastructures import State
 
 from ec_escalation import monitor_policy
 from ec_escalation.api import EscalationContext, build_router
+from ec_escalation.api_context import CustomerPages
 from ec_escalation.criteria import load_rules
 from ec_escalation.errors import NotFound
 from ec_escalation.handlers import Cause, Escalations
@@ -100,4 +102,15 @@ class EscalationService:
 
         await wiring.consume(INCIDENTS, handler=on_incident, batch_handler=on_incidents)
         await wiring.consume(MONITOR, handler=on_monitor)
-        state.escalation = EscalationContext(escalations=escalations, rules=rules)
+        refusals = runtime.metrics.counter(
+            "ec_customer_link_refusals_total",
+            "Customer links refused: unknown, expired, revoked or tampered (one count for all)",
+        )
+        customers = CustomerPages(
+            lifetime_after_end=timedelta(days=self.settings.customer_link_days_after_end),
+            show_names=self.settings.customer_page_show_names,
+            refused=refusals.inc,
+        )
+        state.escalation = EscalationContext(
+            escalations=escalations, rules=rules, customers=customers
+        )

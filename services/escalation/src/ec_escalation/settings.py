@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ec_platform.settings import PlatformSettings
 
 DEFAULT_PORT = 8002
@@ -9,3 +11,7 @@ DEFAULT_PORT = 8002
 
 class EscalationSettings(PlatformSettings):
     criteria_file: str | None = None
+    # Customers' personal links: how long they work after the escalation
+    # ended, and whether their page names the manager and action owners.
+    customer_link_days_after_end: int = Field(default=30, ge=1, le=3650)
+    customer_page_show_names: bool = False

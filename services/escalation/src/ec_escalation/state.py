@@ -35,6 +35,17 @@ class MissedDeadline:
 
 
 @dataclass(frozen=True)
+class CustomerAct:
+    """One act of a customer contact on their page, as the timeline shows it."""
+
+    kind: str
+    contact: e.CustomerContact
+    at: datetime
+    plan_version: int | None = None
+    words: str | None = None
+
+
+@dataclass(frozen=True)
 class Escalation:
     id: UUID
     version: int
@@ -71,6 +82,11 @@ class Escalation:
     review: e.EscalationReviewed | None = None
     withdrawal: e.EscalationWithdrawn | None = None
     missed_deadlines: tuple[MissedDeadline, ...] = ()
+    customer_acts: tuple[CustomerAct, ...] = ()
+    # The customer's confirmation that it is resolved, for the next
+    # resolution, and their agreement to close; a recurrence clears both.
+    resolution_confirmed_by: e.CustomerContact | None = None
+    closure_agreed_by: e.CustomerContact | None = None
 
     @property
     def is_open(self) -> bool:
@@ -127,6 +143,31 @@ def _changes(state: Escalation, event: Event) -> dict[str, Any]:
     return apply(state, event)
 
 
+def _customer_act(state: Escalation, event: e.CustomerActEvent) -> dict[str, Any]:
+    words = getattr(event, "comment", None) or getattr(event, "note", None)
+    act = CustomerAct(
+        kind=event.event_name(),
+        contact=event.contact,
+        at=event.at,
+        plan_version=event.plan_version,
+        words=words,
+    )
+    changes: dict[str, Any] = {"customer_acts": (*state.customer_acts, act)}
+    plan = state.plan
+    answer = isinstance(event, e.CustomerAgreedToPlan | e.CustomerDeclinedPlan)
+    if answer and plan is not None and plan.plan_version == event.plan_version:
+        # The plan's agreement is the customer's own word now, not an override.
+        agreed = isinstance(event, e.CustomerAgreedToPlan)
+        changes["plan"] = plan.model_copy(
+            update={"customer_agreed": agreed, "agreement_override_reason": None}
+        )
+    if isinstance(event, e.CustomerConfirmedResolution):
+        changes["resolution_confirmed_by"] = event.contact
+    if isinstance(event, e.CustomerAgreedToClosure):
+        changes["closure_agreed_by"] = event.contact
+    return changes
+
+
 _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
     e.EscalationManagerAssigned: lambda s, ev: {"manager": ev.manager},
     e.RecordLinked: lambda s, ev: {
@@ -147,6 +188,7 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
     e.ProgressReported: lambda s, ev: {"last_progress": ev, "progress_version": s.version + 1},
     e.MonitoringStarted: lambda s, ev: {
         "status": "monitoring",
+        "resolution_confirmed_by": None,
         "monitoring_round": ev.round,
         "monitoring_period": ev.monitoring_period,
         "monitoring_ends_at": ev.ends_at,
@@ -154,6 +196,8 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
     e.EscalationReopened: lambda s, ev: {
         "status": "active",
         "monitoring_ends_at": None,
+        "resolution_confirmed_by": None,
+        "closure_agreed_by": None,
         "recurrences": s.recurrences + 1,
         "incident_ids": _with_incidents(
             s.incident_ids, (ev.incident_id,) if ev.incident_id else ()
@@ -173,6 +217,7 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
     e.DeadlineMissed: lambda s, ev: {
         "missed_deadlines": (*s.missed_deadlines, MissedDeadline(kind=ev.kind, due_at=ev.due_at))
     },
+    **{act: _customer_act for act in e.CUSTOMER_ACTS},
 }
 
 

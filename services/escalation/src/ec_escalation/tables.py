@@ -49,6 +49,7 @@ class Tables:
     snapshots: Table
     incident_decisions: Table
     measures: Table
+    customer_links: Table
 
     @property
     def derived(self) -> tuple[Table, ...]:
@@ -137,6 +138,23 @@ def _incident_decisions(metadata: MetaData) -> Table:
     )
 
 
+def _customer_links(metadata: MetaData) -> Table:
+    # Each customer contact's personal links (ec_escalation.customer_links):
+    # only the token's SHA-256, never the token. Not derived from the events.
+    return Table(
+        "customer_links",
+        metadata,
+        Column("token_hash", String(64), primary_key=True),
+        Column("escalation_id", Uuid, nullable=False),
+        Column("contact_email", String(320), nullable=False),
+        Column("contact_name", String(200), nullable=False),
+        Column("issued_at", UtcDateTime(), nullable=False),
+        Column("revoked_at", UtcDateTime()),
+        Index("ix_customer_links_contact", "escalation_id", "contact_email"),
+        schema=SCHEMA,
+    )
+
+
 def define_tables() -> Tables:
     metadata = MetaData()
     incident_links = Table(
@@ -190,4 +208,5 @@ def define_tables() -> Tables:
         incidents=incidents,
         snapshots=snapshots,
         measures=_measures(metadata),
+        customer_links=_customer_links(metadata),
     )

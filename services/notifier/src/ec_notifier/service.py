@@ -17,6 +17,7 @@ from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, S
 from ec_notifier.claims import Claims
 from ec_notifier.connections import Connections, ConnectionsFileError, load_connections
 from ec_notifier.context import NotifierContext
+from ec_notifier.customer_links import WithCustomerLink
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
 from ec_notifier.migrations import history
@@ -104,8 +105,11 @@ class NotifierService:
         escalation = self._escalation_client(connections)
         stack.push_async_callback(escalation.aclose)
         platforms = PlatformChannel(http, connections, settings.notifier_escalation_url)
+        email = _email_channel(settings, smtp, db, tables)
+        if settings.customer_page_url:
+            email = WithCustomerLink(email, escalation, settings.customer_page_url)
         channels = Channels(
-            _email_channel(settings, smtp, db, tables),
+            email,
             HttpChannel(http),
             {
                 **dict.fromkeys(WRITEBACK_CHANNELS, platforms),

@@ -28,6 +28,11 @@ class NotifierSettings(PlatformSettings):
         default="http://127.0.0.1:8005/console",
         description="the console as people reach it, for links in notes written back",
     )
+    customer_page_url: str = Field(
+        default="http://127.0.0.1:8005/customer",
+        description="the customers' pages as they reach them: each mail to a customer "
+        "contact ends with their personal link under it; empty: no links",
+    )
     notifier_escalation_url: str = Field(
         default="http://127.0.0.1:8002",
         description="the escalation service, where created problem records are linked",

@@ -216,6 +216,45 @@ def _deadline(e: esc.DeadlineMissed, a: Audience) -> tuple[str, Lines]:
     return f"Missed {what}", [f"The {what} due {when(e.due_at)} did not happen in time."]
 
 
+def _said_by(e: esc.CustomerActEvent) -> str:
+    return f"{e.contact.name} <{e.contact.email}>"
+
+
+def _customer_agreed_plan(e: esc.CustomerAgreedToPlan, a: Audience) -> tuple[str, Lines]:
+    return f"The customer agreed to plan v{e.plan_version}", [
+        f"{_said_by(e)} agreed to version {e.plan_version} of the action plan on their page.",
+        *([f"Their words: {e.comment}"] if e.comment else []),
+    ]
+
+
+def _customer_declined_plan(e: esc.CustomerDeclinedPlan, a: Audience) -> tuple[str, Lines]:
+    return f"The customer declined plan v{e.plan_version}", [
+        f"{_said_by(e)} declined version {e.plan_version} of the action plan on their page.",
+        f"Their words: {e.comment}",
+    ]
+
+
+def _customer_confirmed(e: esc.CustomerConfirmedResolution, a: Audience) -> tuple[str, Lines]:
+    return "The customer confirmed the resolution", [
+        f"{_said_by(e)} confirmed on their page that the situation is resolved.",
+        *([f"Their words: {e.comment}"] if e.comment else []),
+    ]
+
+
+def _customer_recurrence(e: esc.CustomerReportedRecurrence, a: Audience) -> tuple[str, Lines]:
+    return "The customer reported a recurrence", [
+        f"{_said_by(e)} reported on their page that the problem is back.",
+        f"Their words: {e.note}",
+    ]
+
+
+def _customer_closure(e: esc.CustomerAgreedToClosure, a: Audience) -> tuple[str, Lines]:
+    return "The customer agreed to closure", [
+        f"{_said_by(e)} agreed on their page that the escalation may be closed.",
+        *([f"Their words: {e.comment}"] if e.comment else []),
+    ]
+
+
 _DESCRIBERS: dict[type[Event], Callable[[Any, Audience], tuple[str, Lines]]] = {
     esc.EscalationStarted: _started,
     esc.EscalationManagerAssigned: _manager,
@@ -234,6 +273,11 @@ _DESCRIBERS: dict[type[Event], Callable[[Any, Audience], tuple[str, Lines]]] = {
     esc.DeadlineMissed: _deadline,
     esc.EscalationWithdrawn: _withdrawn,
     esc.EscalationDetailsCorrected: _corrected,
+    esc.CustomerAgreedToPlan: _customer_agreed_plan,
+    esc.CustomerDeclinedPlan: _customer_declined_plan,
+    esc.CustomerConfirmedResolution: _customer_confirmed,
+    esc.CustomerReportedRecurrence: _customer_recurrence,
+    esc.CustomerAgreedToClosure: _customer_closure,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -12,6 +12,7 @@ from ec_events.base import (
     AwareDatetime,
     Contact,
     Customer,
+    Email,
     Event,
     Frozen,
     Name,
@@ -25,6 +26,13 @@ from ec_events.base import (
 
 RecordKind = Literal["incident", "problem", "change"]
 DeadlineKind = Literal["plan_review", "progress_update"]
+
+
+class CustomerContact(Frozen):
+    """A customer contact acting in their own name, on their own page."""
+
+    name: Name
+    email: Email
 
 
 class IncidentRecord(Frozen):
@@ -92,9 +100,12 @@ class PlanRevised(EscalationEvent):
     plan_version: int = Field(ge=1)
     actions: tuple[PlanAction, ...]
     resources: tuple[Text, ...] = ()
+    # True only by the customer's own act (CustomerAgreedToPlan) or, set by
+    # an operator, with `agreement_override_reason` saying why.
     customer_agreed: bool
     reason: Text
     review_by: AwareDatetime
+    agreement_override_reason: Text | None = None
 
 
 class EscalationLevelRaised(EscalationEvent):
@@ -116,6 +127,10 @@ class MonitoringStarted(EscalationEvent):
     monitoring_period: timedelta
     started_at: AwareDatetime
     ends_at: AwareDatetime
+    # Who confirmed: the customer contact of record, or else the operator's
+    # override reason (older events carry neither).
+    confirmed_by: CustomerContact | None = None
+    override_reason: Text | None = None
 
 
 class EscalationReopened(EscalationEvent):
@@ -137,6 +152,10 @@ class CustomerAgreement(Frozen):
 
 class EscalationClosed(EscalationEvent):
     customer_agreement: CustomerAgreement
+    # Which it was: the customer's agreement of record (their contact) or an
+    # operator's override with its reason (older events carry neither).
+    agreed_by: CustomerContact | None = None
+    override_reason: Text | None = None
 
 
 class ProblemManagementInput(Frozen):
@@ -193,3 +212,45 @@ class EscalationDetailsCorrected(EscalationEvent):
     priority: PriorityCorrection | None = None
     customer: CustomerCorrection | None = None
     service: ServiceCorrection | None = None
+
+
+# What a customer contact does on their own page: each act is an event whose
+# actor is that contact, with the plan version it refers to.
+CustomerWords = Annotated[str, Field(min_length=1, max_length=2_000)]
+
+
+class CustomerActEvent(EscalationEvent):
+    contact: CustomerContact
+    at: AwareDatetime
+    plan_version: int | None = Field(default=None, ge=1)
+
+
+class CustomerAgreedToPlan(CustomerActEvent):
+    comment: CustomerWords | None = None
+
+
+class CustomerDeclinedPlan(CustomerActEvent):
+    comment: CustomerWords
+
+
+class CustomerConfirmedResolution(CustomerActEvent):
+    comment: CustomerWords | None = None
+
+
+class CustomerReportedRecurrence(CustomerActEvent):
+    """Followed in the same append by the EscalationReopened it causes."""
+
+    note: CustomerWords
+
+
+class CustomerAgreedToClosure(CustomerActEvent):
+    comment: CustomerWords | None = None
+
+
+CUSTOMER_ACTS: tuple[type[CustomerActEvent], ...] = (
+    CustomerAgreedToPlan,
+    CustomerDeclinedPlan,
+    CustomerConfirmedResolution,
+    CustomerReportedRecurrence,
+    CustomerAgreedToClosure,
+)

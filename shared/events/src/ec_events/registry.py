@@ -35,6 +35,7 @@ _BY_TOPIC: Mapping[TopicName, tuple[type[Event], ...]] = {
         esc.DeadlineMissed,
         esc.EscalationWithdrawn,
         esc.EscalationDetailsCorrected,
+        *esc.CUSTOMER_ACTS,
     ),
     TopicName.MONITOR: (
         mon.MonitoringPeriodElapsed,

@@ -1,0 +1,167 @@
+"""The customer's own page, at /customer/{token}: served by the console
+process (distributed) and at /customer/ in the embedded mode. Server-rendered,
+no JavaScript; the token in the address is the customer's only credential, and
+the console passes it on to the escalation service, which checks it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment
+
+from ec_console.customer_guard import CustomerGuard, WindowLimiter, csrf_ok, csrf_value
+from ec_console.forms import values_of
+from ec_console.rendering import create_templates
+from ec_console.services import Answer, Services
+from ec_console.settings import ConsoleSettings
+
+MOUNT = "/customer"
+LONGEST_WORDS = 2_000
+# Each act: the escalation service's path after /v1/customer/{token}/, and
+# which fields of the form it takes.
+ACTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "agree_plan": ("plan-agreement", ("plan_version", "comment")),
+    "decline_plan": ("plan-decline", ("plan_version", "comment")),
+    "confirm_resolution": ("resolution-confirmation", ("comment",)),
+    "report_recurrence": ("recurrence", ("note",)),
+    "agree_closure": ("closure-agreement", ("comment",)),
+}
+DONE = {
+    "agree_plan": "Thank you: your agreement to the plan is recorded.",
+    "decline_plan": "Your answer is recorded; the escalation manager will come back to you.",
+    "confirm_resolution": "Thank you: your confirmation is recorded.",
+    "report_recurrence": "Your report is recorded: the escalation is active again.",
+    "agree_closure": "Thank you: your agreement to close is recorded.",
+}
+REFUSED = (
+    "This link does not open a page. It may have expired or been replaced. "
+    "Ask your escalation manager for a new link."
+)
+
+
+class CustomerPages:
+    def __init__(self, services: Services, templates: Environment, secret: str) -> None:
+        self.services = services
+        self.templates = templates
+        self.secret = secret
+
+    async def read(self, token: str) -> Answer:
+        return await self.services.call("escalation", "GET", f"/v1/customer/{token}", token=None)
+
+    def render(self, request: Request, token: str, page: Any, **extra: Any) -> HTMLResponse:
+        html = self.templates.get_template("customer.html").render(
+            page=page,
+            csrf=csrf_value(self.secret, token),
+            action=f"{request.scope.get('root_path', '')}/{token}",
+            longest=LONGEST_WORDS,
+            **{"done": None, "problem": None, **extra},
+        )
+        return HTMLResponse(html)
+
+    def refusal(self, status: int = 404) -> HTMLResponse:
+        html = self.templates.get_template("customer_refused.html").render(message=REFUSED)
+        return HTMLResponse(html, status_code=status)
+
+
+def _body(fields: tuple[str, ...], values: Mapping[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name in fields:
+        value = values.get(name, "").strip()
+        if not value:
+            continue
+        body[name] = int(value) if name == "plan_version" and value.isdigit() else value
+    return body
+
+
+def create_customer_pages(
+    settings: ConsoleSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The customer's pages, to mount at /customer (see `guarded`)."""
+    secret = settings.with_generated_secret().session_secret
+    assert secret is not None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            services = await Services.open(settings, stack, transport=transport)
+            app.state.pages = CustomerPages(services, create_templates(), secret.get_secret_value())
+            yield
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")
+
+    def pages_of(request: Request) -> CustomerPages:
+        pages: CustomerPages = request.app.state.pages
+        return pages
+
+    @app.get("/{token}", response_class=HTMLResponse)
+    async def show(token: str, request: Request) -> Response:
+        pages = pages_of(request)
+        answer = await pages.read(token)
+        if not answer.ok:
+            return pages.refusal()
+        done = DONE.get(request.query_params.get("done", ""))
+        return pages.render(request, token, answer.body, done=done)
+
+    @app.post("/{token}", response_class=HTMLResponse)
+    async def record(token: str, request: Request) -> Response:
+        pages = pages_of(request)
+        form = await request.form()
+        values = values_of(form)
+        given = form.get("csrf")
+        chosen = ACTS.get(values.get("act", ""))
+        if not isinstance(given, str) or not csrf_ok(pages.secret, token, given) or not chosen:
+            return pages.refusal(403)
+        path, fields = chosen
+        body = _body(fields, values)
+        if any(len(str(v)) > LONGEST_WORDS for v in body.values()):
+            problem = f"Please keep what you write under {LONGEST_WORDS} characters."
+            return await _again(pages, request, token, problem, status=422)
+        answer = await pages.services.call(
+            "escalation", "POST", f"/v1/customer/{token}/{path}", token=None, body=body
+        )
+        if answer.status == 404:
+            return pages.refusal()
+        if not answer.ok:
+            return await _again(pages, request, token, _friendly(answer), status=answer.status)
+        where = f"{request.scope.get('root_path', '')}/{token}?done={values['act']}"
+        return RedirectResponse(where, status_code=303)
+
+    return app
+
+
+def guarded(
+    app: FastAPI, settings: ConsoleSettings, *, clock: Callable[[], float] = time.monotonic
+) -> CustomerGuard:
+    """`app` behind its strict headers and its own rate limit."""
+    limiter = WindowLimiter(limit=settings.customer_requests_per_minute, window_s=60, clock=clock)
+    return CustomerGuard(app, limiter)
+
+
+def _friendly(answer: Answer) -> str:
+    if answer.status == 422:
+        return "Something in the form is missing or too long; please check it and send it again."
+    if answer.status == 409:
+        return f"This cannot be done right now: {answer.detail}"
+    return "We could not record this just now; please try again in a moment."
+
+
+async def _again(
+    pages: CustomerPages, request: Request, token: str, problem: str, *, status: int
+) -> Response:
+    answer = await pages.read(token)
+    if not answer.ok:
+        return pages.refusal()
+    response = pages.render(request, token, answer.body, problem=problem)
+    response.status_code = status
+    return response

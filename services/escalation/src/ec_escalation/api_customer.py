@@ -1,0 +1,292 @@
+"""Customers' own routes: operators issue and revoke personal links; a
+customer, holding only their link's token, reads their page and records their
+acts. A link that does not open (unknown, expired, revoked, tampered, or its
+contact removed) always gets the same 404, counted in /metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from ec_escalation import bodies as b
+from ec_escalation import commands as c
+from ec_escalation import customer_link_store as links
+from ec_escalation import customer_links, queries
+from ec_escalation.api_context import Context, EscalationContext, not_found, problem_for
+from ec_escalation.customer_view import customer_view
+from ec_escalation.errors import DomainError
+from ec_escalation.state import Escalation
+from ec_events import escalations as e
+from ec_events.base import Email
+from ec_platform.auth import Operator
+from ec_platform.eventlog import VersionConflict
+from ec_platform.openapi import problems
+from ec_platform.problems import ProblemError
+
+CUSTOMER_ACTOR_ROLE = "customer"
+REFUSAL = "This link does not open a page (it may have expired). Ask for a new one."
+Token = Annotated[str, Path(max_length=customer_links.LONGEST_TOKEN)]
+CustomerWords = Annotated[str, Field(min_length=1, max_length=2_000)]
+
+
+class LinkRequest(b.Body):
+    email: Email
+
+
+class PlanAct(b.Body):
+    plan_version: int = Field(ge=1)
+    comment: CustomerWords | None = None
+
+
+class PlanDecline(b.Body):
+    plan_version: int = Field(ge=1)
+    comment: CustomerWords
+
+
+class Comment(b.Body):
+    comment: CustomerWords | None = None
+
+
+class Recurrence(b.Body):
+    note: CustomerWords
+
+
+class IssuedLink(b.Body):
+    token: str = Field(description="shown once; only its SHA-256 is kept")
+    path: str = Field(description="the customer's page, under the console's address")
+    escalation_id: UUID
+    contact: e.CustomerContact
+
+
+class CustomerPlanAction(b.Body):
+    title: str
+    due: str
+    owner: str | None = Field(description="only with EC_CUSTOMER_PAGE_SHOW_NAMES")
+
+
+class CustomerPlan(b.Body):
+    version: int
+    agreed: bool
+    review_by: str
+    actions: list[CustomerPlanAction]
+
+
+class CustomerAnswer(b.Body):
+    at: str
+    by: str
+    what: str
+    words: str | None
+
+
+class CustomerPage(b.Body):
+    """What a customer contact sees of their escalation, in their words."""
+
+    escalation_id: UUID
+    title: str
+    contact: e.CustomerContact
+    state: str
+    state_words: str
+    level: int
+    level_words: str
+    manager: str | None = Field(description="only with EC_CUSTOMER_PAGE_SHOW_NAMES")
+    latest_progress: str | None
+    next_update_due: str | None
+    plan: CustomerPlan | None
+    plan_changes: list[str] = Field(description="since the plan version they last answered")
+    plan_version_last_seen: int | None
+    monitoring_period: str | None
+    monitoring_ends_at: str | None
+    history: list[CustomerAnswer]
+    can: list[str] = Field(description="the acts the page offers now")
+
+
+class Revoked(b.Body):
+    revoked: int = Field(description="how many live links of that contact were revoked")
+
+
+def refused(context: EscalationContext) -> ProblemError:
+    context.customers.refused()
+    return ProblemError(404, "Not Found", REFUSAL, type="/problems/customer-link-refused")
+
+
+async def _ended_at(context: EscalationContext, escalation: Escalation) -> Any:
+    if escalation.status not in customer_links.ENDED:
+        return None
+    stored = await queries.stream(context.escalations.store, escalation.id)
+    ends = ("EscalationClosed", "EscalationWithdrawn")
+    return next((s.recorded_at for s in reversed(stored) if s.type in ends), None)
+
+
+async def opened(context: EscalationContext, token: str) -> tuple[customer_links.Link, Escalation]:
+    """The link and its escalation, or the one refusal for every reason."""
+    link = await links.find(context.escalations.store, customer_links.token_hash(token))
+    escalation = await queries.escalation(context.escalations, link.escalation_id) if link else None
+    now = context.escalations.clock()
+    ended_at = await _ended_at(context, escalation) if escalation else None
+    if (
+        link is None
+        or escalation is None
+        or not customer_links.honoured(
+            link,
+            escalation,
+            ended_at=ended_at,
+            now=now,
+            lifetime_after_end=context.customers.lifetime_after_end,
+        )
+    ):
+        raise refused(context)
+    return link, escalation
+
+
+async def page(context: EscalationContext, link: customer_links.Link, state: Escalation) -> Any:
+    stored = await queries.stream(context.escalations.store, state.id)
+    plans = [s.event() for s in stored if s.type == "PlanRevised"]
+    return customer_view(
+        state,
+        [p for p in plans if isinstance(p, e.PlanRevised)],
+        contact_email=link.contact_email,
+        show_names=context.customers.show_names,
+    )
+
+
+async def act(context: EscalationContext, token: str, command_for: Any) -> JSONResponse:
+    link, _ = await opened(context, token)
+    contact = e.CustomerContact(name=link.contact_name, email=link.contact_email)
+    try:
+        recorded = await context.escalations.execute(
+            link.escalation_id,
+            command_for(contact),
+            actor=(CUSTOMER_ACTOR_ROLE, f"{contact.name} <{contact.email}>"),
+        )
+    except (DomainError, VersionConflict) as error:
+        raise problem_for(error) from None
+    return JSONResponse(await page(context, link, recorded.state))
+
+
+def _operator_routes(router: APIRouter) -> None:
+    @router.post(
+        "/v1/escalations/{escalation_id}/customer-links",
+        status_code=201,
+        summary="Issue a customer contact a new personal link (the token is shown once)",
+        response_model=IssuedLink,
+        responses=problems(404, 409),
+    )
+    async def issue(
+        escalation_id: UUID, body: LinkRequest, context: Context, caller: Operator
+    ) -> JSONResponse:
+        state = await queries.escalation(context.escalations, escalation_id)
+        if state is None:
+            raise not_found(f"no escalation {escalation_id}")
+        try:
+            issued = customer_links.issue(state, body.email, now=context.escalations.clock())
+        except ValueError as error:
+            raise ProblemError(409, "Conflict", str(error), type="/problems/not-allowed") from None
+        await links.add(context.escalations.store, issued.link)
+        contact = {"name": issued.link.contact_name, "email": issued.link.contact_email}
+        answer = {
+            "token": issued.token,
+            "path": f"/customer/{issued.token}",
+            "escalation_id": str(escalation_id),
+            "contact": contact,
+        }
+        return JSONResponse(answer, status_code=201)
+
+    @router.post(
+        "/v1/escalations/{escalation_id}/customer-links/revocation",
+        summary="Revoke every link of a customer contact",
+        response_model=Revoked,
+    )
+    async def revoke(
+        escalation_id: UUID, body: LinkRequest, context: Context, caller: Operator
+    ) -> Revoked:
+        now = context.escalations.clock()
+        count = await links.revoke(context.escalations.store, escalation_id, (body.email,), now=now)
+        return Revoked(revoked=count)
+
+
+def _customer_routes(router: APIRouter) -> None:
+    why = {404: "the link does not open a page (one answer for every reason)"}
+
+    @router.get(
+        "/v1/customer/{token}",
+        summary="The customer's page",
+        response_model=CustomerPage,
+        responses=problems(404, why=why),
+    )
+    async def read(token: Token, context: Context) -> JSONResponse:
+        link, state = await opened(context, token)
+        return JSONResponse(await page(context, link, state))
+
+    @router.post(
+        "/v1/customer/{token}/plan-agreement",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Agree to a plan version",
+    )
+    async def agree(token: Token, body: PlanAct, context: Context) -> JSONResponse:
+        return await act(
+            context,
+            token,
+            lambda who: c.AgreeToPlan(
+                contact=who, plan_version=body.plan_version, comment=body.comment
+            ),
+        )
+
+    @router.post(
+        "/v1/customer/{token}/plan-decline",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Decline a plan version",
+    )
+    async def decline(token: Token, body: PlanDecline, context: Context) -> JSONResponse:
+        return await act(
+            context,
+            token,
+            lambda who: c.DeclinePlan(
+                contact=who, plan_version=body.plan_version, comment=body.comment
+            ),
+        )
+
+    @router.post(
+        "/v1/customer/{token}/resolution-confirmation",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Confirm it is resolved",
+    )
+    async def confirm(token: Token, body: Comment, context: Context) -> JSONResponse:
+        return await act(
+            context, token, lambda who: c.ConfirmResolution(contact=who, comment=body.comment)
+        )
+
+    @router.post(
+        "/v1/customer/{token}/recurrence",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Report that the problem is back",
+    )
+    async def recur(token: Token, body: Recurrence, context: Context) -> JSONResponse:
+        return await act(
+            context, token, lambda who: c.ReportRecurrenceAsCustomer(contact=who, note=body.note)
+        )
+
+    @router.post(
+        "/v1/customer/{token}/closure-agreement",
+        response_model=CustomerPage,
+        responses=problems(404, 409, why=why),
+        summary="Agree to closure",
+    )
+    async def agree_to_close(token: Token, body: Comment, context: Context) -> JSONResponse:
+        return await act(
+            context, token, lambda who: c.AgreeToClosure(contact=who, comment=body.comment)
+        )
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["customers"])
+    _operator_routes(router)
+    _customer_routes(router)
+    return router
