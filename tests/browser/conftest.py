@@ -7,6 +7,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -50,9 +51,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("console")
+@contextmanager
+def running_embedded(folder: Path, **env: str) -> Iterator[str]:
+    """The embedded mode as its own process, with the console's tokens and
+    `env` ("{url}" in a value stands for the process's own address); yields
+    its base URL once healthy."""
     process = ServiceProcess(
         "ec_embedded",
         env={
@@ -64,6 +67,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         },
         log_dir=folder,
     )
+    process.env.update({k: v.replace("{url}", process.url) for k, v in env.items()})
     process.start()
     try:
         deadline = time.monotonic() + 60
@@ -79,6 +83,12 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield process.url
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_embedded(tmp_path_factory.mktemp("console")) as url:
+        yield url
 
 
 # Per module, not per session: while Playwright's sync API is open it holds an

@@ -1,7 +1,8 @@
 """The customer's own page in a real browser: a customer contact opens their
 personal link, agrees to plan version 2, confirms the resolution, reports a
 recurrence and agrees to closure; the operator sees each act on the
-escalation page's timeline; links that should not open all get one refusal."""
+escalation page's timeline. The link from a mail, and links that should not
+open: test_customer_mail.py."""
 
 from __future__ import annotations
 
@@ -149,27 +150,3 @@ def test_a_customer_agrees_reports_a_recurrence_and_agrees_to_close_on_their_pag
     olivia.open_escalation(escalation_id)
     expect(olivia.state()).to_have_text("Closed")
     expect(olivia.page.locator("#timeline")).to_contain_text("by the customer Jo Meyer")
-
-
-def test_a_revoked_and_a_tampered_link_get_the_same_refusal(
-    open_console: Console.Factory,
-) -> None:
-    olivia = open_console("olivia").sign_in(TOKENS["operator"])
-    escalation_id = ready_with_two_plans(olivia.base)
-    revoked = link_for(olivia.base, escalation_id)
-    path = f"/v1/escalations/{escalation_id}/customer-links/revocation"
-    # The notifier's mails to Jo carry links of their own: all go with this one.
-    revocation = operator(olivia.base, "POST", path, {"email": JO["email"]})
-    assert revocation.json()["revoked"] >= 1
-    fresh = link_for(olivia.base, escalation_id)
-    tampered = fresh[:-1] + ("A" if fresh[-1] != "A" else "B")
-    jo = open_console("jo")
-
-    said = []
-    for link in (revoked, tampered, f"{olivia.base}/customer/no-such-link"):
-        jo.page.goto(link)
-        said.append(jo.page.locator("body").inner_text())
-
-    assert len(set(said)) == 1
-    assert "This link does not open a page" in said[0]
-    _shoot(jo, "customer-refused")

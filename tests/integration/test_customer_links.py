@@ -5,6 +5,7 @@ gets the same refusal, counted in /metrics."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,81 @@ async def test_what_a_customer_writes_is_bounded(setup: Setup) -> None:
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "comment" in answer.text
+
+
+LINK = re.compile(r"/customer/([\w-]+)")
+
+
+async def events_of(setup: Setup, escalation_id: str) -> list[dict[str, Any]]:
+    answer = await setup.client.get(
+        f"/v1/escalations/{escalation_id}/events", headers=bearer("operator")
+    )
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def test_a_customer_whose_link_no_longer_opens_gets_a_new_one_by_mail(
+    setup: Setup,
+) -> None:
+    # given Jo's link, revoked by an operator
+    escalation_id = await with_two_plans(setup)
+    revoked = await link_for(setup, escalation_id)
+    await setup.client.post(
+        f"/v1/escalations/{escalation_id}/customer-links/revocation",
+        json={"email": JO["email"]},
+        headers=bearer("operator"),
+    )
+
+    # when its holder asks for a new link twice, and an unknown link asks too
+    answers = [
+        await customer(setup, token, "link-request", {})
+        for token in (revoked, revoked, "unknown-token")
+    ]
+
+    # then all three get one answer, word for word
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1
+    # and one ask is recorded, in Jo's name (the second came within the hour)
+    asked = [
+        e for e in await events_of(setup, escalation_id) if e["type"] == "CustomerAskedForLink"
+    ]
+    assert [(e["actor"]["role"], e["data"]["contact"]["email"]) for e in asked] == [
+        ("customer", JO["email"])
+    ]
+
+    # and a mail to Jo alone carries a new link that opens the page
+    async def new_link_mail() -> list[dict[str, Any]] | None:
+        answer = await setup.client.get(
+            "/v1/outbox", params={"escalation_id": escalation_id}, headers=bearer("operator")
+        )
+        mails = [m for m in answer.json()["items"] if m["event_type"] == "CustomerAskedForLink"]
+        return mails or None
+
+    [mail] = await eventually(new_link_mail)
+    assert mail["to"] == JO["email"]
+    shown = await setup.client.get(f"/v1/outbox/{mail['id']}", headers=bearer("operator"))
+    found = LINK.search(shown.json()["body"])
+    assert found is not None
+    assert found.group(1) != revoked
+    assert (await customer(setup, found.group(1))).status_code == 200
+
+
+async def test_no_new_link_for_an_expired_one_or_a_removed_contact(setup: Setup) -> None:
+    # given a link of an escalation withdrawn 30 days ago, and one of a removed contact
+    expired_in = await with_two_plans(setup)
+    expired = await link_for(setup, expired_in)
+    await act(setup, 3 * HOUR, expired_in, "withdrawal", {"reason": "opened by mistake"})
+    removed_from = await with_two_plans(setup)
+    removed = await link_for(setup, removed_from)
+    await act(setup, 3 * HOUR, removed_from, "contacts", {"customer": []})
+    setup.clock.now = T0 + 3 * HOUR + 30 * 24 * HOUR
+
+    # when their holders ask for new links
+    answers = [await customer(setup, token, "link-request", {}) for token in (expired, removed)]
+
+    # then they get the answer everyone gets, and nothing is recorded
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1
+    for escalation_id in (expired_in, removed_from):
+        types = {e["type"] for e in await events_of(setup, escalation_id)}
+        assert "CustomerAskedForLink" not in types

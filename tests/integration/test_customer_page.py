@@ -23,6 +23,10 @@ async def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
         yield s
 
 
+def without_csrf(page: httpx.Response) -> str:
+    return page.text.replace(csrf_of(page), "")
+
+
 def csrf_of(page: httpx.Response) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
     assert found, page.text
@@ -114,5 +118,38 @@ async def test_a_link_that_does_not_open_gets_the_one_refusal(setup: Setup) -> N
     answers = [await setup.client.get(f"/customer/{t}") for t in (tampered, "no-such-link")]
 
     assert [a.status_code for a in answers] == [404, 404]
-    assert answers[0].text == answers[1].text
+    # word for word, but for the CSRF value of the form asking for a new link
+    assert without_csrf(answers[0]) == without_csrf(answers[1])
     assert "This link does not open a page" in answers[0].text
+
+
+async def test_a_refused_link_asks_for_a_new_one_through_its_form(setup: Setup) -> None:
+    # given Jo's revoked link, refused
+    escalation_id = await with_two_plans(setup)
+    token = await link_for(setup, escalation_id)
+    await setup.client.post(
+        f"/v1/escalations/{escalation_id}/customer-links/revocation",
+        json={"email": JO["email"]},
+        headers=bearer("operator"),
+    )
+    refusal = await setup.client.get(f"/customer/{token}")
+    assert refusal.status_code == 404
+
+    # when the refusal's form is sent, and once more with a forged CSRF value
+    asked = await setup.client.post(
+        f"/customer/{token}", data={"csrf": csrf_of(refusal), "act": "ask_link"}
+    )
+    forged = await setup.client.post(
+        f"/customer/{token}", data={"csrf": "0" * 64, "act": "ask_link"}
+    )
+
+    # then the customer is told a link is on its way, and the ask is recorded once
+    assert asked.status_code == 200
+    assert "a new link is on its way to you by mail" in asked.text
+    assert forged.status_code == 403
+    events = (
+        await setup.client.get(
+            f"/v1/escalations/{escalation_id}/events", headers=bearer("operator")
+        )
+    ).json()["items"]
+    assert [e["type"] for e in events].count("CustomerAskedForLink") == 1

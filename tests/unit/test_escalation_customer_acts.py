@@ -18,6 +18,7 @@ from tests.support.escalations import (
     agreed_to_closure,
     close,
     close_on_record,
+    closed,
     confirmed_by_customer,
     customer_contacts,
     in_monitoring,
@@ -191,3 +192,48 @@ def test_every_act_is_told_in_the_timeline_with_the_contact_and_their_words() ->
 
     assert said == "customer Jo Meyer <jo@customer.example> reported a recurrence: <b>x</b>"
     assert isinstance(reopened, e.EscalationReopened)
+
+
+WITH_CONTACTS = {
+    "active": lambda: managed().given(customer_contacts()),
+    "monitoring": in_monitoring,
+    "closed": closed,
+    "withdrawn": lambda: managed().given(
+        customer_contacts(), c.Withdraw(reason="started from a misread payload")
+    ),
+}
+
+
+@pytest.mark.parametrize("status", WITH_CONTACTS)
+def test_a_customer_contact_may_ask_for_a_new_link_in_any_status(status: str) -> None:
+    history = WITH_CONTACTS[status]()
+    assert history.current.status == status
+
+    [event] = history.when(c.AskForLink(JO))
+
+    assert event == e.CustomerAskedForLink(escalation_id=history.id, contact=JO, at=NOW)
+    assert describe(event.event_name(), event.model_dump(mode="json")).startswith(
+        "customer Jo Meyer <jo@customer.example> asked for a new link"
+    )
+
+
+def test_a_new_link_is_mailed_at_most_once_an_hour_to_each_contact() -> None:
+    # given Jo asked for a new link at nine
+    history = managed().given(customer_contacts(), c.AskForLink(JO))
+
+    # when Jo asks again within the hour, and after it
+    with pytest.raises(NotAllowed, match="less than an hour ago"):
+        history.when(c.AskForLink(JO), at=NOW + HOUR - timedelta(seconds=1))
+    later = history.when(c.AskForLink(JO), at=NOW + HOUR)
+
+    # then only the later ask is recorded, and it is remembered in place of the first
+    assert [type(event) for event in later] == [e.CustomerAskedForLink]
+    assert history.evolved(*later).links_asked_at == (("jo@customer.example", NOW + HOUR),)
+
+
+def test_someone_who_is_no_longer_a_customer_contact_gets_no_new_link() -> None:
+    history = managed().given(customer_contacts(), c.SetContacts(provider=(), customer=()))
+    with pytest.raises(NotAllowed, match="is not a customer contact"):
+        history.when(c.AskForLink(JO))
+    with pytest.raises(NotAllowed, match="is not a customer contact"):
+        history.when(c.AskForLink(STRANGER))

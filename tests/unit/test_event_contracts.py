@@ -27,7 +27,7 @@ def test_every_event_in_the_contract_has_a_golden_example_and_a_topic() -> None:
         "MonitoringPassed",
         "DeadlineMissed",
     }
-    assert len(EVENT_TYPES) == 3 + 17 + 5 + 4
+    assert len(EVENT_TYPES) == 3 + 17 + 6 + 4
 
 
 @pytest.mark.parametrize("name", sorted(EVENT_TYPES))

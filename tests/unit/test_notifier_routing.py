@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ec_events import escalations as esc
 from ec_events.base import Contact, Event, Person, TeamMember
 from ec_notifier.audience import Audience, evolve
 from ec_notifier.routing import (
@@ -20,7 +21,7 @@ from ec_notifier.routing import (
     targets_for,
 )
 from ec_notifier.routing_file import RoutingFileError, load_routing, parse_routing
-from tests.support.notifier import CUSTOMER, MANAGER, MEMBER, PROVIDER, Story
+from tests.support.notifier import CUSTOMER, MANAGER, MEMBER, NOW, PROVIDER, Story
 
 LEVELS = """
 management:
@@ -218,3 +219,20 @@ def test_a_team_member_removed_from_the_team_is_told() -> None:
     recipients = heard(load_routing(None), staffed(story), story.team(newcomer))
 
     assert {MEMBER.email, newcomer.email} <= recipients
+
+
+def test_a_new_link_asked_for_goes_to_the_contact_who_asked_and_no_one_else() -> None:
+    # given a staffed escalation whose routing would tell the manager and team everything
+    story = Story()
+    asker = esc.CustomerContact(name=CUSTOMER.name, email="Jo@Customer.example")
+    asked = esc.CustomerAskedForLink(escalation_id=story.id, contact=asker, at=NOW)
+
+    # when the customer contact asks for a new link
+    before = fold(*staffed(story))
+    targets = targets_for(load_routing(None), before, evolve(before, asked), asked)
+
+    # then the mail, with the link it will carry, goes only to them, by email
+    assert targets == [
+        Target(EMAIL, "jo@customer.example", CUSTOMER.name, "customer contact"),
+        Target(LOG, "operations-log", "operations log", "operations log"),
+    ]

@@ -71,6 +71,7 @@ EVERY_EVENT: list[Event] = [
         escalation_id=STORY.id, contact=JO, at=NOW, note="card payments fail again"
     ),
     esc.CustomerAgreedToClosure(escalation_id=STORY.id, contact=JO, at=NOW),
+    esc.CustomerAskedForLink(escalation_id=STORY.id, contact=JO, at=NOW),
 ]
 # What each text must mention for its reader to know what happened.
 FACTS = {
@@ -95,6 +96,7 @@ FACTS = {
     "CustomerConfirmedResolution": ["confirmed the resolution", "Jo Meyer"],
     "CustomerReportedRecurrence": ["reported a recurrence", "card payments fail again"],
     "CustomerAgreedToClosure": ["agreed to closure", "Jo Meyer"],
+    "CustomerAskedForLink": ["Your new link", "You asked for a new link"],
     "EscalationDetailsCorrected": ["Priority: P1, now P2", "the webhook named the wrong priority"],
 }
 

@@ -34,6 +34,8 @@ ACTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "report_recurrence": ("recurrence", ("note",)),
     "agree_closure": ("closure-agreement", ("comment",)),
 }
+# The act of the refusal page's form: a new link, by mail.
+ASK_FOR_LINK = "ask_link"
 DONE = {
     "agree_plan": "Thank you: your agreement to the plan is recorded.",
     "decline_plan": "Your answer is recorded; the escalation manager will come back to you.",
@@ -42,8 +44,13 @@ DONE = {
     "agree_closure": "Thank you: your agreement to close is recorded.",
 }
 REFUSED = (
-    "This link does not open a page. It may have expired or been replaced. "
-    "Ask your escalation manager for a new link."
+    "It may have expired, been replaced by a newer one, or been copied incompletely. "
+    "Ask your escalation manager for a new link, or have one sent to you by mail."
+)
+TRY_LATER = "We could not take your request just now; please try again in a moment."
+LINK_ASKED = (
+    "If this link was sent to you and your escalation still has a page, a new link is on its "
+    "way to you by mail. Only the newest links open your page."
 )
 
 
@@ -66,8 +73,34 @@ class CustomerPages:
         )
         return HTMLResponse(html)
 
-    def refusal(self, status: int = 404) -> HTMLResponse:
-        html = self.templates.get_template("customer_refused.html").render(message=REFUSED)
+    def refusal(self, request: Request, token: str, status: int = 404) -> HTMLResponse:
+        """One answer for every link that does not open, offering a new link by mail."""
+        return self._plain(
+            request,
+            "This link does not open a page",
+            REFUSED,
+            status=status,
+            # The page's own address: nothing in the refusal tells links apart
+            # but the CSRF value, which is bound to the link and says nothing.
+            ask_act=ASK_FOR_LINK,
+            csrf=csrf_value(self.secret, token),
+        )
+
+    def link_asked(self, request: Request) -> HTMLResponse:
+        return self._plain(request, "A new link by mail", LINK_ASKED, status=200)
+
+    def try_later(self, request: Request) -> HTMLResponse:
+        return self._plain(request, "Please try again", TRY_LATER, status=503)
+
+    def _plain(
+        self, request: Request, heading: str, message: str, *, status: int, **form: str
+    ) -> HTMLResponse:
+        html = self.templates.get_template("customer_refused.html").render(
+            heading=heading,
+            message=message,
+            static=f"{request.scope.get('root_path', '')}/static",
+            **{"ask_act": None, **form},
+        )
         return HTMLResponse(html, status_code=status)
 
 
@@ -109,7 +142,7 @@ def create_customer_pages(
         pages = pages_of(request)
         answer = await pages.read(token)
         if not answer.ok:
-            return pages.refusal()
+            return pages.refusal(request, token)
         done = DONE.get(request.query_params.get("done", ""))
         return pages.render(request, token, answer.body, done=done)
 
@@ -119,25 +152,46 @@ def create_customer_pages(
         form = await request.form()
         values = values_of(form)
         given = form.get("csrf")
-        chosen = ACTS.get(values.get("act", ""))
-        if not isinstance(given, str) or not csrf_ok(pages.secret, token, given) or not chosen:
-            return pages.refusal(403)
-        path, fields = chosen
-        body = _body(fields, values)
-        if any(len(str(v)) > LONGEST_WORDS for v in body.values()):
-            problem = f"Please keep what you write under {LONGEST_WORDS} characters."
-            return await _again(pages, request, token, problem, status=422)
-        answer = await pages.services.call(
-            "escalation", "POST", f"/v1/customer/{token}/{path}", token=None, body=body
-        )
-        if answer.status == 404:
-            return pages.refusal()
-        if not answer.ok:
-            return await _again(pages, request, token, _friendly(answer), status=answer.status)
-        where = f"{request.scope.get('root_path', '')}/{token}?done={values['act']}"
-        return RedirectResponse(where, status_code=303)
+        if not isinstance(given, str) or not csrf_ok(pages.secret, token, given):
+            return pages.refusal(request, token, 403)
+        if values.get("act") == ASK_FOR_LINK:
+            return await _ask_for_link(pages, request, token)
+        return await _record(pages, request, token, values)
 
     return app
+
+
+async def _record(
+    pages: CustomerPages, request: Request, token: str, values: Mapping[str, str]
+) -> Response:
+    chosen = ACTS.get(values.get("act", ""))
+    if not chosen:
+        return pages.refusal(request, token, 403)
+    path, fields = chosen
+    body = _body(fields, values)
+    if any(len(str(v)) > LONGEST_WORDS for v in body.values()):
+        problem = f"Please keep what you write under {LONGEST_WORDS} characters."
+        return await _again(pages, request, token, problem, status=422)
+    answer = await pages.services.call(
+        "escalation", "POST", f"/v1/customer/{token}/{path}", token=None, body=body
+    )
+    if answer.status == 404:
+        return pages.refusal(request, token)
+    if not answer.ok:
+        return await _again(pages, request, token, _friendly(answer), status=answer.status)
+    where = f"{request.scope.get('root_path', '')}/{token}?done={values['act']}"
+    return RedirectResponse(where, status_code=303)
+
+
+async def _ask_for_link(pages: CustomerPages, request: Request, token: str) -> Response:
+    """A refused link's holder asks for a new one by mail: the answer is the
+    same whatever the link was; the escalation service decides."""
+    answer = await pages.services.call(
+        "escalation", "POST", f"/v1/customer/{token}/link-request", token=None, body={}
+    )
+    if not answer.ok:
+        return pages.try_later(request)
+    return pages.link_asked(request)
 
 
 def guarded(
@@ -153,7 +207,7 @@ def _friendly(answer: Answer) -> str:
         return "Something in the form is missing or too long; please check it and send it again."
     if answer.status == 409:
         return f"This cannot be done right now: {answer.detail}"
-    return "We could not record this just now; please try again in a moment."
+    return TRY_LATER
 
 
 async def _again(
@@ -161,7 +215,7 @@ async def _again(
 ) -> Response:
     answer = await pages.read(token)
     if not answer.ok:
-        return pages.refusal()
+        return pages.refusal(request, token)
     response = pages.render(request, token, answer.body, problem=problem)
     response.status_code = status
     return response

@@ -5,6 +5,8 @@ contact removed) always gets the same 404, counted in /metrics."""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,6 +31,10 @@ from ec_platform.problems import ProblemError
 
 CUSTOMER_ACTOR_ROLE = "customer"
 REFUSAL = "This link does not open a page (it may have expired). Ask for a new one."
+LINK_ON_ITS_WAY = (
+    "If this link was issued to you and may still be renewed, a new one is on its way to you by "
+    "mail."
+)
 Token = Annotated[str, Path(max_length=customer_links.LONGEST_TOKEN)]
 CustomerWords = Annotated[str, Field(min_length=1, max_length=2_000)]
 
@@ -104,6 +110,10 @@ class CustomerPage(b.Body):
     can: list[str] = Field(description="the acts the page offers now")
 
 
+class LinkAsked(b.Body):
+    detail: str = Field(description="the same whatever the link was")
+
+
 class Revoked(b.Body):
     revoked: int = Field(description="how many live links of that contact were revoked")
 
@@ -121,25 +131,55 @@ async def _ended_at(context: EscalationContext, escalation: Escalation) -> Any:
     return next((s.recorded_at for s in reversed(stored) if s.type in ends), None)
 
 
-async def opened(context: EscalationContext, token: str) -> tuple[customer_links.Link, Escalation]:
-    """The link and its escalation, or the one refusal for every reason."""
+async def _found(
+    context: EscalationContext, token: str, *, even_revoked: bool = False
+) -> tuple[customer_links.Link, Escalation] | None:
+    """The link and its escalation when the link opens its page now (or would,
+    but for a revocation, with `even_revoked`)."""
     link = await links.find(context.escalations.store, customer_links.token_hash(token))
     escalation = await queries.escalation(context.escalations, link.escalation_id) if link else None
-    now = context.escalations.clock()
-    ended_at = await _ended_at(context, escalation) if escalation else None
-    if (
-        link is None
-        or escalation is None
-        or not customer_links.honoured(
-            link,
-            escalation,
-            ended_at=ended_at,
-            now=now,
-            lifetime_after_end=context.customers.lifetime_after_end,
-        )
+    if link is None or escalation is None:
+        return None
+    ended_at = await _ended_at(context, escalation)
+    if not customer_links.honoured(
+        replace(link, revoked_at=None) if even_revoked else link,
+        escalation,
+        ended_at=ended_at,
+        now=context.escalations.clock(),
+        lifetime_after_end=context.customers.lifetime_after_end,
     ):
-        raise refused(context)
+        return None
     return link, escalation
+
+
+async def opened(context: EscalationContext, token: str) -> tuple[customer_links.Link, Escalation]:
+    """The link and its escalation, or the one refusal for every reason."""
+    found = await _found(context, token)
+    if found is None:
+        raise refused(context)
+    return found
+
+
+def _as_customer(link: customer_links.Link) -> tuple[e.CustomerContact, tuple[str, str]]:
+    contact = e.CustomerContact(name=link.contact_name, email=link.contact_email)
+    return contact, (CUSTOMER_ACTOR_ROLE, f"{contact.name} <{contact.email}>")
+
+
+async def ask_for_link(context: EscalationContext, token: str) -> None:
+    """Records that the link's contact asked for a new link, which the notifier
+    then mails to them, when the link is one of ours that still could open:
+    its contact is still a contact and the escalation within its links'
+    lifetime. A revoked link may ask, as the new one goes to the contact's own
+    mailbox, never to whoever holds the old link. Nothing tells the caller
+    which it was."""
+    found = await _found(context, token, even_revoked=True)
+    if found is None:
+        context.customers.refused()
+        return
+    link, _ = found
+    contact, actor = _as_customer(link)
+    with contextlib.suppress(DomainError, VersionConflict):  # e.g. asked within the hour
+        await context.escalations.execute(link.escalation_id, c.AskForLink(contact), actor=actor)
 
 
 async def page(context: EscalationContext, link: customer_links.Link, state: Escalation) -> Any:
@@ -155,12 +195,10 @@ async def page(context: EscalationContext, link: customer_links.Link, state: Esc
 
 async def act(context: EscalationContext, token: str, command_for: Any) -> JSONResponse:
     link, _ = await opened(context, token)
-    contact = e.CustomerContact(name=link.contact_name, email=link.contact_email)
+    contact, actor = _as_customer(link)
     try:
         recorded = await context.escalations.execute(
-            link.escalation_id,
-            command_for(contact),
-            actor=(CUSTOMER_ACTOR_ROLE, f"{contact.name} <{contact.email}>"),
+            link.escalation_id, command_for(contact), actor=actor
         )
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
@@ -285,8 +323,21 @@ def _customer_routes(router: APIRouter) -> None:
         )
 
 
+def _link_request_route(router: APIRouter) -> None:
+    @router.post(
+        "/v1/customer/{token}/link-request",
+        status_code=202,
+        response_model=LinkAsked,
+        summary="Ask for a new link by mail (one answer, whatever the link)",
+    )
+    async def ask(token: Token, context: Context) -> LinkAsked:
+        await ask_for_link(context, token)
+        return LinkAsked(detail=LINK_ON_ITS_WAY)
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["customers"])
     _operator_routes(router)
     _customer_routes(router)
+    _link_request_route(router)
     return router

@@ -180,8 +180,18 @@ class AgreeToClosure:
     comment: str | None = None
 
 
+@dataclass(frozen=True)
+class AskForLink:
+    contact: CustomerContact
+
+
 CustomerCommand = (
-    AgreeToPlan | DeclinePlan | ConfirmResolution | ReportRecurrenceAsCustomer | AgreeToClosure
+    AgreeToPlan
+    | DeclinePlan
+    | ConfirmResolution
+    | ReportRecurrenceAsCustomer
+    | AgreeToClosure
+    | AskForLink
 )
 
 

@@ -5,7 +5,7 @@ contacts now: removing a contact ends what their link can do."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ec_escalation import commands as c
 from ec_escalation.errors import NotAllowed, require
@@ -14,6 +14,9 @@ from ec_events import escalations as e
 from ec_events.base import Event
 
 WORKING = frozenset({"active", "monitoring"})
+# A contact gets at most one new link by mail in this time, however often the
+# old link's holder asks: asking must not become a way to flood their mailbox.
+LINK_ASKED_AGAIN_AFTER = timedelta(hours=1)
 
 
 def _require_contact(s: Escalation, contact: e.CustomerContact) -> None:
@@ -121,3 +124,13 @@ def agree_to_closure(s: Escalation, cmd: c.AgreeToClosure, now: datetime) -> lis
             comment=cmd.comment,
         )
     ]
+
+
+def ask_for_link(s: Escalation, cmd: c.AskForLink, now: datetime) -> list[Event]:
+    """Whether the link may still be honoured (not expired) is the caller's
+    check; here: still a contact, and not asked within the last hour."""
+    _require_contact(s, cmd.contact)
+    asked = dict(s.links_asked_at).get(cmd.contact.email.lower())
+    if asked is not None and now < asked + LINK_ASKED_AGAIN_AFTER:
+        raise NotAllowed(f"a new link was sent to {cmd.contact.email} less than an hour ago")
+    return [e.CustomerAskedForLink(escalation_id=s.id, contact=cmd.contact, at=now)]

@@ -363,4 +363,5 @@ _RULES: dict[type, Callable[[Escalation, Any, datetime], list[Event]]] = {
     c.ConfirmResolution: customer_acts.confirm_resolution,
     c.ReportRecurrenceAsCustomer: customer_acts.report_recurrence,
     c.AgreeToClosure: customer_acts.agree_to_closure,
+    c.AskForLink: customer_acts.ask_for_link,
 }

@@ -13,5 +13,5 @@ class EscalationSettings(PlatformSettings):
     criteria_file: str | None = None
     # Customers' personal links: how long they work after the escalation
     # ended, and whether their page names the manager and action owners.
-    customer_link_days_after_end: int = Field(default=30, ge=1, le=3650)
+    customer_link_days_after_end: int = Field(default=30, ge=0, le=3650)
     customer_page_show_names: bool = False

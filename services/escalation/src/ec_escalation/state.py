@@ -87,6 +87,8 @@ class Escalation:
     # resolution, and their agreement to close; a recurrence clears both.
     resolution_confirmed_by: e.CustomerContact | None = None
     closure_agreed_by: e.CustomerContact | None = None
+    # When each customer contact (email, lower case) last asked for a new link.
+    links_asked_at: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -218,6 +220,12 @@ _APPLY: dict[type[Event], Callable[[Escalation, Any], dict[str, Any]]] = {
         "missed_deadlines": (*s.missed_deadlines, MissedDeadline(kind=ev.kind, due_at=ev.due_at))
     },
     **{act: _customer_act for act in e.CUSTOMER_ACTS},
+    e.CustomerAskedForLink: lambda s, ev: {
+        "links_asked_at": (
+            *((email, at) for email, at in s.links_asked_at if email != ev.contact.email.lower()),
+            (ev.contact.email.lower(), ev.at),
+        )
+    },
 }
 
 

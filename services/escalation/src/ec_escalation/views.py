@@ -67,6 +67,7 @@ _SUMMARIES = {
     "CustomerConfirmedResolution": lambda d: _act(d, "confirmed the resolution"),
     "CustomerReportedRecurrence": lambda d: _act(d, "reported a recurrence"),
     "CustomerAgreedToClosure": lambda d: _act(d, "agreed to closure"),
+    "CustomerAskedForLink": lambda d: _act(d, "asked for a new link, sent to them by mail"),
     "EscalationReviewed": lambda d: f"reviewed: {d['findings']}",
     "EscalationWithdrawn": lambda d: f"withdrawn: {d['reason']}",
     "EscalationDetailsCorrected": lambda d: _corrected(d),

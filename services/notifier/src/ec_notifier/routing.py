@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ec_events.base import Contact, Event, Person
-from ec_events.escalations import EscalationManagerAssigned, EscalationTeamAssigned
+from ec_events.escalations import (
+    CustomerAskedForLink,
+    EscalationManagerAssigned,
+    EscalationTeamAssigned,
+)
 from ec_notifier.audience import Audience
 
 EMAIL, SLACK, TEAMS, WEBHOOK, LOG = "email", "slack", "teams", "webhook", "log"
@@ -114,6 +118,10 @@ def targets_for(routing: Routing, before: Audience, after: Audience, event: Even
     member being replaced hears of it too."""
     name = event.event_name()
     found: list[Target] = []
+    if isinstance(event, CustomerAskedForLink):
+        # Their new link is personal: it goes to them, by mail, and to no one else.
+        asker = Target(EMAIL, event.contact.email.lower(), event.contact.name, "customer contact")
+        return [asker, *_operations_log(routing, name)]
     if routing.manager.includes(name):
         managers = [after.manager]
         if isinstance(event, EscalationManagerAssigned):
@@ -132,9 +140,13 @@ def targets_for(routing: Routing, before: Audience, after: Audience, event: Even
         if after.level >= level and listed.hears.includes(name):
             role = f"level {level} management"
             found += [_contact(routing.chat, c, role) for c in listed.people]
-    if routing.operations_log.includes(name):
-        found.append(Target(LOG, OPERATIONS_LOG, "operations log", "operations log"))
-    return list(_unique(found))
+    return list(_unique([*found, *_operations_log(routing, name)]))
+
+
+def _operations_log(routing: Routing, name: str) -> list[Target]:
+    if not routing.operations_log.includes(name):
+        return []
+    return [Target(LOG, OPERATIONS_LOG, "operations log", "operations log")]
 
 
 def _person(person: Person, role: str) -> Target:

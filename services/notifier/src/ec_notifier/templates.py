@@ -255,6 +255,13 @@ def _customer_closure(e: esc.CustomerAgreedToClosure, a: Audience) -> tuple[str,
     ]
 
 
+def _link_asked(e: esc.CustomerAskedForLink, a: Audience) -> tuple[str, Lines]:
+    return "Your new link", [
+        "You asked for a new link to your page for this escalation: it is at the end of this mail.",
+        "If you did not ask for it, you can ignore this mail; the link works only for you.",
+    ]
+
+
 _DESCRIBERS: dict[type[Event], Callable[[Any, Audience], tuple[str, Lines]]] = {
     esc.EscalationStarted: _started,
     esc.EscalationManagerAssigned: _manager,
@@ -278,6 +285,7 @@ _DESCRIBERS: dict[type[Event], Callable[[Any, Audience], tuple[str, Lines]]] = {
     esc.CustomerConfirmedResolution: _customer_confirmed,
     esc.CustomerReportedRecurrence: _customer_recurrence,
     esc.CustomerAgreedToClosure: _customer_closure,
+    esc.CustomerAskedForLink: _link_asked,
 }
 
 

@@ -247,6 +247,14 @@ class CustomerAgreedToClosure(CustomerActEvent):
     comment: CustomerWords | None = None
 
 
+class CustomerAskedForLink(EscalationEvent):
+    """A customer contact whose link no longer opened their page asked for a new
+    one. The notifier mails it to them alone; no link is ever shown on a page."""
+
+    contact: CustomerContact
+    at: AwareDatetime
+
+
 CUSTOMER_ACTS: tuple[type[CustomerActEvent], ...] = (
     CustomerAgreedToPlan,
     CustomerDeclinedPlan,

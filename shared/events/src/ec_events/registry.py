@@ -36,6 +36,7 @@ _BY_TOPIC: Mapping[TopicName, tuple[type[Event], ...]] = {
         esc.EscalationWithdrawn,
         esc.EscalationDetailsCorrected,
         *esc.CUSTOMER_ACTS,
+        esc.CustomerAskedForLink,
     ),
     TopicName.MONITOR: (
         mon.MonitoringPeriodElapsed,
