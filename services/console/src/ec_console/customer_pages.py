@@ -50,7 +50,7 @@ REFUSED = (
 TRY_LATER = "We could not take your request just now; please try again in a moment."
 LINK_ASKED = (
     "If this link was sent to you and your escalation still has a page, a new link is on its "
-    "way to you by mail. Only the newest links open your page."
+    "way to you by mail."
 )
 
 

@@ -10,7 +10,8 @@ from ec_platform.eventlog import StoredEvent
 
 def escalation_view(state: Escalation) -> dict[str, Any]:
     body = state.to_json()
-    del body["id"], body["status"]
+    # links_asked_at only paces customers' asks for links; the timeline shows them.
+    del body["id"], body["status"], body["links_asked_at"]
     return {"id": str(state.id), "state": state.status, **body}
 
 
