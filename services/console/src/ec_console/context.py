@@ -38,7 +38,7 @@ def session_of(request: Request) -> Session | None:
     return console_of(request).sessions.find(request.cookies.get(COOKIE))
 
 
-def signed_in(request: Request) -> Session:
+async def signed_in(request: Request) -> Session:
     session = session_of(request)
     if session is None:
         raise SignedOut

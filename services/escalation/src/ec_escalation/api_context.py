@@ -35,7 +35,7 @@ class EscalationContext:
     customers: CustomerPages = CustomerPages()
 
 
-def context_of(request: Request) -> EscalationContext:
+async def context_of(request: Request) -> EscalationContext:
     context: EscalationContext = request.app.state.escalation
     return context
 

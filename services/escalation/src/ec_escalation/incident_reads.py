@@ -18,7 +18,7 @@ from ec_escalation.criteria import RuleSet
 from ec_escalation.incident_decision import RESOLVED_STAGES, Known, LinkedEscalation
 from ec_escalation.tables import Tables
 from ec_events.incidents import IncidentFacts, IncidentResolved
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 CustomerService = tuple[str, str]
 
@@ -43,19 +43,9 @@ class IncidentReads:
         """The latest facts of each incident (each named once), first seen kept."""
         if not events:
             return
-        table = self.tables.incidents
-        statement = insert_on_conflict(conn, table)
-        # Many rows to one statement of a fixed shape: compiled once, then cached.
+        # Many rows to one statement of a fixed shape: built once, compiled once.
         await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.incident_id],
-                set_={
-                    "facts": statement.excluded.facts,
-                    "customer_id": statement.excluded.customer_id,
-                    "service": statement.excluded.service,
-                    "last_seen_at": statement.excluded.last_seen_at,
-                },
-            ),
+            upsert(conn, self.tables.incidents, keep=frozenset({"first_seen_at"})),
             [
                 {
                     "incident_id": event.incident_id,

@@ -24,7 +24,7 @@ from ec_escalation.tables import COUNTS, STORED_DURATIONS, Tables
 from ec_events.base import Event
 from ec_events.escalations import EscalationStarted
 from ec_platform.eventlog import EventLog
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 LOOKUP_BATCH = 2_000
 
@@ -146,12 +146,4 @@ def _change(before: Trail | None, after: Trail) -> TrailChange:
 async def upsert_measures(
     conn: AsyncConnection, tables: Tables, values: Sequence[dict[str, Any]]
 ) -> None:
-    table = tables.measures
-    statement = insert_on_conflict(conn, table)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.escalation_id],
-            set_={c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key},
-        ),
-        list(values),
-    )
+    await conn.execute(upsert(conn, tables.measures), list(values))

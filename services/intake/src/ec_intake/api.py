@@ -195,7 +195,7 @@ async def _read_webhook(
     if signed:
         actor = ("intake", f"webhook:{source}")
     else:
-        caller = _intake_role(request)  # no secret for this source: a token must say who
+        caller = await _intake_role(request)  # no secret for this source: a token must say who
         actor = (caller.role, caller.name)
     try:
         payload = orjson.loads(body)

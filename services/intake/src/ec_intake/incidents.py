@@ -32,14 +32,14 @@ from ec_platform.checkpoints import save_checkpoint
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.sqltypes import UtcDateTime
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 log = logging.getLogger(__name__)
 # Present once every event recorded before the projection existed is folded in.
 CAUGHT_UP = "incidents-projection"
 CATCH_UP_CHUNK = 1_000
 # Set when a row is first written, never changed afterwards.
-FIRST_SIGHT = ("id", "source", "external_id", "received_at")
+FIRST_SIGHT = frozenset({"id", "source", "external_id", "received_at"})
 
 
 def incidents_table(metadata: MetaData, *, schema: str) -> Table:
@@ -136,20 +136,8 @@ async def project(
             latest[event.stream_id] = row
     if not latest:
         return
-    statement = insert_on_conflict(conn, table)
-    later = {
-        column.name: statement.excluded[column.name]
-        for column in table.columns
-        if column.name not in FIRST_SIGHT
-    }
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.id],
-            set_=later,
-            where=table.c.version < statement.excluded.version,
-        ),
-        list(latest.values()),
-    )
+    statement = upsert(conn, table, keep=FIRST_SIGHT, only_if_newer="version")
+    await conn.execute(statement, list(latest.values()))
 
 
 async def catch_up(db: Database, events: EventLog, table: Table, checkpoints: Table) -> None:

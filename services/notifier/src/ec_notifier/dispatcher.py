@@ -12,8 +12,9 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -132,11 +133,10 @@ class Dispatcher:
         if stale:
             await self.claims.release(stale, now=now)
 
-    def _spawn(self, work: Awaitable[None], name: str) -> None:
-        async def run() -> None:
-            await work
-
-        task = asyncio.create_task(run(), name=name)
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        # The coroutine itself is the task: a task cancelled before its first
+        # step (a stop right after the spawn) closes it, never leaves it unawaited.
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

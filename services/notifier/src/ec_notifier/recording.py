@@ -25,7 +25,7 @@ from ec_notifier.writeback import writebacks_for
 from ec_platform.database import Database
 from ec_platform.inbox import first_deliveries
 from ec_platform.tracing import current_trace_context, trace_context_values
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 CONSUMER = "escalations"
 DELIVERY_IDS = uuid.UUID("5b0f3c1e-2f7e-4c57-9a43-6f0d8a1e0c11")
@@ -218,13 +218,8 @@ class Recorder:
         return {audience.escalation_id: audience for audience in found}
 
     async def _save(self, conn: AsyncConnection, audiences: list[Audience], now: datetime) -> None:
-        table = self.tables.audiences
-        statement = insert_on_conflict(conn, table)
         await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["escalation_id"],
-                set_={"audience": statement.excluded.audience, "updated_at": now},
-            ),
+            upsert(conn, self.tables.audiences),
             [
                 {
                     "escalation_id": uuid.UUID(a.escalation_id),

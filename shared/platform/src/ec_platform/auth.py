@@ -98,7 +98,9 @@ class RoleRequirement:
     def __init__(self, roles: Iterable[str]) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, request: Request) -> Principal:
+    # async: FastAPI runs a plain function dependency on a worker thread, a
+    # hand-off to and from the event loop on every request for a dict lookup.
+    async def __call__(self, request: Request) -> Principal:
         registry: TokenRegistry = request.app.state.tokens
         principal = registry.authenticate(_bearer(request))
         if principal is None:

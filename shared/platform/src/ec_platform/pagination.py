@@ -47,7 +47,7 @@ class PageRequest:
     cursor: str | None
 
 
-def _page_request(
+async def _page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")] = (
         DEFAULT_LIMIT
     ),

@@ -74,9 +74,11 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def refuse_nul_in_query(request: Request) -> None:
+async def refuse_nul_in_query(request: Request) -> None:
     """Every route's guard: PostgreSQL text cannot hold a NUL character, so a
-    query parameter with one is invalid input (422), never a server error."""
+    query parameter with one is invalid input (422), never a server error.
+    async, as every dependency here: a plain function would run on a worker
+    thread, a hand-off to and from the event loop on every request."""
     for name, value in request.query_params.multi_items():
         if "\x00" in value:
             raise invalid_input(name, "must not contain a NUL character")
