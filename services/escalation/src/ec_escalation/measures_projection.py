@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.measures import Trail, measures, trail_of, with_incident_time
@@ -88,6 +89,14 @@ async def with_incident_times(
     ]
 
 
+@lru_cache(maxsize=64)
+def _trails_of(table: Table) -> Select[tuple[UUID, Any]]:
+    # Built once per table (as the upsert): see ec_platform.upsert.
+    return select(table.c.escalation_id, table.c.trail).where(
+        table.c.escalation_id.in_(bindparam("ids", expanding=True))
+    )
+
+
 async def project_measures(
     conn: AsyncConnection,
     tables: Tables,
@@ -102,11 +111,8 @@ async def project_measures(
     changes = [change for change in changes if change[2]]
     if not changes:
         return {}
-    table = tables.measures
     rows = await conn.execute(
-        select(table.c.escalation_id, table.c.trail).where(
-            table.c.escalation_id.in_([escalation_id for escalation_id, _, _ in changes])
-        )
+        _trails_of(tables.measures), {"ids": [escalation_id for escalation_id, _, _ in changes]}
     )
     known = {escalation_id: Trail.from_json(trail) for escalation_id, trail in rows}
     befores: dict[UUID, Trail | None] = {}

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Insert, Table, Update, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.state import Escalation
@@ -61,19 +62,31 @@ async def project(
     after: Escalation,
     recorded_at: datetime,
 ) -> None:
-    board = tables.board
     row = board_row(after, recorded_at)
     if before is None:
-        await conn.execute(insert(board).values(row))
+        await conn.execute(_board_insert(tables.board), row)
     else:
-        await conn.execute(
-            update(board)
-            .where(board.c.escalation_id == after.id, board.c.version < after.version)
-            .values(row)
-        )
+        # The row's own values are its SET; the two "board_" ones its WHERE.
+        where = {"board_escalation_id": after.id, "board_version": after.version}
+        await conn.execute(_board_update(tables.board), {**row, **where})
     await _link_incidents(conn, tables, before, after)
     if after.version // SNAPSHOT_EVERY > (before.version if before else 0) // SNAPSHOT_EVERY:
         await save_snapshot(conn, tables, after)
+
+
+# Built once per table: a statement built and keyed anew for every command cost
+# more than the database took to run it (py-spy on `make bench`'s api).
+@lru_cache(maxsize=64)
+def _board_insert(board: Table) -> Insert:
+    return insert(board)
+
+
+@lru_cache(maxsize=64)
+def _board_update(board: Table) -> Update:
+    return update(board).where(
+        board.c.escalation_id == bindparam("board_escalation_id"),
+        board.c.version < bindparam("board_version"),
+    )
 
 
 async def project_all(
@@ -87,7 +100,9 @@ async def project_all(
     incident links in one insert each."""
     started = [after for before, after in changes if before is None]
     if started:
-        await conn.execute(insert(tables.board), [board_row(s, recorded_at) for s in started])
+        await conn.execute(
+            _board_insert(tables.board), [board_row(s, recorded_at) for s in started]
+        )
         links = [row for state in started for row in link_rows(state)]
         if links:
             await conn.execute(insert(tables.incident_links), links)
