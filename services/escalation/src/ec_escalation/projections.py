@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.state import Escalation
 from ec_escalation.tables import Tables
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 SNAPSHOT_EVERY = 50
 # Snapshots of another state shape are ignored (replayed instead): 2 added
@@ -137,14 +137,7 @@ def snapshot_row(state: Escalation) -> dict[str, Any]:
 
 
 async def save_snapshot(conn: AsyncConnection, tables: Tables, state: Escalation) -> None:
-    values = snapshot_row(state)
-    statement = insert_on_conflict(conn, tables.snapshots).values(values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[tables.snapshots.c.escalation_id],
-            set_={k: statement.excluded[k] for k in ("version", "state_schema", "state")},
-        )
-    )
+    await conn.execute(upsert(conn, tables.snapshots), snapshot_row(state))
 
 
 async def clear(conn: AsyncConnection, tables: Tables) -> None:

@@ -29,7 +29,7 @@ from ec_platform.tracing import (
     trace_context_values,
     tracer,
 )
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import insert_on_conflict, upsert
 
 CONSUMER = "escalations"
 MONITOR_ACTOR = ("service", "monitor")
@@ -99,15 +99,8 @@ class TimerBook:
             )
 
     async def _save_watch(self, conn: AsyncConnection, watch: Watch) -> None:
-        statement = insert_on_conflict(conn, self.tables.watches).values(
-            escalation_id=watch.escalation_id, status=watch.status, level=watch.level
-        )
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[self.tables.watches.c.escalation_id],
-                set_={"status": statement.excluded.status, "level": statement.excluded.level},
-            )
-        )
+        row = {"escalation_id": watch.escalation_id, "status": watch.status, "level": watch.level}
+        await conn.execute(upsert(conn, self.tables.watches), row)
 
     async def fire_due(self) -> list[tuple[Timer, datetime]]:
         """Fires what is due: each timer's request goes into the outbox and the

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_platform.sqltypes import UtcDateTime
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.upsert import upsert
 
 
 def checkpoint_table(metadata: MetaData, *, schema: str) -> Table:
@@ -29,13 +29,4 @@ async def load_checkpoint(conn: AsyncConnection, table: Table, name: str) -> int
 
 async def save_checkpoint(conn: AsyncConnection, table: Table, name: str, position: int) -> None:
     values = {"name": name, "position": position, "updated_at": datetime.now(UTC)}
-    statement = insert_on_conflict(conn, table).values(values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.name],
-            set_={
-                "position": statement.excluded.position,
-                "updated_at": statement.excluded.updated_at,
-            },
-        )
-    )
+    await conn.execute(upsert(conn, table), values)
