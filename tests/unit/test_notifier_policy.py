@@ -56,23 +56,73 @@ def test_a_host_is_left_alone_after_failing_repeatedly_then_probed_once_at_a_tim
 def test_the_backoff_of_a_host_is_capped() -> None:
     circuit = CircuitPolicy(threshold=1, base_s=5, cap_s=60)
     health = HostHealth()
-    for _ in range(20):
-        health = circuit.on_failure(health, NOW)
+    failed_at = NOW
+    for _ in range(20):  # each failure a probe, sent as the last pause ended
+        health = circuit.on_failure(health, failed_at)
+        assert health.open_until is not None
+        last_failure, failed_at = failed_at, health.open_until
 
-    assert health.open_until == NOW + timedelta(seconds=60)
+    assert health.open_until == last_failure + timedelta(seconds=60)
+
+
+def test_sends_in_flight_together_when_a_host_goes_down_open_its_circuit_once() -> None:
+    # given a host with eight sends under way, all started before it went down
+    gates = HostGates(CircuitPolicy(threshold=5, base_s=5, cap_s=300), per_host=8)
+    slots = [gates.take("smtp", NOW) for _ in range(8)]
+
+    # when all eight fail within the same second
+    for n, slot in enumerate(slots):
+        gates.give_back(slot, ok=False, now=NOW + timedelta(milliseconds=100 * n))
+
+    # then the host is left alone for the first pause, not the longest
+    assert gates.is_backed_off("smtp", NOW + timedelta(seconds=4))
+    assert not gates.is_backed_off("smtp", NOW + timedelta(seconds=6))
+    assert gates.allowed("smtp", NOW + timedelta(seconds=6)) == 1  # one probe
+
+
+def test_a_failed_probe_doubles_the_pause_and_a_successful_one_closes_the_circuit() -> None:
+    gates = HostGates(CircuitPolicy(threshold=1, base_s=5, cap_s=300), per_host=8)
+    gates.give_back(gates.take("smtp", NOW), ok=False, now=NOW)
+    late = gates.take("smtp", NOW)  # began before the circuit opened
+
+    probe = gates.take("smtp", NOW + timedelta(seconds=5))
+    gates.give_back(probe, ok=False, now=NOW + timedelta(seconds=6))
+    gates.give_back(late, ok=False, now=NOW + timedelta(seconds=7))
+
+    assert gates.is_backed_off("smtp", NOW + timedelta(seconds=15))
+    assert not gates.is_backed_off("smtp", NOW + timedelta(seconds=16))
+    second = gates.take("smtp", NOW + timedelta(seconds=16))
+    gates.give_back(second, ok=True, now=NOW + timedelta(seconds=16))
+    assert gates.allowed("smtp", NOW + timedelta(seconds=16)) == 8
+
+
+def test_a_slot_is_given_back_once_whoever_gives_it_back() -> None:
+    gates = HostGates(CircuitPolicy(threshold=1, base_s=5), per_host=2)
+    slot = gates.take("http://slow", NOW)
+    gates.take("http://slow", NOW)
+
+    assert gates.give_back(slot, ok=None, now=NOW)
+    assert not gates.give_back(slot, ok=False, now=NOW)
+
+    assert gates.in_flight_to("http://slow") == 1
+    assert not gates.is_backed_off("http://slow", NOW)
 
 
 def test_gates_close_a_host_that_is_full_or_backed_off_and_no_other() -> None:
     gates = HostGates(CircuitPolicy(threshold=1, base_s=5), per_host=2)
-    gates.acquire("http://slow")
-    gates.acquire("http://slow")
-    gates.acquire("http://down")
-    gates.acquire("http://fine")
+    gates.take("http://slow", NOW)
+    gates.take("http://slow", NOW)
+    down = gates.take("http://down", NOW)
+    fine = gates.take("http://fine", NOW)
 
-    gates.release("http://down", ok=False, now=NOW)
-    gates.release("http://fine", ok=True, now=NOW)
+    gates.give_back(down, ok=False, now=NOW)
+    gates.give_back(fine, ok=True, now=NOW)
 
     assert gates.closed_hosts(NOW) == ["http://down", "http://slow"]
     assert gates.capacity("http://fine", NOW) == 2
     assert gates.in_flight == 2
     assert gates.closed_hosts(NOW + timedelta(seconds=6)) == ["http://slow"]
+    assert [(v.host, v.circuit) for v in gates.views(NOW)] == [
+        ("http://down", "open"),
+        ("http://slow", "closed"),
+    ]

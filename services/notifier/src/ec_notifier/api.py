@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from ec_notifier.api_dispatcher import add_dispatcher_routes
 from ec_notifier.api_outbox import add_outbox_routes
 from ec_notifier.api_subscriptions import add_subscription_routes
 from ec_notifier.claims import NotFailed, NotFound
@@ -80,6 +81,7 @@ def build_router() -> APIRouter:
 
     add_subscription_routes(router)
     add_outbox_routes(router)
+    add_dispatcher_routes(router)
     return router
 
 

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_notifier.policy import RetryPolicy
@@ -46,6 +47,8 @@ class Claimed:
     subscription_secret: str | None
     # The trace of the event the delivery is for, continued by each attempt.
     trace_context: TraceContext | None = None
+    # Why the recipient hears of it (routing's roles: "customer contact", …).
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,39 @@ class Claims:
         self.lease = lease
 
     async def claim(
-        self, now: datetime, *, limit: int, closed_hosts: list[str], capacity: Callable[[str], int]
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        closed_hosts: list[str],
+        capacity: Callable[[str], int],
+        per_host: int,
     ) -> list[Claimed]:
         """Up to `limit` due deliveries, within each host's `capacity`, marked
         `sending` under a fresh token and committed before this returns. Rows
-        another replica is claiming at the same moment are skipped, not waited for."""
+        another replica is claiming at the same moment are skipped, not waited for.
+
+        Fair across hosts: each host with due work offers its `per_host`
+        oldest, and the claim takes every host's first before any host's
+        second. So a backlog of thousands for a dead or slow receiver costs
+        the mail and the healthy receivers behind it nothing."""
         d, e, s = self.tables.deliveries, self.tables.events, self.tables.subscriptions
+        due = (d.c.status.in_(("pending", "sending")), d.c.next_attempt_at <= now)
+        turn = (
+            func.row_number()
+            .over(partition_by=d.c.host, order_by=(d.c.next_attempt_at, d.c.id))
+            .label("turn")
+        )
+        offered = select(d.c.id, d.c.next_attempt_at, turn).where(*due)
+        if closed_hosts:
+            offered = offered.where(d.c.host.not_in(closed_hosts))
+        offers = offered.subquery("offers")
+        in_turn = (
+            select(offers.c.id)
+            .where(offers.c.turn <= per_host)
+            .order_by(offers.c.turn, offers.c.next_attempt_at)
+            .limit(min(limit * LOOKAHEAD, MAX_CANDIDATES))
+        )
         candidates = (
             select(d, e.c.cloudevent, s.c.url.label("subscription_url"), s.c.secret)
             .select_from(
@@ -114,17 +144,14 @@ class Claims:
                     s, s.c.id == d.c.subscription_id
                 )
             )
-            .where(d.c.status.in_(("pending", "sending")), d.c.next_attempt_at <= now)
-            .order_by(d.c.next_attempt_at)
-            .limit(min(limit * LOOKAHEAD, MAX_CANDIDATES))
+            # Checked again under the lock: a row may have been claimed since.
+            .where(d.c.id.in_(in_turn.scalar_subquery()), *due)
             .with_for_update(skip_locked=True, of=d)
         )
-        if closed_hosts:
-            candidates = candidates.where(d.c.host.not_in(closed_hosts))
         token = uuid.uuid4()
         lease_until = now + self.lease
         async with self.db.transaction() as conn:
-            picked = _pick(list(await conn.execute(candidates)), limit, capacity)
+            picked = _pick(_in_turns(list(await conn.execute(candidates))), limit, capacity)
             if not picked:
                 return []
             await conn.execute(
@@ -284,6 +311,15 @@ class Claims:
         raise NotFailed(status)
 
 
+def _in_turns(rows: list[Any]) -> list[Any]:
+    """Each host's oldest first, then each host's second, and so on."""
+    by_host: dict[str, list[Any]] = {}
+    for row in sorted(rows, key=lambda r: (r.next_attempt_at, str(r.id))):
+        by_host.setdefault(row.host, []).append(row)
+    rounds = zip_longest(*by_host.values())
+    return [row for round_ in rounds for row in round_ if row is not None]
+
+
 def _pick(candidates: list[Any], limit: int, capacity: Callable[[str], int]) -> list[Any]:
     room: dict[str, int] = {}
     picked: list[Any] = []
@@ -317,4 +353,5 @@ def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
         subscription_url=row["subscription_url"],
         subscription_secret=row["secret"],
         trace_context=TraceContext.of_row(row["traceparent"], row["tracestate"]),
+        role=row["role"],
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from ec_notifier.claims import Claims
+from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.subscriptions import Subscriptions
 from ec_notifier.tables import Tables
 from ec_platform.clock import Clock
@@ -19,6 +20,7 @@ class NotifierContext:
     db: Database
     tables: Tables
     claims: Claims
+    dispatcher: Dispatcher
     subscriptions: Subscriptions
     doorbell: Doorbell
     clock: Clock

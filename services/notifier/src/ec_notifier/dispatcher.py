@@ -11,16 +11,17 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ec_notifier.claims import Claimed, Claims, Outcome
-from ec_notifier.hosts import HostGates
+from ec_notifier.hosts import HostGates, HostView, Slot
 from ec_platform.clock import Clock
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell
@@ -36,6 +37,30 @@ LEASE_MARGIN_S = 2.0
 MIN_CLAIM_GAP_S = 0.01
 # Deliveries claimed per host, as a multiple of what it may have in flight.
 CLAIM_DEPTH = 2
+# A send still running this long before its lease ends has ignored its own
+# timeout (a library that swallowed the cancellation): its host's slot is
+# given back without it, so it cannot hold the host's room for good.
+OVERDUE_BEFORE_LEASE_END_S = LEASE_MARGIN_S / 2
+
+
+@dataclass(eq=False)
+class Sending:
+    """A delivery whose send is under way, and the host slot it holds."""
+
+    delivery: Claimed
+    slot: Slot
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass(frozen=True)
+class DispatcherView:
+    """This process's dispatcher, as an operator debugging a stall needs it."""
+
+    in_flight: int
+    waiting: int
+    sends_abandoned: int
+    hosts: list[HostView]
+    waiting_by_host: dict[str, int]
 
 
 class Dispatcher:
@@ -63,7 +88,8 @@ class Dispatcher:
         # whole attempt; one that waited longer goes back to the queue.
         self._lease_needed = timedelta(seconds=send_timeout_s + LEASE_MARGIN_S)
         self._waiting: dict[str, deque[Claimed]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: dict[uuid.UUID, Sending] = {}
+        self._abandoned = 0
         self._last_claim = 0.0
         self._outcomes: asyncio.Queue[tuple[Claimed, Outcome]] = asyncio.Queue()
         self._counted = metrics.counter(
@@ -71,12 +97,23 @@ class Dispatcher:
             "Delivery attempts by channel and outcome",
             ("channel", "outcome"),
         )
+        self._abandoned_sends = metrics.counter(
+            "ec_notifier_sends_abandoned",
+            "Sends still running at the end of their lease, their host's slot given back",
+            ("channel",),
+        )
+        self._broken_sends = metrics.counter(
+            "ec_notifier_send_tasks_failed",
+            "Send tasks that ended with an error of their own (recorded as a failed attempt)",
+            ("channel",),
+        )
 
     async def step(self) -> float:
         """Claims what may be sent soon and starts what may be sent now; the
         pause before the next look."""
         await asyncio.sleep(max(0.0, self._last_claim + MIN_CLAIM_GAP_S - time.monotonic()))
         now = self.clock()
+        self._abandon_overdue(now)
         await self._return_unsendable(now)
         self._start_waiting(now)
         room = self.concurrency * CLAIM_DEPTH - self.gates.in_flight - self._waiting_count()
@@ -88,6 +125,7 @@ class Dispatcher:
             limit=room,
             closed_hosts=[h for h in self._known_hosts() if self._claimable(h, now) <= 0],
             capacity=lambda host: self._claimable(host, now),
+            per_host=self.gates.per_host * CLAIM_DEPTH,
         )
         for delivery in claimed:
             self._waiting.setdefault(delivery.host, deque()).append(delivery)
@@ -113,8 +151,7 @@ class Dispatcher:
                 if delivery.lease_until - now < self._lease_needed:
                     queue.appendleft(delivery)  # returned by the next step
                     break
-                self.gates.acquire(host)
-                self._spawn(self._deliver(delivery), f"deliver {delivery.id}")
+                self._spawn(Sending(delivery, self.gates.take(host, now)))
             if not queue:
                 del self._waiting[host]
 
@@ -133,21 +170,70 @@ class Dispatcher:
         if stale:
             await self.claims.release(stale, now=now)
 
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(self, sending: Sending) -> None:
         # The coroutine itself is the task: a task cancelled before its first
         # step (a stop right after the spawn) closes it, never leaves it unawaited.
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        delivery = sending.delivery
+        sending.task = asyncio.create_task(self._deliver(sending), name=f"deliver {delivery.id}")
+        self._sending[delivery.id] = sending
 
-    async def _deliver(self, delivery: Claimed) -> None:
-        outcome = await self._attempt(delivery)
-        self.gates.release(delivery.host, ok=outcome.host_ok, now=self.clock())
-        self._start_waiting(self.clock())
-        self._outcomes.put_nowait((delivery, outcome))
-        self.doorbell.ring()
+    async def _deliver(self, sending: Sending) -> None:
+        delivery = sending.delivery
+        outcome: Outcome | None = None
+        try:
+            outcome = await self._attempt(delivery)
+        except asyncio.CancelledError:
+            # Stopping: the slot goes back with the rest; the lease hands the
+            # delivery on.
+            self._give_back(sending, ok=None)
+            raise
+        except Exception as error:  # the span or a metric failed around the send
+            log.exception("delivery %s: its send task failed", delivery.id)
+            self._broken_sends.labels(delivery.channel).inc()
+            outcome = Outcome(False, f"the send failed: {type(error).__name__}: {error}")
+        finally:
+            if outcome is not None:
+                self._give_back(sending, ok=outcome.host_ok)
+                self._outcomes.put_nowait((delivery, outcome))
+                self.doorbell.ring()
+        assert outcome is not None  # a cancellation re-raised above
         label = "delivered" if outcome.delivered else "failed" if outcome.permanent else "retry"
         self._counted.labels(delivery.channel, label).inc()
+        self._start_waiting(self.clock())
+
+    def _give_back(self, sending: Sending, *, ok: bool | None) -> None:
+        if self._sending.get(sending.delivery.id) is sending:
+            del self._sending[sending.delivery.id]
+        self.gates.give_back(sending.slot, ok=ok, now=self.clock())
+
+    def _abandon_overdue(self, now: datetime) -> None:
+        """Gives back the slots of sends that outlived their own timeout. Their
+        outcome, should one ever come, is still written while the claim holds;
+        once the lease has run out the delivery is any process's to send."""
+        limit = timedelta(seconds=OVERDUE_BEFORE_LEASE_END_S)
+        for sending in list(self._sending.values()):
+            if sending.delivery.lease_until - now > limit:
+                continue
+            log.error(
+                "delivery %s to %s: its send outlived its timeout; giving its slot back",
+                sending.delivery.id,
+                sending.delivery.host,
+            )
+            self._abandoned += 1
+            self._abandoned_sends.labels(sending.delivery.channel).inc()
+            self._give_back(sending, ok=False)
+            if sending.task is not None:
+                sending.task.cancel()
+
+    def view(self) -> DispatcherView:
+        now = self.clock()
+        return DispatcherView(
+            in_flight=self.gates.in_flight,
+            waiting=self._waiting_count(),
+            sends_abandoned=self._abandoned,
+            hosts=self.gates.views(now),
+            waiting_by_host={host: len(queue) for host, queue in self._waiting.items()},
+        )
 
     async def _attempt(self, delivery: Claimed) -> Outcome:
         """One attempt, in a client span continuing the event's trace; an HTTP
@@ -201,9 +287,10 @@ class Dispatcher:
         gives back what was claimed and not started."""
         unstarted = [delivery for queue in self._waiting.values() for delivery in queue]
         self._waiting.clear()
-        for task in list(self._tasks):
+        tasks = [s.task for s in self._sending.values() if s.task is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if not self._outcomes.empty():
             batch = []
             while not self._outcomes.empty():

@@ -31,20 +31,35 @@ class RetryPolicy:
 class HostHealth:
     """What one process has seen of a receiving host lately."""
 
-    failures: int = 0  # in a row
+    failures: int = 0  # in a row: each send while closed, then one per failed probe
     open_until: datetime | None = None
+
+    def state(self, now: datetime, threshold: int) -> str:
+        if self.open_until is not None and now < self.open_until:
+            return "open"
+        return "half-open" if self.failures >= threshold else "closed"
 
 
 @dataclass(frozen=True)
 class CircuitPolicy:
-    """A host that keeps failing is left alone for a while (doubling), then
-    probed with one delivery at a time until one succeeds."""
+    """A host that keeps failing is left alone for a while, then probed with
+    one delivery at a time; each failed probe doubles the pause, one that
+    succeeds closes the circuit."""
 
     threshold: int = 5
     base_s: float = 5.0
     cap_s: float = 300.0
 
-    def on_failure(self, health: HostHealth, now: datetime) -> HostHealth:
+    def on_failure(
+        self, health: HostHealth, now: datetime, *, started_at: datetime | None = None
+    ) -> HostHealth:
+        """`started_at`: when the failed send began. A send that began before
+        the circuit's current pause ends was in flight beside the failures
+        that opened it, so it tells nothing new: counting it would double the
+        pause once per concurrent send, and one short outage with a host's
+        sends in flight would leave it alone for the longest pause."""
+        if health.open_until is not None and (started_at or now) < health.open_until:
+            return health
         failures = health.failures + 1
         if failures < self.threshold:
             return HostHealth(failures)
@@ -55,8 +70,9 @@ class CircuitPolicy:
         return HostHealth()
 
     def allowed_in_flight(self, health: HostHealth, now: datetime, limit: int) -> int:
-        if health.open_until is not None and now < health.open_until:
+        state = health.state(now, self.threshold)
+        if state == "open":
             return 0
-        if health.failures >= self.threshold:
-            return 1  # half-open: one probe
+        if state == "half-open":
+            return 1  # one probe
         return limit

@@ -42,8 +42,10 @@ def host_of(channel: str, address: str) -> str:
         return "smtp"
     if channel == LOG:
         return "log"
+    # Scheme, address and port; never the credentials a URL may carry, as the
+    # host is shown in metrics and on the dispatcher's page.
     parts = urlsplit(address)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
 
 
 class Recorder:

@@ -112,6 +112,10 @@ class Target:
         return self.url or self.recipient
 
 
+# Why a customer contact hears of an event: only their mail carries a personal link.
+CUSTOMER_CONTACT = "customer contact"
+
+
 def targets_for(routing: Routing, before: Audience, after: Audience, event: Event) -> list[Target]:
     """Everyone who hears of `event`, once per channel and address. `before` is
     the audience the event found, `after` the one it leaves: a manager or team
@@ -120,7 +124,7 @@ def targets_for(routing: Routing, before: Audience, after: Audience, event: Even
     found: list[Target] = []
     if isinstance(event, CustomerAskedForLink):
         # Their new link is personal: it goes to them, by mail, and to no one else.
-        asker = Target(EMAIL, event.contact.email.lower(), event.contact.name, "customer contact")
+        asker = Target(EMAIL, event.contact.email.lower(), event.contact.name, CUSTOMER_CONTACT)
         return [asker, *_operations_log(routing, name)]
     if routing.manager.includes(name):
         managers = [after.manager]
@@ -135,7 +139,7 @@ def targets_for(routing: Routing, before: Audience, after: Audience, event: Even
     if routing.provider_contacts.includes(name):
         found += [_contact(routing.chat, c, "provider contact") for c in after.provider]
     if routing.customer_contacts.includes(name):
-        found += [_contact(routing.chat, c, "customer contact") for c in after.customer_contacts]
+        found += [_contact(routing.chat, c, CUSTOMER_CONTACT) for c in after.customer_contacts]
     for level, listed in sorted(routing.management.items()):
         if after.level >= level and listed.hears.includes(name):
             role = f"level {level} management"

@@ -13,6 +13,7 @@ from starlette.datastructures import State
 
 from ec_events import TopicName
 from ec_notifier.api import build_router
+from ec_notifier.backlog import report_backlog
 from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
 from ec_notifier.claims import Claims
 from ec_notifier.connections import Connections, ConnectionsFileError, load_connections
@@ -43,6 +44,8 @@ GROUP = "notifier"
 ESCALATIONS = Consumer(group=GROUP, topic=TopicName.ESCALATIONS)
 BUS_USE = BusUse(service="notifier", consumes=(ESCALATIONS,))
 log = logging.getLogger(__name__)
+# The longest a customer's mail waits for its personal link.
+LINK_TIMEOUT_S = 5.0
 
 
 class NotifierService:
@@ -107,7 +110,13 @@ class NotifierService:
         platforms = PlatformChannel(http, connections, settings.notifier_escalation_url)
         email = _email_channel(settings, smtp, db, tables)
         if settings.customer_page_url:
-            email = WithCustomerLink(email, escalation, settings.customer_page_url)
+            email = WithCustomerLink(
+                email,
+                escalation,
+                settings.customer_page_url,
+                metrics=runtime.metrics,
+                timeout_s=min(settings.notifier_timeout_s, LINK_TIMEOUT_S),
+            )
         channels = Channels(
             email,
             HttpChannel(http),
@@ -136,8 +145,26 @@ class NotifierService:
             send_timeout_s=settings.notifier_timeout_s,
         )
         stack.push_async_callback(dispatcher.stop)  # after its loops are cancelled
-        wiring.background("dispatch", doorbell.serve_paced("notifier dispatch", dispatcher.step))
-        wiring.background("outcomes", keep_running("notifier outcomes", dispatcher.record_outcomes))
+        report_backlog(runtime.metrics, db, tables, dispatcher, runtime.clock)
+        restarts = runtime.metrics.counter(
+            "ec_notifier_loop_restarts",
+            "The notifier's own loops run again after failing (dispatch, outcomes)",
+            ("loop",),
+        )
+        wiring.background(
+            "dispatch",
+            doorbell.serve_paced(
+                "notifier dispatch", dispatcher.step, restarted=restarts.labels("dispatch").inc
+            ),
+        )
+        wiring.background(
+            "outcomes",
+            keep_running(
+                "notifier outcomes",
+                dispatcher.record_outcomes,
+                restarted=restarts.labels("outcomes").inc,
+            ),
+        )
 
         recorder = Recorder(db, tables, routing, connections, console_url=settings.console_url)
         recorded = runtime.metrics.counter(
@@ -164,6 +191,7 @@ class NotifierService:
             db=db,
             tables=tables,
             claims=claims,
+            dispatcher=dispatcher,
             subscriptions=Subscriptions(db, tables),
             doorbell=doorbell,
             clock=runtime.clock,

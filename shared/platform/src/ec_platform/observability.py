@@ -13,6 +13,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -32,6 +33,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._counters: dict[str, Counter] = {}
+        self._gauges: dict[str, Gauge] = {}
         self._before_scrape: list[ScrapeHook] = []
         self.http_requests = self.counter(
             "ec_http_requests", "HTTP requests answered", ("method", "route", "status")
@@ -51,6 +53,12 @@ class Metrics:
                 name, documentation, tuple(labels), registry=self.registry
             )
         return self._counters[name]
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        """The gauge of that name, created on first use."""
+        if name not in self._gauges:
+            self._gauges[name] = Gauge(name, documentation, tuple(labels), registry=self.registry)
+        return self._gauges[name]
 
     def before_scrape(self, hook: ScrapeHook) -> None:
         """`hook` runs before every scrape: for gauges read from a database

@@ -11,16 +11,31 @@ log = logging.getLogger(__name__)
 
 
 async def keep_running(
-    name: str, step: Callable[[], Awaitable[None]], *, failure_pause_s: float = 1.0
+    name: str,
+    step: Callable[[], Awaitable[None]],
+    *,
+    failure_pause_s: float = 1.0,
+    restarted: Callable[[], None] | None = None,
 ) -> None:
-    """Runs `step` forever; a failing step is logged and retried, never fatal."""
+    """Runs `step` forever; a failing step is logged, counted (`restarted`) and
+    run again, never fatal. That includes a cancellation nobody asked this
+    task for (a library's own, escaping it): only the app stopping the loop
+    ends it, so a loop never dies quietly while the process looks healthy."""
     while True:
         try:
             await step()
         except asyncio.CancelledError:
-            raise
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise
+            log.error("%s was cancelled by none of its owners; running it again", name)
+            if restarted is not None:
+                restarted()
+            await asyncio.sleep(failure_pause_s)
         except Exception:
             log.exception("%s failed; retrying in %.1f s", name, failure_pause_s)
+            if restarted is not None:
+                restarted()
             await asyncio.sleep(failure_pause_s)
 
 
@@ -63,7 +78,13 @@ class Doorbell:
 
         await self.serve_paced(name, fixed_pause)
 
-    async def serve_paced(self, name: str, work: Callable[[], Awaitable[float]]) -> None:
+    async def serve_paced(
+        self,
+        name: str,
+        work: Callable[[], Awaitable[float]],
+        *,
+        restarted: Callable[[], None] | None = None,
+    ) -> None:
         """`work` returns how long to pause before it runs again unprompted."""
 
         async def step() -> None:
@@ -77,4 +98,4 @@ class Doorbell:
                     async with asyncio.timeout(pause):
                         await self._rung.wait()
 
-        await keep_running(name, step)
+        await keep_running(name, step, restarted=restarted)

@@ -1,0 +1,88 @@
+"""What waits to be sent, host by host: how many deliveries are due and how
+long the oldest has been due. Read from the delivery log, so every replica
+reports the same, and a stall shows whichever process is stuck: mail that
+should be going out and is not makes the SMTP server's oldest due delivery
+older by the second."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ec_notifier.dispatcher import Dispatcher
+from ec_notifier.tables import Tables
+from ec_platform.clock import Clock
+from ec_platform.database import Database
+from ec_platform.observability import Metrics
+
+
+@dataclass(frozen=True)
+class HostBacklog:
+    host: str
+    due: int
+    oldest_due_at: datetime
+
+    def oldest_due_s(self, now: datetime) -> float:
+        return max(0.0, (now - self.oldest_due_at).total_seconds())
+
+
+async def due_by_host(db: Database, tables: Tables, now: datetime) -> list[HostBacklog]:
+    """Deliveries waiting for an attempt that is due (pending, or sending with
+    a lease run out), per receiving host."""
+    d = tables.deliveries
+    query = (
+        select(d.c.host, func.count(), func.min(d.c.next_attempt_at))
+        .where(d.c.status.in_(("pending", "sending")), d.c.next_attempt_at <= now)
+        .group_by(d.c.host)
+        .order_by(d.c.host)
+    )
+    async with db.read() as conn:
+        rows = list(await conn.execute(query))
+    return [HostBacklog(host, due, oldest) for host, due, oldest in rows]
+
+
+def report_backlog(
+    metrics: Metrics, db: Database, tables: Tables, dispatcher: Dispatcher, clock: Clock
+) -> None:
+    """Gauges, refreshed at each scrape: the backlog's (from the database) and
+    this process's own sends (in flight, claimed and waiting, circuits)."""
+    oldest = metrics.gauge(
+        "ec_notifier_oldest_due_seconds",
+        "How long the oldest due delivery to each host has been waiting for an attempt",
+        ("host",),
+    )
+    due = metrics.gauge("ec_notifier_due_deliveries", "Deliveries due, per host", ("host",))
+    in_flight = metrics.gauge(
+        "ec_notifier_in_flight", "Sends under way in this process, per host", ("host",)
+    )
+    waiting = metrics.gauge(
+        "ec_notifier_claimed_waiting",
+        "Deliveries this process claimed and has not started yet, per host",
+        ("host",),
+    )
+    circuit_open = metrics.gauge(
+        "ec_notifier_circuit_open",
+        "1 while this process leaves a failing host alone, per host",
+        ("host",),
+    )
+
+    async def refresh() -> None:
+        now = clock()
+        view = dispatcher.view()
+        for gauge in (in_flight, waiting, circuit_open):
+            gauge.clear()
+        for host in view.hosts:
+            in_flight.labels(host.host).set(host.in_flight)
+            circuit_open.labels(host.host).set(1 if host.circuit == "open" else 0)
+        for host_name, count in view.waiting_by_host.items():
+            waiting.labels(host_name).set(count)
+        backlog = await due_by_host(db, tables, now)
+        oldest.clear()
+        due.clear()
+        for entry in backlog:
+            oldest.labels(entry.host).set(entry.oldest_due_s(now))
+            due.labels(entry.host).set(entry.due)
+
+    metrics.before_scrape(refresh)
