@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ec_platform.tasks import Doorbell
+from ec_platform.tasks import Doorbell, keep_running
 
 
 async def test_a_loop_cancelled_just_as_its_bell_rings_still_stops() -> None:
@@ -25,6 +25,34 @@ async def test_a_loop_cancelled_just_as_its_bell_rings_still_stops() -> None:
     loop.cancel()
 
     # then the loop ends, cancelled (it does not carry on unseen)
+    done, _ = await asyncio.wait({loop}, timeout=30)
+    assert done == {loop}
+    assert loop.cancelled()
+
+
+async def test_a_loop_whose_step_raises_a_stray_cancellation_runs_again_and_counts_it() -> None:
+    # given a loop whose first step ends in a cancellation nobody asked for
+    # (a library's own, escaping it), and whose second step finishes
+    steps: list[int] = []
+    second = asyncio.Event()
+    restarts: list[str] = []
+
+    async def step() -> None:
+        steps.append(len(steps))
+        if len(steps) == 1:
+            raise asyncio.CancelledError
+        second.set()
+        await asyncio.Event().wait()
+
+    loop = asyncio.create_task(
+        keep_running("test loop", step, failure_pause_s=0, restarted=lambda: restarts.append("x"))
+    )
+
+    # then it runs again, counted once, and still ends when really cancelled
+    await asyncio.wait_for(second.wait(), timeout=30)
+    assert steps == [0, 1]
+    assert restarts == ["x"]
+    loop.cancel()
     done, _ = await asyncio.wait({loop}, timeout=30)
     assert done == {loop}
     assert loop.cancelled()
