@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_notifier.policy import RetryPolicy
+from ec_notifier.suspensions import SubscriptionHealth
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
 from ec_platform.tracing import TraceContext, trace_context_values
@@ -46,6 +47,8 @@ class Claimed:
     subscription_secret: str | None
     # The trace of the event the delivery is for, continued by each attempt.
     trace_context: TraceContext | None = None
+    # The subscription a subscription's delivery is for (its receiver's health).
+    subscription_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,20 @@ class NotFailed(Exception):
 
 
 class Claims:
-    def __init__(self, db: Database, tables: Tables, policy: RetryPolicy, lease: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tables: Tables,
+        policy: RetryPolicy,
+        lease: timedelta,
+        *,
+        health: SubscriptionHealth,
+    ) -> None:
         self.db = db
         self.tables = tables
         self.policy = policy
         self.lease = lease
+        self.health = health
 
     async def claim(
         self, now: datetime, *, limit: int, closed_hosts: list[str], capacity: Callable[[str], int]
@@ -145,7 +157,9 @@ class Claims:
     ) -> None:
         """Records attempts' outcomes in one transaction. An outcome whose claim
         has lapsed (another process took the delivery over) changes nothing:
-        the outcome is that process's to record."""
+        the outcome is that process's to record. Subscriptions' runs of failures
+        (and suspensions) are recorded with them, from every outcome: each says
+        whether the receiver is there."""
         table = self.tables.deliveries
         mine = (
             table.c.id == bindparam("b_id"),
@@ -181,6 +195,12 @@ class Claims:
                         .values(**self._failure(claimed, outcome, now, jitter())),
                         {"b_id": claimed.id, "b_token": claimed.claim_token},
                     )
+            suspended = await self.health.record(
+                conn,
+                [(c.subscription_id, o.delivered, o.error) for c, o in outcomes],
+                now=now,
+            )
+        self.health.announce(suspended)
 
     async def _deliver_with(
         self, conn: AsyncConnection, claimed: Claimed, follow_up: FollowUp, now: datetime
@@ -317,4 +337,5 @@ def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
         subscription_url=row["subscription_url"],
         subscription_secret=row["secret"],
         trace_context=TraceContext.of_row(row["traceparent"], row["tracestate"]),
+        subscription_id=row["subscription_id"],
     )
