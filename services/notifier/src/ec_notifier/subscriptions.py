@@ -119,7 +119,7 @@ class Subscriptions:
             .where(d.c.subscription_id.in_(subscription_ids), d.c.status == HELD)
             .group_by(d.c.subscription_id)
         )
-        return {subscription_id: count for subscription_id, count in rows.tuples()}
+        return {subscription_id: count for subscription_id, count in rows}
 
     async def resume(self, subscription_id: uuid.UUID, *, now: datetime) -> Resumed:
         """Active again, and everything it missed queued to be sent now with a
