@@ -68,7 +68,7 @@ def test_failing_for_longer_than_the_setting_suspends_naming_the_last_error() ->
     assert (after.failing_since, after.suspended_at) == (NOW, later)
     assert after.suspended_reason is not None
     assert "HTTP 503" in after.suspended_reason
-    assert NOW.isoformat(timespec="seconds") in after.suspended_reason
+    assert f"{NOW:%Y-%m-%d %H:%M:%S} UTC" in after.suspended_reason
     assert newly_suspended(failing, after)
 
 

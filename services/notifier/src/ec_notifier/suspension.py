@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 SubscriptionStatus = Literal["active", "suspended"]
@@ -85,7 +85,7 @@ def after_attempts(
 
 def suspension_reason(failing_since: datetime, last_error: str | None) -> str:
     return (
-        f"every delivery failed since {failing_since.isoformat(timespec='seconds')}; "
+        f"every delivery failed since {failing_since.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC; "
         f"last error: {last_error or 'failed'}"
     )[:2000]
 
