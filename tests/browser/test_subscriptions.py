@@ -90,6 +90,15 @@ def test_an_admin_sees_a_suspended_subscription_and_resumes_it(
         expect(root.page.locator("[data-testid=suspended-count]")).to_contain_text("1 suspended")
         _shoot(root, "console-subscriptions")
 
+        # A resume without the form's CSRF token is refused, and changes nothing.
+        forged = root.page.request.post(
+            f"{base}/console/subscriptions/{gone['id']}/resume",
+            form={"csrf": "forged"},
+            max_redirects=0,
+        )
+        assert forged.status == 403
+        assert _subscription(base, gone["id"])["status"] == "suspended"
+
         # Once its receiver is back, Resume sends what it missed.
         failing.mode = "ok"
         suspended.get_by_role("button", name="Resume").click()
