@@ -16,9 +16,11 @@ from sqlalchemy import insert
 from ec_notifier.claims import Claims
 from ec_notifier.migrations import history
 from ec_notifier.policy import RetryPolicy
+from ec_notifier.suspensions import SubscriptionHealth
 from ec_notifier.tables import SCHEMA, define_tables
 from ec_platform.database import Database
 from ec_platform.migrations import migrate
+from ec_platform.observability import Metrics
 from tests.support.infra import DATABASES, database_of
 from tests.support.notifier import NOW
 
@@ -33,7 +35,9 @@ async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[C
         db = Database.open(url, schema=SCHEMA)
         try:
             await migrate(db, history())
-            yield Claims(db, define_tables(), RetryPolicy(), lease=timedelta(seconds=30))
+            tables = define_tables()
+            health = SubscriptionHealth(db, tables, Metrics(), suspend_after=timedelta(days=1))
+            yield Claims(db, tables, RetryPolicy(), lease=timedelta(seconds=30), health=health)
         finally:
             await db.engine.dispose()
 

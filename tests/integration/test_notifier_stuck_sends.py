@@ -20,6 +20,7 @@ from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
 from ec_notifier.migrations import history
 from ec_notifier.policy import CircuitPolicy, RetryPolicy
+from ec_notifier.suspensions import SubscriptionHealth
 from ec_notifier.tables import SCHEMA, define_tables
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
@@ -52,7 +53,9 @@ async def claims(tmp_path: Path) -> AsyncIterator[Claims]:
     db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/ec.db", schema=SCHEMA)
     try:
         await migrate(db, history())
-        yield Claims(db, define_tables(), RetryPolicy(), lease=timedelta(seconds=3))
+        tables = define_tables()
+        health = SubscriptionHealth(db, tables, Metrics(), suspend_after=timedelta(days=1))
+        yield Claims(db, tables, RetryPolicy(), lease=timedelta(seconds=3), health=health)
     finally:
         await db.engine.dispose()
 

@@ -19,7 +19,9 @@ from ec_platform.sqltypes import UtcDateTime
 
 FIRST_RELEASE = "0001"
 # What later revisions added: the first release's rows have none of them.
-LATER_COLUMNS = frozenset({"traceparent", "tracestate"})
+LATER_COLUMNS = frozenset(
+    {"traceparent", "tracestate", "failing_since", "suspended_at", "suspended_reason"}
+)
 # The tables that are hash-chained event logs, by service.
 EVENT_LOGS = {"intake": "events", "escalation": "events", "monitor": "outbox"}
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -23,6 +23,7 @@ from ec_console import (
     pages_incidents,
     pages_outbox,
     pages_reports,
+    pages_subscriptions,
 )
 from ec_console.context import Console, SignedOut
 from ec_console.customer_pages import MOUNT as CUSTOMER_MOUNT
@@ -88,6 +89,7 @@ def create_console(
         pages_outbox,
         pages_reports,
         pages_audit,
+        pages_subscriptions,
     ):
         app.include_router(module.build_router())
     app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")

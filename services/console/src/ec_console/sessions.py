@@ -34,6 +34,10 @@ class User:
     def may_audit(self) -> bool:
         return self.role in ("auditor", "admin")
 
+    @property
+    def may_administer(self) -> bool:
+        return self.role == "admin"
+
 
 @dataclass
 class Session:

@@ -12,8 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ec_notifier.context import context_of
 from ec_notifier.routing_file import ESCALATION_EVENTS
+from ec_notifier.subscriptions import NoSuchSubscription
+from ec_notifier.suspension import NotSuspended
 from ec_notifier.views import SubscriptionCreated, SubscriptionView
 from ec_platform.auth import Admin
+from ec_platform.openapi import problems
 from ec_platform.pagination import Page, Paging
 from ec_platform.problems import ProblemError
 from ec_platform.requests import body_schema, parse_json_body, read_body
@@ -98,6 +101,36 @@ def add_subscription_routes(router: APIRouter) -> None:
         summary="Unsubscribe; deliveries not yet made fail as the subscription is gone",
     )
     async def delete_subscription(request: Request, _: Admin, subscription_id: UUID) -> Response:
-        if not await context_of(request).subscriptions.delete(subscription_id):
+        context = context_of(request)
+        if not await context.subscriptions.delete(subscription_id, now=context.clock()):
             raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
         return Response(status_code=204)
+
+    add_resume_route(router)
+
+
+def add_resume_route(router: APIRouter) -> None:
+    @router.post(
+        "/v1/subscriptions/{subscription_id}/resume",
+        status_code=202,
+        summary="Resume a suspended subscription; what it missed is sent again",
+        response_model=SubscriptionView,
+        responses=problems(409, why={409: "only a suspended subscription can be resumed"}),
+    )
+    async def resume_subscription(
+        request: Request, _: Admin, subscription_id: UUID
+    ) -> JSONResponse:
+        context = context_of(request)
+        try:
+            await context.subscriptions.resume(subscription_id, now=context.clock())
+        except NoSuchSubscription:
+            raise ProblemError(404, "Not Found", f"no subscription {subscription_id}") from None
+        except NotSuspended as error:
+            raise ProblemError(
+                409, "Conflict", str(error), type="/problems/subscription-not-suspended"
+            ) from None
+        context.doorbell.ring()
+        resumed = await context.subscriptions.get(subscription_id)
+        if resumed is None:  # deleted meanwhile
+            raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
+        return JSONResponse(resumed.view(), status_code=202)

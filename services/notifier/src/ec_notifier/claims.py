@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_notifier.policy import RetryPolicy
+from ec_notifier.suspensions import SubscriptionHealth
 from ec_notifier.tables import Tables
 from ec_platform.database import Database
 from ec_platform.tracing import TraceContext, trace_context_values
@@ -49,6 +50,8 @@ class Claimed:
     trace_context: TraceContext | None = None
     # Why the recipient hears of it (routing's roles: "customer contact", …).
     role: str = ""
+    # The subscription a subscription's delivery is for (its receiver's health).
+    subscription_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,20 @@ class NotFailed(Exception):
 
 
 class Claims:
-    def __init__(self, db: Database, tables: Tables, policy: RetryPolicy, lease: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tables: Tables,
+        policy: RetryPolicy,
+        lease: timedelta,
+        *,
+        health: SubscriptionHealth,
+    ) -> None:
         self.db = db
         self.tables = tables
         self.policy = policy
         self.lease = lease
+        self.health = health
 
     async def claim(
         self,
@@ -172,7 +184,9 @@ class Claims:
     ) -> None:
         """Records attempts' outcomes in one transaction. An outcome whose claim
         has lapsed (another process took the delivery over) changes nothing:
-        the outcome is that process's to record."""
+        the outcome is that process's to record. Subscriptions' runs of failures
+        (and suspensions) are recorded with them, from every outcome: each says
+        whether the receiver is there."""
         table = self.tables.deliveries
         mine = (
             table.c.id == bindparam("b_id"),
@@ -208,6 +222,12 @@ class Claims:
                         .values(**self._failure(claimed, outcome, now, jitter())),
                         {"b_id": claimed.id, "b_token": claimed.claim_token},
                     )
+            suspended = await self.health.record(
+                conn,
+                [(c.subscription_id, o.delivered, o.error) for c, o in outcomes],
+                now=now,
+            )
+        self.health.announce(suspended)
 
     async def _deliver_with(
         self, conn: AsyncConnection, claimed: Claimed, follow_up: FollowUp, now: datetime
@@ -354,4 +374,5 @@ def _claimed(row: Any, token: uuid.UUID, lease_until: datetime) -> Claimed:
         subscription_secret=row["secret"],
         trace_context=TraceContext.of_row(row["traceparent"], row["tracestate"]),
         role=row["role"],
+        subscription_id=row["subscription_id"],
     )

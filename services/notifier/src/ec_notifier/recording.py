@@ -19,6 +19,7 @@ from ec_events.escalations import EscalationEvent
 from ec_notifier.audience import Audience, evolve
 from ec_notifier.connections import NO_CONNECTIONS, Connections
 from ec_notifier.routing import EMAIL, LOG, SUBSCRIPTION, WEBHOOK, Routing, Target, targets_for
+from ec_notifier.suspension import HELD
 from ec_notifier.tables import Tables
 from ec_notifier.templates import render
 from ec_notifier.writeback import writebacks_for
@@ -86,7 +87,7 @@ class Recorder:
             audiences = await self._audiences(
                 conn, {str(event.escalation_id) for *_, event in todo}
             )
-            subscriptions = await self._subscriptions(conn)
+            subscriptions, suspended = await self._subscriptions(conn)
             stored = set(audiences)
             changed: set[str] = set()
             deliveries: list[dict[str, Any]] = []
@@ -99,7 +100,7 @@ class Recorder:
                 after = evolve(before, event)
                 targets = targets_for(self.routing, before, after, event)
                 targets += [t for t, types in subscriptions if not types or envelope.type in types]
-                deliveries += self._rows(envelope, event, after, targets, at)
+                deliveries += _held_back(self._rows(envelope, event, after, targets, at), suspended)
                 if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
                     cloudevents.append(
                         {
@@ -232,11 +233,18 @@ class Recorder:
             ],
         )
 
-    async def _subscriptions(self, conn: AsyncConnection) -> list[tuple[Target, list[str]]]:
+    async def _subscriptions(
+        self, conn: AsyncConnection
+    ) -> tuple[list[tuple[Target, list[str]]], set[uuid.UUID]]:
         """Every subscription, as a target, with the event types it asks for
-        (none: all)."""
+        (none: all); and the ids of those suspended."""
         table = self.tables.subscriptions
-        rows = await conn.execute(select(table.c.id, table.c.url, table.c.event_types))
+        rows = list(
+            await conn.execute(
+                select(table.c.id, table.c.url, table.c.event_types, table.c.suspended_at)
+            )
+        )
+        suspended = {row.id for row in rows if row.suspended_at is not None}
         return [
             (
                 Target(
@@ -245,4 +253,13 @@ class Recorder:
                 list(row.event_types or []),
             )
             for row in rows
-        ]
+        ], suspended
+
+
+def _held_back(rows: list[dict[str, Any]], suspended: set[uuid.UUID]) -> list[dict[str, Any]]:
+    """A suspended subscription's deliveries are recorded held: not attempted
+    until it is resumed."""
+    for row in rows:
+        if row["subscription_id"] in suspended:
+            row["status"] = HELD
+    return rows

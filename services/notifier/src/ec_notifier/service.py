@@ -29,6 +29,7 @@ from ec_notifier.recording import Recorder
 from ec_notifier.routing_file import RoutingFileError, load_routing
 from ec_notifier.settings import NotifierSettings
 from ec_notifier.subscriptions import Subscriptions
+from ec_notifier.suspensions import SubscriptionHealth
 from ec_notifier.tables import SCHEMA, Tables, define_tables
 from ec_notifier.writeback import ESCALATION_LINK, WRITEBACK_CHANNELS
 from ec_platform.app import Runtime
@@ -85,6 +86,12 @@ class NotifierService:
         db = await wiring.database(schema=SCHEMA)
         tables = define_tables()
         await migrate_at_start(db, history())
+        health = SubscriptionHealth(
+            db,
+            tables,
+            runtime.metrics,
+            suspend_after=timedelta(seconds=settings.notifier_suspend_after_s),
+        )
         claims = Claims(
             db,
             tables,
@@ -94,6 +101,7 @@ class NotifierService:
                 cap_s=settings.notifier_retry_max_s,
             ),
             lease=timedelta(seconds=settings.notifier_lease_s),
+            health=health,
         )
         http = httpx.AsyncClient(
             timeout=settings.notifier_timeout_s,

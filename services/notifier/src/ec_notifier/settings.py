@@ -53,6 +53,12 @@ class NotifierSettings(PlatformSettings):
     notifier_circuit_base_s: float = Field(default=5.0, gt=0)
     notifier_circuit_max_s: float = Field(default=300.0, gt=0)
     notifier_poll_s: float = Field(default=0.5, gt=0)
+    notifier_suspend_after_s: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="a subscription all of whose deliveries have failed for this long is "
+        "suspended: its deliveries are held until an admin resumes it",
+    )
 
     def escalation_token(self) -> str | None:
         """The token the notifier links problem records with."""

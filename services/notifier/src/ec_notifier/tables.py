@@ -22,10 +22,12 @@ from ec_platform.inbox import inbox_table
 from ec_platform.sqltypes import Json, UtcDateTime, trace_context_columns
 
 SCHEMA = "notifier"
-STATUSES = ("pending", "sending", "delivered", "failed")
+# `held`: kept back while its subscription is suspended, pending again on resuming.
+STATUSES = ("pending", "sending", "delivered", "failed", "held")
 # Rows the dispatcher may claim: pending ones when due, sending ones whose
 # lease ran out (their process died); `next_attempt_at` holds the lease's end.
 CLAIMABLE = "status IN ('pending', 'sending')"
+HAS_SUBSCRIPTION = "subscription_id IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,14 @@ def define_tables() -> Tables:
         Index("ix_deliveries_escalation", "escalation_id", "created_at"),
         Index("ix_deliveries_status", "status", "created_at"),
         Index("ix_deliveries_created", "created_at", "id"),
+        # A subscription's held and failed deliveries, found on suspending and resuming it.
+        Index(
+            "ix_deliveries_subscription",
+            "subscription_id",
+            "status",
+            postgresql_where=text(HAS_SUBSCRIPTION),
+            sqlite_where=text(HAS_SUBSCRIPTION),
+        ),
         schema=SCHEMA,
     )
     audiences = Table(
@@ -110,6 +120,11 @@ def define_tables() -> Tables:
         Column("event_types", Json),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("created_by", String(200), nullable=False),
+        # Since when every attempt has failed (None: the last one was delivered).
+        Column("failing_since", UtcDateTime()),
+        # Set when it has failed for too long: nothing is attempted until resumed.
+        Column("suspended_at", UtcDateTime()),
+        Column("suspended_reason", Text),
         schema=SCHEMA,
     )
     return Tables(

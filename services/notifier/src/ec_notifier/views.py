@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ec_platform.openapi import Timestamp
 
-Status = Literal["pending", "sending", "delivered", "failed"]
+Status = Literal["pending", "sending", "delivered", "failed", "held"]
 
 
 class DeliveryView(BaseModel):
@@ -51,6 +51,16 @@ class SubscriptionView(BaseModel):
     event_types: list[str] | None = Field(description="null means every escalation event")
     created_at: Timestamp
     created_by: str
+    status: Literal["active", "suspended"] = Field(
+        description="suspended: every delivery failed for EC_NOTIFIER_SUSPEND_AFTER_S; its "
+        "deliveries are held until POST /v1/subscriptions/{id}/resume"
+    )
+    failing_since: Timestamp | None = Field(
+        description="since when every attempt has failed; null once one is delivered"
+    )
+    suspended_at: Timestamp | None
+    suspended_reason: str | None = Field(description="why, naming the last error")
+    held_deliveries: int = Field(description="deliveries held back while it is suspended")
 
 
 class SubscriptionCreated(SubscriptionView):
