@@ -246,6 +246,23 @@ def _partly(measured: Arrivals) -> str:
     return f" ({measured.arrived:,}/{measured.expected:,} came)"
 
 
+async def head_of_line(
+    *,
+    kafka: str,
+    events: int = WEBHOOK_EVENTS,
+    backlog: int = DEAD_BACKLOG,
+    wait_s: float = HEALTHY_WAIT_S,
+) -> HeadOfLine:
+    """The head-of-line measure alone, on receivers of its own (the bench
+    harness test runs it small)."""
+    with receivers("ok") as (smtp, [http]), tempfile.TemporaryDirectory() as folder:
+        routing = Path(folder) / "routing.yaml"
+        routing.write_text(ROUTING)
+        return await _head_of_line(
+            kafka, smtp, routing, Path(folder), http, events=events, backlog=backlog, wait_s=wait_s
+        )
+
+
 async def _head_of_line(
     kafka: str,
     smtp: SmtpSink,
