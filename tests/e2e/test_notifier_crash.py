@@ -7,9 +7,8 @@ window, which no sender can close; the stable ids let receivers drop those)."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,13 +16,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ec_events import Envelope
-from ec_events.base import Event
-from ec_platform.bus import open_bus
-from ec_platform.settings import PlatformSettings
 from tests.e2e.conftest import cluster_env
 from tests.support.factories import bearer
-from tests.support.notifier import QUICK_ENV, Story
+from tests.support.notifier import QUICK_ENV, Story, publish_to_kafka
 from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
 from tests.support.processes import ServiceProcess
 from tests.support.waiting import eventually
@@ -45,15 +40,6 @@ async def statuses(database_url: str) -> dict[str, tuple[str, str]]:
             return {str(row.id): (row.status, row.channel) for row in rows}
     finally:
         await engine.dispose()
-
-
-async def publish(kafka: str, prefix: str, events: Sequence[Event]) -> None:
-    settings = PlatformSettings(kafka_bootstrap_servers=kafka, topic_prefix=prefix)
-    async with open_bus(settings, client_id="crash-test") as bus:
-        messages = [
-            Envelope.wrap(e, id=uuid.uuid4(), source="/escalation").to_binary() for e in events
-        ]
-        await bus.publish(settings.topics.escalations, messages)
 
 
 def arrived(smtp: SmtpSink, http: HttpReceiver) -> Counter[str]:
@@ -92,7 +78,7 @@ async def test_a_notifier_killed_mid_burst_loses_nothing_and_sends_nothing_twice
         stories = [Story() for _ in range(ESCALATIONS)]
         burst = [e for s in stories for e in (s.started(), s.manager(), s.contacts(), s.progress())]
 
-        await publish(kafka_servers, topic_prefix, burst)
+        await publish_to_kafka(kafka_servers, topic_prefix, burst)
 
         async def a_third_arrived() -> bool:
             return sum(arrived(smtp, http).values()) >= SENT // 3

@@ -6,9 +6,7 @@ escalation manager is the one thing it must never stop sending."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections import Counter
-from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -16,14 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_events import Envelope
-from ec_events.base import Event
-from ec_platform.bus import open_bus
-from ec_platform.settings import PlatformSettings
 from tests.e2e.conftest import cluster_env
 from tests.support.escalation_http import VALID_BODIES, command, started
 from tests.support.factories import bearer
-from tests.support.notifier import MANAGER, QUICK_ENV, Story
+from tests.support.notifier import MANAGER, QUICK_ENV, Story, all_deliveries, publish_to_kafka
 from tests.support.notifier_receivers import SmtpSink
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.waiting import eventually
@@ -45,28 +39,6 @@ BACK_WITHIN_S = 60.0
 CUSTOMER_PAGES = "http://127.0.0.1:8005/customer"
 LINK = re.compile(re.escape(CUSTOMER_PAGES) + r"/[\w-]+")
 NO_LINK = "could not be added to this mail"
-
-
-async def publish(kafka: str, prefix: str, events: Sequence[Event]) -> None:
-    settings = PlatformSettings(kafka_bootstrap_servers=kafka, topic_prefix=prefix)
-    async with open_bus(settings, client_id="faults-test") as bus:
-        messages = [
-            Envelope.wrap(e, id=uuid.uuid4(), source="/escalation").to_binary() for e in events
-        ]
-        await bus.publish(settings.topics.escalations, messages)
-
-
-async def deliveries(client: httpx.AsyncClient, **filters: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {**filters, "limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = await client.get("/v1/deliveries", params=params, headers=bearer("auditor"))
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next"]
-        if cursor is None:
-            return items
 
 
 def plain_text(message: EmailMessage) -> str:
@@ -108,14 +80,14 @@ async def test_mail_resumes_when_the_server_is_back_and_dead_subscribers_hold_up
 
             # and the mail server down while twenty escalations get a manager
             stories = [Story() for _ in range(ESCALATIONS)]
-            await publish(
+            await publish_to_kafka(
                 kafka_servers,
                 topic_prefix,
                 [e for s in stories for e in (s.started(), s.manager())],
             )
 
             async def mail_failing() -> bool:
-                mails = await deliveries(client, status="pending")
+                mails = await all_deliveries(client, status="pending")
                 waiting = [d for d in mails if d["channel"] == "email"]
                 smtp_host = (await hosts(client)).get("smtp", {})
                 # recorded, refused, and its circuit opened and probed in vain
@@ -128,7 +100,7 @@ async def test_mail_resumes_when_the_server_is_back_and_dead_subscribers_hold_up
             try:
 
                 async def all_mail_out() -> list[dict[str, Any]] | None:
-                    mails = [d for d in await deliveries(client) if d["channel"] == "email"]
+                    mails = [d for d in await all_deliveries(client) if d["channel"] == "email"]
                     out = [d for d in mails if d["status"] == "delivered"]
                     return out if len(out) == len(mails) == ESCALATIONS else None
 
@@ -140,7 +112,7 @@ async def test_mail_resumes_when_the_server_is_back_and_dead_subscribers_hold_up
 
                 # and given the dead subscribers' backlog thousands deep
                 quiet = [Story() for _ in range(BACKLOG_EVENTS // 50)]
-                await publish(
+                await publish_to_kafka(
                     kafka_servers,
                     topic_prefix,
                     [s.progress(f"{n}") for s in quiet for n in range(50)],
@@ -155,11 +127,13 @@ async def test_mail_resumes_when_the_server_is_back_and_dead_subscribers_hold_up
 
                 # when an escalation gets a manager now
                 late = Story()
-                await publish(kafka_servers, topic_prefix, [late.started(), late.manager()])
+                await publish_to_kafka(
+                    kafka_servers, topic_prefix, [late.started(), late.manager()]
+                )
 
                 # then its mail goes out while the backlog is still there
                 async def late_mail() -> bool:
-                    mails = await deliveries(client, escalation_id=str(late.id))
+                    mails = await all_deliveries(client, escalation_id=str(late.id))
                     return any(
                         d["channel"] == "email" and d["status"] == "delivered" for d in mails
                     )
@@ -216,7 +190,7 @@ async def test_customers_mail_goes_out_once_each_while_the_escalation_service_is
                 ids.append(escalation_id)
 
             async def recorded() -> list[dict[str, Any]] | None:
-                mails = [d for d in await deliveries(log) if d["channel"] == "email"]
+                mails = [d for d in await all_deliveries(log) if d["channel"] == "email"]
                 to_customer = [d for d in mails if d["role"] == "customer contact"]
                 refused = (await hosts(log)).get("smtp", {}).get("failures", 0) >= 3
                 return mails if len(to_customer) == len(ids) and refused else None
@@ -229,7 +203,7 @@ async def test_customers_mail_goes_out_once_each_while_the_escalation_service_is
             try:
 
                 async def all_out() -> bool:
-                    found = [d for d in await deliveries(log) if d["channel"] == "email"]
+                    found = [d for d in await all_deliveries(log) if d["channel"] == "email"]
                     return len(found) == len(mails) and all(
                         d["status"] == "delivered" for d in found
                     )

@@ -4,23 +4,15 @@ mail and a healthy receiver behind it nothing."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from ec_notifier.claims import Claims
-from ec_notifier.migrations import history
-from ec_notifier.policy import RetryPolicy
-from ec_notifier.suspensions import SubscriptionHealth
-from ec_notifier.tables import SCHEMA, define_tables
-from ec_platform.database import Database
-from ec_platform.migrations import migrate
-from ec_platform.observability import Metrics
+from tests.support.delivery_log import delivery_log, due_delivery, write_due
 from tests.support.infra import DATABASES, database_of
 from tests.support.notifier import NOW
 
@@ -31,43 +23,18 @@ BACKLOG = 3_000
 
 @pytest.fixture(params=DATABASES)
 async def log(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Claims]:
-    async with database_of(request.param, tmp_path) as url:
-        db = Database.open(url, schema=SCHEMA)
-        try:
-            await migrate(db, history())
-            tables = define_tables()
-            health = SubscriptionHealth(db, tables, Metrics(), suspend_after=timedelta(days=1))
-            yield Claims(db, tables, RetryPolicy(), lease=timedelta(seconds=30), health=health)
-        finally:
-            await db.engine.dispose()
+    async with (
+        database_of(request.param, tmp_path) as url,
+        delivery_log(url, lease=timedelta(seconds=30)) as claims,
+    ):
+        yield claims
 
 
 async def due(claims: Claims, host: str, count: int, *, since: timedelta) -> None:
     """`count` deliveries to `host`, due from `since` before NOW on."""
-    table = claims.tables.deliveries
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "event_id": uuid.uuid4(),
-            "event_type": "ProgressReported",
-            "escalation_id": uuid.uuid4(),
-            "channel": "email" if host == "smtp" else "subscription",
-            "recipient": f"{n}@{host}",
-            "recipient_name": "",
-            "role": "subscriber",
-            "host": host,
-            "subject": "",
-            "body": "",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": NOW - since + timedelta(milliseconds=n),
-            "created_at": NOW - since,
-            "updated_at": NOW - since,
-        }
-        for n in range(count)
-    ]
-    async with claims.db.transaction() as conn:
-        await conn.execute(insert(table), rows)
+    first = NOW - since
+    rows = [due_delivery(host, first + timedelta(milliseconds=n)) for n in range(count)]
+    await write_due(claims, rows)
 
 
 async def test_a_dead_receivers_backlog_holds_up_no_other_host(log: Claims) -> None:

@@ -13,20 +13,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from ec_notifier.claims import Claimed, Claims, Outcome
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.hosts import HostGates
-from ec_notifier.migrations import history
-from ec_notifier.policy import CircuitPolicy, RetryPolicy
-from ec_notifier.suspensions import SubscriptionHealth
-from ec_notifier.tables import SCHEMA, define_tables
+from ec_notifier.policy import CircuitPolicy
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
-from ec_platform.migrations import migrate
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell, keep_running
+from tests.support.delivery_log import delivery_log, due_delivery, write_due
 from tests.support.waiting import eventually
 
 HOST = "http://127.0.0.1:9"
@@ -50,43 +45,16 @@ class StubbornReceiver:
 
 @pytest.fixture
 async def claims(tmp_path: Path) -> AsyncIterator[Claims]:
-    db = Database.open(f"sqlite+aiosqlite:///{tmp_path}/ec.db", schema=SCHEMA)
-    try:
-        await migrate(db, history())
-        tables = define_tables()
-        health = SubscriptionHealth(db, tables, Metrics(), suspend_after=timedelta(days=1))
-        yield Claims(db, tables, RetryPolicy(), lease=timedelta(seconds=3), health=health)
-    finally:
-        await db.engine.dispose()
+    url = f"sqlite+aiosqlite:///{tmp_path}/ec.db"
+    async with delivery_log(url, lease=timedelta(seconds=3)) as log:
+        yield log
 
 
 async def two_due(claims: Claims) -> list[uuid.UUID]:
     now = utc_now()
-    ids = [uuid.uuid4(), uuid.uuid4()]
-    rows = [
-        {
-            "id": delivery_id,
-            "event_id": uuid.uuid4(),
-            "event_type": "ProgressReported",
-            "escalation_id": uuid.uuid4(),
-            "channel": "webhook",
-            "recipient": f"{HOST}/{n}",
-            "recipient_name": "",
-            "role": "provider contact",
-            "host": HOST,
-            "subject": "",
-            "body": "",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now - timedelta(seconds=1 - n / 10),
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n, delivery_id in enumerate(ids)
-    ]
-    async with claims.db.transaction() as conn:
-        await conn.execute(insert(claims.tables.deliveries), rows)
-    return ids
+    rows = [due_delivery(HOST, now - timedelta(seconds=1 - n / 10)) for n in range(2)]
+    await write_due(claims, rows)
+    return [row["id"] for row in rows]
 
 
 async def test_a_send_that_ignores_its_timeout_gives_its_hosts_room_back(claims: Claims) -> None:
@@ -121,7 +89,7 @@ async def test_a_send_that_ignores_its_timeout_gives_its_hosts_room_back(claims:
         assert receiver.started == [first, second]
         assert dispatcher.view().sends_abandoned == 1
         counted = metrics.registry.get_sample_value(
-            "ec_notifier_sends_abandoned_total", {"channel": "webhook"}
+            "ec_notifier_sends_abandoned_total", {"channel": "subscription"}
         )
         assert counted == 1
     finally:

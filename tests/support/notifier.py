@@ -19,7 +19,8 @@ from ec_notifier.service import NotifierService
 from ec_notifier.settings import NotifierSettings
 from ec_platform.app import create_service_app
 from ec_platform.auth import TokenRegistry
-from ec_platform.bus import InMemoryBus
+from ec_platform.bus import InMemoryBus, open_bus
+from ec_platform.settings import PlatformSettings
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer
 from tests.support.waiting import GENEROUS_WAIT, eventually
@@ -55,16 +56,7 @@ class Notifier:
         return [e.id for e in envelopes]
 
     async def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            params = {**filters, "limit": 500, **({"cursor": cursor} if cursor else {})}
-            page = await self.client.get("/v1/deliveries", params=params, headers=bearer("auditor"))
-            assert page.status_code == 200, page.text
-            items += page.json()["items"]
-            cursor = page.json()["next"]
-            if cursor is None:
-                return items
+        return await all_deliveries(self.client, **filters)
 
     async def settled(self, count: int, *, timeout: float = GENEROUS_WAIT) -> list[dict[str, Any]]:
         """The deliveries once `count` of them are delivered or failed."""
@@ -84,6 +76,30 @@ class Notifier:
         assert answer.status_code == 201, answer.text
         created: dict[str, Any] = answer.json()
         return created
+
+
+async def all_deliveries(client: httpx.AsyncClient, **filters: Any) -> list[dict[str, Any]]:
+    """Every page of a notifier's delivery log."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {**filters, "limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = await client.get("/v1/deliveries", params=params, headers=bearer("auditor"))
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next"]
+        if cursor is None:
+            return items
+
+
+async def publish_to_kafka(kafka: str, prefix: str, events: Sequence[Event]) -> None:
+    """Escalation events on the real topic, as the escalation service publishes them."""
+    settings = PlatformSettings(kafka_bootstrap_servers=kafka, topic_prefix=prefix)
+    async with open_bus(settings, client_id="notifier-test") as bus:
+        messages = [
+            Envelope.wrap(e, id=uuid.uuid4(), source="/escalation").to_binary() for e in events
+        ]
+        await bus.publish(settings.topics.escalations, messages)
 
 
 @asynccontextmanager
