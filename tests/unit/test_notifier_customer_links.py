@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.customer_links import WithCustomerLink
+from ec_notifier.customer_links import HIDDEN, WithCustomerLink, masked
 from ec_platform.observability import Metrics
 from tests.support.notifier import NOW
 
@@ -118,3 +118,21 @@ async def test_a_recipient_no_longer_a_contact_gets_the_mail_without_a_link_or_a
     await channel.send(mail("customer contact"), NOW)
 
     assert outbox.bodies == ["Three of five gateways restored."]
+
+
+async def test_a_mail_kept_for_others_to_read_shows_the_link_masked_and_issues_none() -> None:
+    # given the link wrapper around a channel that keeps mail for operators to read
+    channel, outbox, asked = linking(httpx.Response(201, json={"token": "t0k"}))
+    channel = WithCustomerLink(
+        channel.inner, channel.escalation, PAGES, metrics=Metrics(), timeout_s=1,
+        read_by_others=True,
+    )
+
+    # when a customer contact's mail goes through it
+    await channel.send(mail("customer contact"), NOW)
+
+    # then no link was issued, and the mail shows where the link goes, masked
+    assert asked == []
+    assert outbox.bodies[0].endswith(f"{masked(PAGES)}\n")
+    assert masked(PAGES) == f"{PAGES}/{HIDDEN}"
+    assert "t0k" not in outbox.bodies[0]

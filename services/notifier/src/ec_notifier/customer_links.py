@@ -4,7 +4,13 @@ The escalation service issues it (only a hash is kept there); the notifier asks
 for one as it sends each mail to a customer contact, so the token exists nowhere
 but in that mail. Nobody else's mail asks: the manager's and the team's mail
 never waits on the escalation service. A link that cannot be had never holds a
-mail back: it goes without one, saying how to get one, and is counted."""
+mail back: it goes without one, saying how to get one, and is counted.
+
+A mail that only others will read (the outbox, which operators and auditors
+open) gets the link masked, and no link is issued for it: whoever holds a live
+link acts in the customer's name, so the only copy is the one the customer
+receives. The delivery log never holds the link either: it keeps the text from
+before the link is added."""
 
 from __future__ import annotations
 
@@ -20,6 +26,15 @@ from ec_notifier.routing import CUSTOMER_CONTACT
 from ec_platform.observability import Metrics
 
 log = logging.getLogger(__name__)
+
+
+# What stands in for the token wherever someone other than the recipient reads the mail.
+HIDDEN = "••••••"
+
+
+def masked(page_url: str) -> str:
+    """The customer's link as anyone but the customer sees it."""
+    return f"{page_url.rstrip('/')}/{HIDDEN}"
 
 
 def with_link(body: str, url: str) -> str:
@@ -47,6 +62,7 @@ class WithCustomerLink:
         *,
         metrics: Metrics,
         timeout_s: float,
+        read_by_others: bool = False,
     ) -> None:
         self.inner = inner
         self.escalation = escalation
@@ -54,6 +70,9 @@ class WithCustomerLink:
         # The link waits at most this long, so a slow escalation service
         # leaves the mail most of its own time.
         self.timeout_s = timeout_s
+        # The inner channel keeps the mail for others to read (the outbox):
+        # the mail shows where the link goes, and no live link is issued.
+        self.read_by_others = read_by_others
         self._missing = metrics.counter(
             "ec_notifier_customer_links_missing",
             "Mails to customer contacts sent without their personal link (the escalation "
@@ -63,6 +82,9 @@ class WithCustomerLink:
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:
         if delivery.role != CUSTOMER_CONTACT:
             return await self.inner.send(delivery, now)
+        if self.read_by_others:
+            body = with_link(delivery.body, masked(self.page_url))
+            return await self.inner.send(replace(delivery, body=body), now)
         token = await self._token_for(delivery)
         if token is None:
             self._missing.inc()

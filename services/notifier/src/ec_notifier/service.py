@@ -124,6 +124,7 @@ class NotifierService:
                 settings.customer_page_url,
                 metrics=runtime.metrics,
                 timeout_s=min(settings.notifier_timeout_s, LINK_TIMEOUT_S),
+                read_by_others=isinstance(email, OutboxEmail),
             )
         channels = Channels(
             email,
