@@ -20,7 +20,14 @@ from ec_platform.sqltypes import UtcDateTime
 FIRST_RELEASE = "0001"
 # What later revisions added: the first release's rows have none of them.
 LATER_COLUMNS = frozenset(
-    {"traceparent", "tracestate", "failing_since", "suspended_at", "suspended_reason"}
+    {
+        "traceparent",
+        "tracestate",
+        "failing_since",
+        "suspended_at",
+        "suspended_reason",
+        "issued_by",
+    }
 )
 # The tables that are hash-chained event logs, by service.
 EVENT_LOGS = {"intake": "events", "escalation": "events", "monitor": "outbox"}

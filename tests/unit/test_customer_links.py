@@ -11,7 +11,15 @@ import pytest
 
 from ec_console.customer_guard import WindowLimiter, csrf_ok, csrf_value
 from ec_escalation import commands as c
-from ec_escalation.customer_links import honoured, issue, removed_contacts, token_hash
+from ec_escalation.customer_links import (
+    MAILER,
+    honoured,
+    issue,
+    issued_by_hand,
+    issuer,
+    removed_contacts,
+    token_hash,
+)
 from ec_escalation.customer_view import customer_view
 from ec_events.escalations import PlanRevised
 from tests.support.escalations import (
@@ -29,8 +37,8 @@ DAY = timedelta(days=1)
 def test_a_link_is_random_and_only_its_hash_is_kept() -> None:
     escalation = managed().given(customer_contacts()).current
 
-    first = issue(escalation, "JO@customer.example", now=NOW)
-    second = issue(escalation, JO.email, now=NOW)
+    first = issue(escalation, "JO@customer.example", now=NOW, issued_by=MAILER)
+    second = issue(escalation, JO.email, now=NOW, issued_by=MAILER)
 
     assert first.token != second.token
     assert len(first.token) >= 43
@@ -39,15 +47,33 @@ def test_a_link_is_random_and_only_its_hash_is_kept() -> None:
     assert (first.link.contact_email, first.link.contact_name) == (JO.email, JO.name)
 
 
+def test_a_link_keeps_who_issued_it_and_only_a_hand_issued_one_marks_acts() -> None:
+    # given links made for a mail, by an operator by hand, and before issuers were kept
+    escalation = managed().given(customer_contacts()).current
+    mailed = issue(escalation, JO.email, now=NOW, issued_by=issuer("operator", "notifier")).link
+    by_hand = issue(escalation, JO.email, now=NOW, issued_by=issuer("operator", "olivia")).link
+    older = replace(mailed, issued_by=None)
+
+    # then the mailed one is the mailer's, the other names its operator
+    assert mailed.issued_by == MAILER
+    assert by_hand.issued_by == "operator:olivia"
+    # and only acts through the hand-issued one say whose link it was
+    assert [issued_by_hand(link) for link in (mailed, by_hand, older)] == [
+        None,
+        "operator:olivia",
+        None,
+    ]
+
+
 def test_no_link_for_someone_who_is_not_a_customer_contact() -> None:
     escalation = managed().given(customer_contacts()).current
     with pytest.raises(ValueError, match="not a customer contact"):
-        issue(escalation, PROVIDER_CONTACT.email, now=NOW)
+        issue(escalation, PROVIDER_CONTACT.email, now=NOW, issued_by=MAILER)
 
 
 def test_a_link_opens_while_bound_to_a_current_contact_and_not_revoked() -> None:
     escalation = managed().given(customer_contacts()).current
-    link = issue(escalation, JO.email, now=NOW).link
+    link = issue(escalation, JO.email, now=NOW, issued_by=MAILER).link
     other = managed().given(customer_contacts()).current
 
     assert honoured(link, escalation, ended_at=None, now=NOW)
@@ -60,7 +86,7 @@ def test_a_link_opens_while_bound_to_a_current_contact_and_not_revoked() -> None
 
 def test_a_link_expires_its_lifetime_after_the_escalation_ended() -> None:
     history = managed().given(customer_contacts(), c.Withdraw(reason="a mistake"))
-    link = issue(history.current, JO.email, now=NOW).link
+    link = issue(history.current, JO.email, now=NOW, issued_by=MAILER).link
     ended = NOW + DAY
 
     def opens(at: timedelta) -> bool:

@@ -49,6 +49,25 @@ def test_the_customer_agreeing_to_the_current_plan_version_makes_it_agreed_in_th
     ]
 
 
+def test_an_act_through_an_operator_issued_link_says_whose_link_it_was() -> None:
+    history = managed().given(customer_contacts(), plan())
+
+    [event] = history.when(
+        c.ConfirmResolution(contact=JO, comment="works", via_link_issued_by="operator:olivia")
+    )
+
+    assert event == e.CustomerConfirmedResolution(
+        escalation_id=history.id,
+        contact=JO,
+        at=NOW,
+        plan_version=1,
+        comment="works",
+        via_link_issued_by="operator:olivia",
+    )
+    told = describe(event.__class__.__name__, event.model_dump(mode="json"))
+    assert "through a link issued by operator:olivia" in told
+
+
 def test_agreeing_to_a_plan_version_that_is_no_longer_current_is_refused() -> None:
     history = managed().given(customer_contacts(), plan(), plan(reason="second plan"))
     with pytest.raises(NotAllowed, match="plan version 1 is not the current plan"):

@@ -181,21 +181,26 @@ def plan_history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for version in versions:
         answer = said.get(version["plan_version"])
         if answer is not None:
-            version["customer_agreed"], version["customer_answer"] = answer
+            agreed, who, via = answer
+            version["customer_agreed"], version["customer_answer"] = agreed, who
+            if via:
+                version["customer_answer_via"] = via
     return list(reversed(versions))
 
 
-def _customer_said(events: list[dict[str, Any]]) -> dict[int, tuple[bool, str]]:
+def _customer_said(events: list[dict[str, Any]]) -> dict[int, tuple[bool, str, str | None]]:
     """Each plan version's last answer from the customer on their page: agreed
-    or not, and who said it."""
-    said: dict[int, tuple[bool, str]] = {}
+    or not, who said it, and who issued the link it came through when that was
+    someone's hand rather than a mail."""
+    said: dict[int, tuple[bool, str, str | None]] = {}
     for event in events:
         kind = event.get("type")
         if kind not in ("CustomerAgreedToPlan", "CustomerDeclinedPlan"):
             continue
         data = event["data"]
         who = f"{data['contact']['name']} <{data['contact']['email']}>"
-        said[int(data["plan_version"])] = (kind == "CustomerAgreedToPlan", who)
+        via = data.get("via_link_issued_by")
+        said[int(data["plan_version"])] = (kind == "CustomerAgreedToPlan", who, via)
     return said
 
 

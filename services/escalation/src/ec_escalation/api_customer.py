@@ -196,10 +196,11 @@ async def page(context: EscalationContext, link: customer_links.Link, state: Esc
 async def act(context: EscalationContext, token: str, command_for: Any) -> JSONResponse:
     link, _ = await opened(context, token)
     contact, actor = _as_customer(link)
+    # The actor stays the customer (it is their link), but an act through a link
+    # someone issued by hand may have been theirs: the event says whose link it was.
+    command = replace(command_for(contact), via_link_issued_by=customer_links.issued_by_hand(link))
     try:
-        recorded = await context.escalations.execute(
-            link.escalation_id, command_for(contact), actor=actor
-        )
+        recorded = await context.escalations.execute(link.escalation_id, command, actor=actor)
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
     return JSONResponse(await page(context, link, recorded.state))
@@ -220,7 +221,12 @@ def _operator_routes(router: APIRouter) -> None:
         if state is None:
             raise not_found(f"no escalation {escalation_id}")
         try:
-            issued = customer_links.issue(state, body.email, now=context.escalations.clock())
+            issued = customer_links.issue(
+                state,
+                body.email,
+                now=context.escalations.clock(),
+                issued_by=customer_links.issuer(caller.role, caller.name),
+            )
         except ValueError as error:
             raise ProblemError(409, "Conflict", str(error), type="/problems/not-allowed") from None
         await links.add(context.escalations.store, issued.link)

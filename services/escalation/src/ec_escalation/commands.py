@@ -153,6 +153,8 @@ class AgreeToPlan:
     contact: CustomerContact
     plan_version: int
     comment: str | None = None
+    # Who issued the link it came through, when not the mail (an operator).
+    via_link_issued_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,24 +162,32 @@ class DeclinePlan:
     contact: CustomerContact
     plan_version: int
     comment: str
+    # Who issued the link it came through, when not the mail (an operator).
+    via_link_issued_by: str | None = None
 
 
 @dataclass(frozen=True)
 class ConfirmResolution:
     contact: CustomerContact
     comment: str | None = None
+    # Who issued the link it came through, when not the mail (an operator).
+    via_link_issued_by: str | None = None
 
 
 @dataclass(frozen=True)
 class ReportRecurrenceAsCustomer:
     contact: CustomerContact
     note: str
+    # Who issued the link it came through, when not the mail (an operator).
+    via_link_issued_by: str | None = None
 
 
 @dataclass(frozen=True)
 class AgreeToClosure:
     contact: CustomerContact
     comment: str | None = None
+    # Who issued the link it came through, when not the mail (an operator).
+    via_link_issued_by: str | None = None
 
 
 @dataclass(frozen=True)

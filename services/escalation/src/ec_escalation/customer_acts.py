@@ -43,6 +43,7 @@ def agree_to_plan(s: Escalation, cmd: c.AgreeToPlan, now: datetime) -> list[Even
             at=now,
             plan_version=cmd.plan_version,
             comment=cmd.comment,
+            via_link_issued_by=cmd.via_link_issued_by,
         )
     ]
 
@@ -58,6 +59,7 @@ def decline_plan(s: Escalation, cmd: c.DeclinePlan, now: datetime) -> list[Event
             at=now,
             plan_version=cmd.plan_version,
             comment=cmd.comment,
+            via_link_issued_by=cmd.via_link_issued_by,
         )
     ]
 
@@ -76,6 +78,7 @@ def confirm_resolution(s: Escalation, cmd: c.ConfirmResolution, now: datetime) -
             contact=cmd.contact,
             at=now,
             plan_version=s.plan.plan_version if s.plan else None,
+            via_link_issued_by=cmd.via_link_issued_by,
             comment=cmd.comment,
         )
     ]
@@ -97,6 +100,7 @@ def report_recurrence(
             contact=cmd.contact,
             at=now,
             plan_version=s.plan.plan_version if s.plan else None,
+            via_link_issued_by=cmd.via_link_issued_by,
             note=cmd.note,
         ),
         e.EscalationReopened(
@@ -121,6 +125,7 @@ def agree_to_closure(s: Escalation, cmd: c.AgreeToClosure, now: datetime) -> lis
             contact=cmd.contact,
             at=now,
             plan_version=s.plan.plan_version if s.plan else None,
+            via_link_issued_by=cmd.via_link_issued_by,
             comment=cmd.comment,
         )
     ]

@@ -21,6 +21,7 @@ async def add(store: EscalationStore, link: Link) -> None:
                 contact_name=link.contact_name,
                 issued_at=link.issued_at,
                 revoked_at=link.revoked_at,
+                issued_by=link.issued_by,
             )
         )
 

@@ -21,6 +21,9 @@ TOKEN_BYTES = 32
 # A token longer than this is not one of ours: it is refused before hashing.
 LONGEST_TOKEN = 100
 ENDED = frozenset({"closed", "reviewed", "withdrawn"})
+# Who issues the links that go out in mails: the notifier's own token is named so
+# (embedded, and `notifier:<secret>` in EC_NOTIFIER_ESCALATION_TOKEN distributed).
+MAILER = "notifier"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Link:
     contact_name: str
     issued_at: datetime
     revoked_at: datetime | None = None
+    # MAILER, or the "role:name" of whoever else issued it (None: not known).
+    issued_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(escalation: Escalation, email: str, *, now: datetime) -> Issued:
+def issuer(role: str, name: str) -> str:
+    """How a link records its issuer: the notifier as MAILER, anyone else by
+    role and name, as their token names them."""
+    return MAILER if name == MAILER else f"{role}:{name}"
+
+
+def issued_by_hand(link: Link) -> str | None:
+    """Who issued the link, when it was not made for a mail: an act through it
+    may have been someone other than the customer, so the act says so."""
+    return None if link.issued_by in (None, MAILER) else link.issued_by
+
+
+def issue(escalation: Escalation, email: str, *, now: datetime, issued_by: str) -> Issued:
     """A new link for a customer contact of the escalation (ValueError otherwise)."""
     contact = next(
         (c for c in escalation.customer_contacts if c.email.lower() == email.lower()), None
@@ -59,6 +76,7 @@ def issue(escalation: Escalation, email: str, *, now: datetime) -> Issued:
         contact_email=contact.email.lower(),
         contact_name=contact.name,
         issued_at=now,
+        issued_by=issued_by,
     )
     return Issued(token=token, link=link)
 

@@ -150,6 +150,9 @@ def _customer_links(metadata: MetaData) -> Table:
         Column("contact_name", String(200), nullable=False),
         Column("issued_at", UtcDateTime(), nullable=False),
         Column("revoked_at", UtcDateTime()),
+        # "notifier" for a link made for a mail; "role:name" of an operator who
+        # issued one by hand; null for links issued before this was kept.
+        Column("issued_by", String(200)),
         Index("ix_customer_links_contact", "escalation_id", "contact_email"),
         schema=SCHEMA,
     )

@@ -80,7 +80,10 @@ def _act(data: dict[str, Any], what: str) -> str:
     contact = data["contact"]
     words = data.get("comment") or data.get("note")
     said = f": {words}" if words else ""
-    return f"customer {contact['name']} <{contact['email']}> {what}{said}"
+    issuer = data.get("via_link_issued_by")
+    # A link issued by hand may have been used by its issuer: the sentence says so.
+    via = f" (through a link issued by {issuer}, not one mailed to them)" if issuer else ""
+    return f"customer {contact['name']} <{contact['email']}> {what}{via}{said}"
 
 
 def _which(data: dict[str, Any], customer_field: str) -> str:

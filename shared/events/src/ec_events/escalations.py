@@ -223,6 +223,10 @@ class CustomerActEvent(EscalationEvent):
     contact: CustomerContact
     at: AwareDatetime
     plan_version: int | None = Field(default=None, ge=1)
+    # The act came through a link someone issued by hand ("role:name", e.g.
+    # "operator:olivia"), not one mailed to the contact: whoever holds such a
+    # link can act in the customer's name. Absent for mailed links.
+    via_link_issued_by: str | None = Field(default=None, max_length=200)
 
 
 class CustomerAgreedToPlan(CustomerActEvent):
