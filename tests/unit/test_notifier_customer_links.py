@@ -124,7 +124,11 @@ async def test_a_mail_kept_for_others_to_read_shows_the_link_masked_and_issues_n
     # given the link wrapper around a channel that keeps mail for operators to read
     channel, outbox, asked = linking(httpx.Response(201, json={"token": "t0k"}))
     channel = WithCustomerLink(
-        channel.inner, channel.escalation, PAGES, metrics=Metrics(), timeout_s=1,
+        channel.inner,
+        channel.escalation,
+        PAGES,
+        metrics=Metrics(),
+        timeout_s=1,
         read_by_others=True,
     )
 

@@ -25,8 +25,7 @@ from ec_platform.settings import PlatformSettings
 
 DEFAULT_PORT = 8000
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/escalation-center.db"
-EMBEDDED_CONSOLE_URL = f"http://127.0.0.1:{DEFAULT_PORT}/console"
-EMBEDDED_CUSTOMER_URL = f"http://127.0.0.1:{DEFAULT_PORT}/customer"
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 def create_app(
@@ -34,7 +33,11 @@ def create_app(
     database_url: str | None = None,
     clock: Clock = utc_now,
     bus: Bus | None = None,
+    listening_on: str = DEFAULT_URL,
 ) -> FastAPI:
+    """`listening_on`: the address the server listens on, which the links in
+    mails and notes follow unless EC_PUBLIC_URL (or each link's own setting) says
+    otherwise."""
     platform = PlatformSettings()
     url = database_url or platform.database_url or DEFAULT_DATABASE_URL
     # The embedded mode always uses the in-process bus, whatever the environment says.
@@ -45,10 +48,9 @@ def create_app(
     if notifier.email_outbox is None:
         # No mail server to try it with: email goes to the outbox (GET /v1/outbox).
         notifier = notifier.model_copy(update={"email_outbox": not notifier.smtp_url})
-    if "console_url" not in notifier.model_fields_set:
-        notifier = notifier.model_copy(update={"console_url": EMBEDDED_CONSOLE_URL})
-    if "customer_page_url" not in notifier.model_fields_set:
-        notifier = notifier.model_copy(update={"customer_page_url": EMBEDDED_CUSTOMER_URL})
+    # Everything is served on this one address: the console and the customers'
+    # pages are under it.
+    notifier = notifier.served_at(listening_on)
     monitor = MonitorSettings().model_copy(update=overrides)
     console = EmbeddedConsole(ConsoleSettings())
     # The notifier links the problem records it creates through the escalation

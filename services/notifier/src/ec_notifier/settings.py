@@ -24,6 +24,11 @@ class NotifierSettings(PlatformSettings):
     connections_file: str | None = Field(
         default=None, description="YAML file of the ITSM platforms written back to"
     )
+    public_url: str | None = Field(
+        default=None,
+        description="the address people reach the system at (distributed: the console's); "
+        "EC_CONSOLE_URL and EC_CUSTOMER_PAGE_URL derive from it unless set",
+    )
     console_url: str = Field(
         default="http://127.0.0.1:8005/console",
         description="the console as people reach it, for links in notes written back",
@@ -73,6 +78,24 @@ class NotifierSettings(PlatformSettings):
                 if role == wanted and token:
                     return token
         return None
+
+    def served_at(self, listening_on: str) -> NotifierSettings:
+        """These settings for a server that also serves the console and the
+        customers' pages, at `listening_on`: their addresses under EC_PUBLIC_URL,
+        or else under `listening_on`, except those set explicitly."""
+        return self.model_copy(update=self._derived_from(self.public_url or listening_on))
+
+    def _derived_from(self, public_url: str) -> dict[str, str]:
+        base = public_url.rstrip("/")
+        derived = {"console_url": f"{base}/console", "customer_page_url": f"{base}/customer"}
+        return {k: v for k, v in derived.items() if k not in self.model_fields_set}
+
+    @model_validator(mode="after")
+    def _links_follow_the_public_url(self) -> NotifierSettings:
+        if self.public_url:
+            # Not through setattr: a derived value is not one set explicitly.
+            self.__dict__.update(self._derived_from(self.public_url))
+        return self
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> NotifierSettings:

@@ -13,13 +13,16 @@ from ec_platform.logs import configure_logging
 
 
 def serve(
-    create_app: Callable[[], FastAPI],
+    create_app: Callable[..., FastAPI],
     *,
     name: str,
     default_port: int,
     argv: Sequence[str] | None = None,
+    told_address: bool = False,
 ) -> None:
-    """`argv` is the options after the program's name (default: the command line's)."""
+    """`argv` is the options after the program's name (default: the command line's).
+    With `told_address`, `create_app` is called with `listening_on`, the address
+    it is reached at on this machine (links it hands out follow the real port)."""
     parser = argparse.ArgumentParser(prog=f"python -m ec_{name}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
@@ -32,10 +35,23 @@ def serve(
     )
     args = parser.parse_args(argv)
     configure_logging(args.log_level, args.log_format)
+    app = (
+        create_app(listening_on=listening_url(args.host, args.port))
+        if told_address
+        else create_app()
+    )
     uvicorn.run(
-        create_app(),
+        app,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
         access_log=False,
     )
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address a server listening on host:port is reached at from this
+    machine: a wildcard host is reached on the loopback."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
