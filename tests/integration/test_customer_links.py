@@ -5,8 +5,11 @@ gets the same refusal, counted in /metrics."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections.abc import AsyncIterator
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +93,8 @@ async def test_a_customer_agrees_to_plan_version_2_in_their_own_name(setup: Setu
     assert (last["type"], last["data"]["plan_version"]) == ("CustomerAgreedToPlan", 2)
     assert last["actor"]["role"] == "customer"
     assert "Jo Meyer" in last["actor"]["name"]
+    # and, the link being one an operator issued by hand, the event says whose it was
+    assert last["data"]["via_link_issued_by"] == "operator:olivia"
     state = (
         await setup.client.get(f"/v1/escalations/{escalation_id}", headers=bearer("operator"))
     ).json()
@@ -250,11 +255,53 @@ async def test_a_customer_whose_link_no_longer_opens_gets_a_new_one_by_mail(
 
     [mail] = await eventually(new_link_mail)
     assert mail["to"] == JO["email"]
-    shown = await setup.client.get(f"/v1/outbox/{mail['id']}", headers=bearer("operator"))
-    found = LINK.search(shown.json()["body"])
-    assert found is not None
-    assert found.group(1) != revoked
-    assert (await customer(setup, found.group(1))).status_code == 200
+    # and, the outbox being read by others than Jo, it shows the link masked
+    # (the real mail carries a live one: tests/browser/test_customer_mail.py)
+    shown = await setup.client.get(f"/v1/outbox/{mail['id']}", headers=bearer("auditor"))
+    assert shown.json()["body"].endswith("/customer/••••••\n")
+    assert LINK.search(shown.json()["body"]) is None
+
+
+async def test_the_outbox_never_shows_a_customers_live_link(setup: Setup) -> None:
+    # given an escalation whose customer contact Jo is mailed of its progress
+    escalation_id = await with_two_plans(setup)
+    await act(
+        setup,
+        3 * HOUR,
+        escalation_id,
+        "progress",
+        {
+            "note": "Three of five gateways restored.",
+            "next_update_due": (T0 + 5 * HOUR).isoformat(),
+        },
+    )
+
+    async def jos_mails() -> list[dict[str, Any]] | None:
+        answer = await setup.client.get(
+            "/v1/outbox",
+            params={"escalation_id": escalation_id, "to": JO["email"]},
+            headers=bearer("auditor"),
+        )
+        mails = [m for m in answer.json()["items"] if m["event_type"] == "ProgressReported"]
+        return mails or None
+
+    [mail] = await eventually(jos_mails)
+
+    # when an auditor reads it as JSON and as the whole message
+    path = f"/v1/outbox/{mail['id']}"
+    shown = (await setup.client.get(path, headers=bearer("auditor"))).json()
+    raw = await setup.client.get(path, headers={**bearer("auditor"), "Accept": "message/rfc822"})
+
+    # then the link is there, masked, in the text and in the message, and nowhere live
+    assert shown["body"].endswith("/customer/••••••\n")
+    assert LINK.search(shown["body"]) is None
+    assert LINK.search(" ".join(value for _, value in shown["headers"])) is None
+    message = email.message_from_bytes(raw.content, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    text = message.get_body(("plain",))
+    assert isinstance(text, MIMEPart)
+    assert text.get_content().endswith("/customer/••••••\n")
+    assert LINK.search(text.get_content()) is None
 
 
 async def test_no_new_link_for_an_expired_one_or_a_removed_contact(setup: Setup) -> None:
