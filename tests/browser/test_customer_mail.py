@@ -43,8 +43,8 @@ def embedded(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterat
     """This module's own embedded process: mail to the SMTP server, links that
     end with their escalation."""
     env = {
+        # No EC_CUSTOMER_PAGE_URL: links follow the port the process listens on.
         "EC_SMTP_URL": smtp.url,
-        "EC_CUSTOMER_PAGE_URL": "{url}/customer",
         "EC_CUSTOMER_LINK_DAYS_AFTER_END": "0",
     }
     with running_embedded(tmp_path_factory.mktemp("customer-mail"), **env) as url:

@@ -13,6 +13,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.console import TOKENS, Console, escalation_of, later, post_incident
+from tests.browser.test_escalation_walk import DOCS_SHOTS as SHOTS
 from tests.browser.test_escalation_walk import _shoot
 
 JO = {"name": "Jo Meyer", "email": "jo@customer.example"}
@@ -120,6 +121,11 @@ def test_a_customer_agrees_reports_a_recurrence_and_agrees_to_close_on_their_pag
         "customer Jo Meyer <jo@customer.example> agreed to plan version 2"
     )
     expect(olivia.page.locator("#plan .plan.current")).to_contain_text("customer agreed")
+    # and, Olivia having issued that link by hand, both say it came through her link
+    via = "through a link issued by operator:olivia"
+    expect(olivia.page.locator("#timeline")).to_contain_text(via)
+    expect(olivia.page.locator("#plan [data-testid=customer-answer-via]")).to_contain_text(via)
+    olivia.page.locator("#plan").screenshot(path=str(SHOTS / "plan-answer-via-operator-link.png"))
 
     # Resolution waits for the customer; then a recurrence during monitoring.
     resolution = {"customer_confirmed": True, "monitoring_period": "PT1H"}
