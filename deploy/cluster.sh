@@ -77,6 +77,9 @@ up() {
   notifier_token
   console_secret
   export EC_API_TOKENS EC_CONSOLE_SESSION_SECRET EC_NOTIFIER_ESCALATION_TOKEN
+  # Every process here is on 127.0.0.1: the console's calls carry the address
+  # of the person they are made for, and the services believe it from there.
+  export EC_TRUSTED_PROXIES=${EC_TRUSTED_PROXIES:-127.0.0.1}
   export EC_DATABASE_URL=${EC_DATABASE_URL:-$("$here/postgres.sh" url)}
   export EC_KAFKA_BOOTSTRAP_SERVERS=${EC_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
   # Each service's schema first, so a refused one (newer than this version)

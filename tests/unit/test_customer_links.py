@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from ec_console.customer_guard import WindowLimiter, csrf_ok, csrf_value
+from ec_console.customer_guard import csrf_ok, csrf_value
 from ec_escalation import commands as c
 from ec_escalation.customer_links import (
     MAILER,
@@ -22,6 +22,7 @@ from ec_escalation.customer_links import (
 )
 from ec_escalation.customer_view import customer_view
 from ec_events.escalations import PlanRevised
+from ec_platform.throttle import Pacing, WindowLimiter
 from tests.support.escalations import (
     JO,
     NOW,
@@ -143,3 +144,19 @@ def test_the_customer_pages_limit_each_client_per_window() -> None:
     assert answers == [True, True, False]
     assert other is True
     assert later is True
+
+
+def test_the_customer_routes_pace_each_address_and_each_link() -> None:
+    now = [0.0]
+    pacing = Pacing.per_minute(2, lambda: now[0])
+
+    # one address trying many links, and many addresses on one link
+    many_links = [pacing.admit("10.0.0.1", f"link-{n}") for n in range(3)]
+    many_addresses = [pacing.admit(f"10.0.1.{n}", "shared-link") for n in range(3)]
+    now[0] = 61.0
+
+    assert many_links[:2] == [None, None]
+    assert many_links[2] is not None
+    assert many_addresses[:2] == [None, None]
+    assert many_addresses[2] is not None
+    assert pacing.admit("10.0.0.1", "link-0") is None

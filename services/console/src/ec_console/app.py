@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack
 
@@ -37,6 +38,7 @@ from ec_console.settings import ConsoleSettings
 from ec_console.statecache import StateSince
 from ec_platform.app import SERVER_SPANS, Runtime
 from ec_platform.channels import BusUse
+from ec_platform.throttle import Guesses, WindowLimiter
 from ec_platform.tracing import install_tracer_provider
 
 MOUNT = "/console"
@@ -69,6 +71,9 @@ def create_console(
                 templates=create_templates(),
                 hub=hub,
                 state_since=StateSince(services),
+                sign_ins=Guesses(
+                    WindowLimiter(settings.sign_in_failures_per_minute, 60, time.monotonic)
+                ),
             )
             yield
 

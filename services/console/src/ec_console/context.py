@@ -13,6 +13,7 @@ from ec_console.services import Services
 from ec_console.sessions import COOKIE, Session, SessionStore
 from ec_console.settings import ConsoleSettings
 from ec_console.statecache import StateSince
+from ec_platform.throttle import Guesses
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Console:
     templates: Environment
     hub: Hub
     state_since: StateSince
+    sign_ins: Guesses
 
 
 def console_of(request: Request) -> Console:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ec_platform.throttle import Pacing, client_address
 
 CSP = "; ".join(
     (
@@ -41,50 +41,37 @@ def csrf_ok(secret: str, token: str, given: str) -> bool:
     return hmac.compare_digest(csrf_value(secret, token), given)
 
 
-@dataclass
-class WindowLimiter:
-    """At most `limit` requests per client in each window of `window_s` seconds."""
-
-    limit: int
-    window_s: float
-    clock: Callable[[], float]
-    _counts: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def allow(self, client: str) -> tuple[bool, int]:
-        """Whether this request may go on, and the seconds until the next window."""
-        now = self.clock()
-        window = int(now // self.window_s)
-        if len(self._counts) > 10_000:  # old windows: forgotten, not kept forever
-            self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
-        key = (client, window)
-        self._counts[key] = self._counts.get(key, 0) + 1
-        retry_after = int((window + 1) * self.window_s - now) + 1
-        return self._counts[key] <= self.limit, retry_after
-
-
 class CustomerGuard:
     """The headers on every answer of the customer's pages, and 429 past the limit."""
 
-    def __init__(self, app: ASGIApp, limiter: WindowLimiter) -> None:
+    def __init__(self, app: ASGIApp, pacing: Pacing) -> None:
         self.app = app
-        self.limiter = limiter
+        self.pacing = pacing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        allowed, retry_after = self.limiter.allow(str(client))
+        wait = self.pacing.admit(client_address(scope.get("client")), _link_in(scope))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *HEADERS]
             await send(message)
 
-        if not allowed:
-            await _too_many(retry_after)(scope, receive, with_headers)
+        if wait is not None:
+            await _too_many(wait)(scope, receive, with_headers)
             return
         await self.app(scope, receive, with_headers)
+
+
+def _link_in(scope: Scope) -> str:
+    """The link a request names: the first step of its path below the mount."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path.lstrip("/").partition("/")[0]
 
 
 def _too_many(retry_after: int) -> ASGIApp:

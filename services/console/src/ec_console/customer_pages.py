@@ -17,11 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment
 
-from ec_console.customer_guard import CustomerGuard, WindowLimiter, csrf_ok, csrf_value
+from ec_console.customer_guard import CustomerGuard, csrf_ok, csrf_value
 from ec_console.forms import values_of
 from ec_console.rendering import create_templates
 from ec_console.services import Answer, Services
 from ec_console.settings import ConsoleSettings
+from ec_platform.throttle import Pacing, client_address
 
 MOUNT = "/customer"
 LONGEST_WORDS = 2_000
@@ -60,8 +61,10 @@ class CustomerPages:
         self.templates = templates
         self.secret = secret
 
-    async def read(self, token: str) -> Answer:
-        return await self.services.call("escalation", "GET", f"/v1/customer/{token}", token=None)
+    async def read(self, request: Request, token: str) -> Answer:
+        return await self.services.call(
+            "escalation", "GET", f"/v1/customer/{token}", token=None, for_client=_client(request)
+        )
 
     def render(self, request: Request, token: str, page: Any, **extra: Any) -> HTMLResponse:
         html = self.templates.get_template("customer.html").render(
@@ -140,7 +143,7 @@ def create_customer_pages(
     @app.get("/{token}", response_class=HTMLResponse)
     async def show(token: str, request: Request) -> Response:
         pages = pages_of(request)
-        answer = await pages.read(token)
+        answer = await pages.read(request, token)
         if not answer.ok:
             return pages.refusal(request, token)
         done = DONE.get(request.query_params.get("done", ""))
@@ -173,7 +176,12 @@ async def _record(
         problem = f"Please keep what you write under {LONGEST_WORDS} characters."
         return await _again(pages, request, token, problem, status=422)
     answer = await pages.services.call(
-        "escalation", "POST", f"/v1/customer/{token}/{path}", token=None, body=body
+        "escalation",
+        "POST",
+        f"/v1/customer/{token}/{path}",
+        token=None,
+        body=body,
+        for_client=_client(request),
     )
     if answer.status == 404:
         return pages.refusal(request, token)
@@ -187,7 +195,12 @@ async def _ask_for_link(pages: CustomerPages, request: Request, token: str) -> R
     """A refused link's holder asks for a new one by mail: the answer is the
     same whatever the link was; the escalation service decides."""
     answer = await pages.services.call(
-        "escalation", "POST", f"/v1/customer/{token}/link-request", token=None, body={}
+        "escalation",
+        "POST",
+        f"/v1/customer/{token}/link-request",
+        token=None,
+        body={},
+        for_client=_client(request),
     )
     if not answer.ok:
         return pages.try_later(request)
@@ -198,8 +211,11 @@ def guarded(
     app: FastAPI, settings: ConsoleSettings, *, clock: Callable[[], float] = time.monotonic
 ) -> CustomerGuard:
     """`app` behind its strict headers and its own rate limit."""
-    limiter = WindowLimiter(limit=settings.customer_requests_per_minute, window_s=60, clock=clock)
-    return CustomerGuard(app, limiter)
+    return CustomerGuard(app, Pacing.per_minute(settings.customer_requests_per_minute, clock))
+
+
+def _client(request: Request) -> str:
+    return client_address(request.client and (request.client.host, request.client.port))
 
 
 def _friendly(answer: Answer) -> str:
@@ -213,7 +229,7 @@ def _friendly(answer: Answer) -> str:
 async def _again(
     pages: CustomerPages, request: Request, token: str, problem: str, *, status: int
 ) -> Response:
-    answer = await pages.read(token)
+    answer = await pages.read(request, token)
     if not answer.ok:
         return pages.refusal(request, token)
     response = pages.render(request, token, answer.body, problem=problem)

@@ -10,8 +10,16 @@ from fastapi.responses import RedirectResponse, Response
 from ec_console.context import CurrentSession, console_of, session_of
 from ec_console.rendering import base_path, go, render
 from ec_console.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
+from ec_platform.throttle import client_address
 
 CONSOLE_ROLES = ("operator", "auditor", "admin")
+
+
+def secure_cookies(request: Request) -> bool:
+    """Behind a TLS proxy the console sees plain http unless the proxy is
+    trusted (EC_TRUSTED_PROXIES); EC_CONSOLE_SECURE_COOKIES=true says so outright."""
+    forced = console_of(request).settings.secure_cookies
+    return forced if forced is not None else request.url.scheme == "https"
 
 
 def _login_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
@@ -27,15 +35,25 @@ def _login_page(request: Request, *, error: str | None = None, status_code: int 
         path=base_path(request) or "/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
     )
     return response
 
 
 async def _who(request: Request, token: str) -> User | str:
     """The token's holder, as the escalation service knows it, or why not."""
-    answer = await console_of(request).services.get("escalation", "/v1/me", token=token)
+    console = console_of(request)
+    address = client_address(request.client and (request.client.host, request.client.port))
+    wait = console.sign_ins.wait_for(address)
+    if wait is not None:
+        return f"Too many failed sign-ins from your address. Try again in {wait} seconds."
+    answer = await console.services.call(
+        "escalation", "GET", "/v1/me", token=token, for_client=address
+    )
+    if answer.status == 429:
+        return "Too many failed sign-ins from your address. Try again in a minute."
     if answer.status == 401:
+        console.sign_ins.failure(address)
         return "This token is not known. Check it and try again."
     if not answer.ok:
         return f"Could not check the token: {answer.detail}"
@@ -83,7 +101,7 @@ def build_router() -> APIRouter:
             path=base_path(request) or "/",
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=secure_cookies(request),
         )
         response.delete_cookie(LOGIN_COOKIE, path=base_path(request) or "/")
         return response

@@ -100,10 +100,15 @@ class Services:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         if_match: int | None = None,
+        for_client: str | None = None,
     ) -> Answer:
         """`token` None: a call without one (the customer's routes, whose link is
-        their credential)."""
+        their credential). `for_client`: the address of the person this call is
+        made for, forwarded so a service that trusts the console as a proxy
+        (EC_TRUSTED_PROXIES) paces and throttles that person, not the console."""
         headers = {"Accept": "application/json"}
+        if for_client is not None:
+            headers["X-Forwarded-For"] = for_client
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if if_match is not None:

@@ -25,6 +25,11 @@ class ConsoleSettings(BaseSettings):
     api_timeout_s: float = Field(default=15.0, gt=0)
     # The customer's pages (/customer/): requests per client address per minute.
     customer_requests_per_minute: int = Field(default=60, ge=1)
+    # Session cookies marked Secure: unset, when the request came over https
+    # (as the console sees it); true behind a TLS ingress (the manifests).
+    secure_cookies: bool | None = None
+    # Failed sign-ins per client address per minute before it must wait.
+    sign_in_failures_per_minute: int = Field(default=10, ge=1)
 
     def require_secret(self) -> SecretStr:
         """The distributed mode: a deployment names its secret; a console that

@@ -26,6 +26,9 @@ class CustomerPages:
     lifetime_after_end: timedelta = timedelta(days=30)
     show_names: bool = False
     refused: Callable[[], None] = lambda: None
+    # Requests per client address and per link: None when one may go on,
+    # else the seconds to wait.
+    admit: Callable[[str, str], int | None] = lambda address, link: None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -28,6 +28,7 @@ from ec_platform.auth import Operator
 from ec_platform.eventlog import VersionConflict
 from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError
+from ec_platform.throttle import client_address
 
 CUSTOMER_ACTOR_ROLE = "customer"
 REFUSAL = "This link does not open a page (it may have expired). Ask for a new one."
@@ -341,9 +342,24 @@ def _link_request_route(router: APIRouter) -> None:
         return LinkAsked(detail=LINK_ON_ITS_WAY)
 
 
+async def paced(request: Request, token: Token, context: Context) -> None:
+    """The customer's routes answer 429 past their pace, per address and per link."""
+    client = request.client and (request.client.host, request.client.port)
+    wait = context.customers.admit(client_address(client), token)
+    if wait is not None:
+        raise ProblemError(
+            429,
+            "Too Many Requests",
+            "too many requests; wait and try again",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["customers"])
     _operator_routes(router)
-    _customer_routes(router)
-    _link_request_route(router)
+    customers = APIRouter(dependencies=[Depends(paced)])
+    _customer_routes(customers)
+    _link_request_route(customers)
+    router.include_router(customers)
     return router

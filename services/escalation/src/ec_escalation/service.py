@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -25,6 +26,7 @@ from ec_platform.app import Runtime
 from ec_platform.bus import Delivery, PoisonMessage
 from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
+from ec_platform.throttle import Pacing
 from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/escalation"
@@ -110,6 +112,9 @@ class EscalationService:
             lifetime_after_end=timedelta(days=self.settings.customer_link_days_after_end),
             show_names=self.settings.customer_page_show_names,
             refused=refusals.inc,
+            admit=Pacing.per_minute(
+                self.settings.customer_requests_per_minute, time.monotonic
+            ).admit,
         )
         state.escalation = EscalationContext(
             escalations=escalations, rules=rules, customers=customers

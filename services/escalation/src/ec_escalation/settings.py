@@ -15,3 +15,6 @@ class EscalationSettings(PlatformSettings):
     # ended, and whether their page names the manager and action owners.
     customer_link_days_after_end: int = Field(default=30, ge=0, le=3650)
     customer_page_show_names: bool = False
+    # The customers' routes (/v1/customer/…): requests per minute from one
+    # client address, and on one link.
+    customer_requests_per_minute: int = Field(default=60, ge=1)

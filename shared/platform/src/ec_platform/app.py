@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ec_platform.openapi import install_openapi
 from ec_platform.problems import install_problem_handlers
 from ec_platform.requests import refuse_nul_in_query
 from ec_platform.settings import PlatformSettings
+from ec_platform.throttle import Guesses, WindowLimiter
 from ec_platform.tracing import install_tracer_provider
 
 VERSION = "0.1.0"
@@ -95,6 +97,19 @@ def tokens_from(settings: PlatformSettings, *, generate_if_missing: bool) -> Tok
     return registry
 
 
+def token_guesses(metrics: Metrics, per_minute: int) -> Guesses:
+    """The throttle on unknown tokens, counted in /metrics."""
+    return Guesses(
+        WindowLimiter(per_minute, 60, time.monotonic),
+        failed=metrics.counter(
+            "ec_auth_failures", "Requests with an unknown token (or a failed sign-in)"
+        ).inc,
+        throttled=metrics.counter(
+            "ec_auth_throttled", "Requests refused 429: too many unknown tokens from the address"
+        ).inc,
+    )
+
+
 def create_service_app(
     *,
     title: str,
@@ -144,6 +159,7 @@ def create_service_app(
     install_openapi(app, description=API_DESCRIPTION)
     app.state.tokens = tokens
     app.state.metrics = metrics
+    app.state.token_guesses = token_guesses(metrics, settings.token_failures_per_minute)
     install_problem_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from ec_platform.problems import ProblemError
+from ec_platform.throttle import Guesses, client_address
 
 ROLES = frozenset({"intake", "operator", "auditor", "admin"})
 ADMIN = "admin"
@@ -102,8 +103,21 @@ class RoleRequirement:
     # hand-off to and from the event loop on every request for a dict lookup.
     async def __call__(self, request: Request) -> Principal:
         registry: TokenRegistry = request.app.state.tokens
+        guesses: Guesses | None = getattr(request.app.state, "token_guesses", None)
+        address = client_address(request.client and (request.client.host, request.client.port))
+        if guesses is not None:
+            wait = guesses.wait_for(address)
+            if wait is not None:
+                raise ProblemError(
+                    429,
+                    "Too Many Requests",
+                    "too many unknown tokens from your address; wait and try again",
+                    headers={"Retry-After": str(wait)},
+                )
         principal = registry.authenticate(_bearer(request))
         if principal is None:
+            if guesses is not None:
+                guesses.failure(address)
             raise ProblemError(
                 401, "Unauthorized", "unknown token", headers={"WWW-Authenticate": "Bearer"}
             )

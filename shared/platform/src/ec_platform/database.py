@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,20 +45,26 @@ class Database:
         parsed = make_url(url)
         options: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
+            private: Path | None = None
             database = parsed.database or ":memory:"
             if database == ":memory:":
                 options["poolclass"] = StaticPool
             else:
                 path = Path(database)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                parsed = parsed.set(
-                    database=str(path.with_name(f"{path.stem}-{schema}{path.suffix}"))
-                )
+                # The file holds secrets (subscriptions' keys, the outbox's
+                # mail): a folder made here is its owner's alone.
+                if not path.parent.exists():
+                    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                path = path.with_name(f"{path.stem}-{schema}{path.suffix}")
+                parsed = parsed.set(database=str(path))
+                private = path
             translate: dict[str | None, str | None] = {schema: None}
             engine = create_async_engine(
                 parsed, execution_options={"schema_translate_map": translate}, **options
             )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            if private is not None:
+                event.listen(engine.sync_engine, "connect", _owner_only(private))
             return cls(engine, schema=schema, physical_schema=None)
         target = physical_schema or schema
         engine = create_async_engine(
@@ -118,6 +124,17 @@ class Database:
 
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _owner_only(path: Path) -> Callable[[Any, Any], None]:
+    """Once SQLite has made the file (and its journal), only its owner reads it."""
+
+    def restrict(_connection: Any, _record: Any) -> None:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                file.chmod(0o600)
+
+    return restrict
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from collections.abc import Callable, Sequence
 
@@ -10,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from ec_platform.logs import configure_logging
+from ec_platform.settings import PlatformSettings
 
 
 def serve(
@@ -35,6 +37,7 @@ def serve(
     )
     args = parser.parse_args(argv)
     configure_logging(args.log_level, args.log_format)
+    proxies = trusted_proxies(PlatformSettings().trusted_proxies)
     app = (
         create_app(listening_on=listening_url(args.host, args.port))
         if told_address
@@ -46,6 +49,11 @@ def serve(
         port=args.port,
         log_level=args.log_level,
         access_log=False,
+        # A client's address and scheme come from X-Forwarded-* only when the
+        # peer is a proxy named in EC_TRUSTED_PROXIES; rate limits, throttles
+        # and the console's cookies depend on them.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
 
 
@@ -55,3 +63,16 @@ def listening_url(host: str, port: int) -> str:
     if host in ("", "0.0.0.0", "::"):
         host = "127.0.0.1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def trusted_proxies(setting: str) -> list[str]:
+    """EC_TRUSTED_PROXIES as addresses and networks; a wrong entry stops the start."""
+    entries = [entry.strip() for entry in setting.split(",") if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"EC_TRUSTED_PROXIES: {entry!r} is not an address or a network"
+            ) from None
+    return entries

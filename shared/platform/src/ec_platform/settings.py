@@ -29,6 +29,13 @@ class PlatformSettings(BaseSettings):
     # for a reason that is not transient, before it dead-letters it.
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
+    # Unknown API tokens (and failed console sign-ins) per client address per
+    # minute before the address is answered 429 for the rest of the minute.
+    token_failures_per_minute: int = Field(default=30, ge=1)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the
+    # ingress or proxy in front): comma-separated addresses or CIDRs. Empty:
+    # nobody's, so a client's address is always the peer's own.
+    trusted_proxies: str = ""
 
     @property
     def topics(self) -> Topics:
