@@ -107,6 +107,8 @@ async def test_an_incidents_table_from_before_platform_records_gains_the_columns
                     text(f'ALTER TABLE {db.qualifier}"incidents" DROP COLUMN "{column}"')
                 )
             await conn.execute(text(f"DROP TABLE {db.qualifier}alembic_version_intake"))
+            # Nor had it the tables later revisions create.
+            await conn.execute(text(f"DROP TABLE {db.qualifier}deliveries"))
     finally:
         await db.close()
 
