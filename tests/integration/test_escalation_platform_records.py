@@ -230,3 +230,22 @@ async def test_a_problem_record_from_the_review_is_linked_after_it_but_no_incide
     late = await life.command("POST", "links", {"kind": "incident", "ref": "INC0099999"})
     assert late.status_code == 409, late.text
     assert "reviewed" in late.json()["detail"]
+
+
+async def test_a_link_whose_record_id_is_off_its_platform_s_form_is_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    # given an escalation
+    life = lifecycle(client)
+    await life.start_from_p1()
+    hostile = {"platform": "servicenow", "record_id": "../../../api/now/table/sys_user/x?x="}
+
+    # when a problem is linked with a record id that is a path
+    body = {"kind": "problem", "ref": "PRB0040009", "platform_record": hostile}
+    answer = await life.command("POST", "links", body)
+
+    # then it is refused, naming the field, and nothing was linked
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in answer.json()["errors"]] == ["platform_record.record_id"]
+    assert (await life.state())["links"] == []

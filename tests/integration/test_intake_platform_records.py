@@ -107,6 +107,8 @@ async def test_an_incidents_table_from_before_platform_records_gains_the_columns
                     text(f'ALTER TABLE {db.qualifier}"incidents" DROP COLUMN "{column}"')
                 )
             await conn.execute(text(f"DROP TABLE {db.qualifier}alembic_version_intake"))
+            # Nor had it the tables later revisions create.
+            await conn.execute(text(f"DROP TABLE {db.qualifier}deliveries"))
     finally:
         await db.close()
 
@@ -118,3 +120,29 @@ async def test_an_incidents_table_from_before_platform_records_gains_the_columns
     # then the older incident is listed without a record, the newer with its own
     assert items[older]["platform_record"] is None
     assert items[newer]["platform_record"]["record_id"] == "9d385017c611228701d22104cc95c371"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"platform": "servicenow", "record_id": "../../../api/now/table/sys_user/x?x="},
+        {"platform": "jira", "record_id": "SUP-42#"},
+        {"platform": "pagerduty", "record_id": "../../users/PXPGF42?x="},
+    ],
+)
+async def test_a_reported_record_id_off_its_platform_s_form_is_422_naming_it(
+    database_url: str, record: dict[str, Any]
+) -> None:
+    # given a normalised report whose platform record's id is a path
+    body = incident_body(platform_record=record)
+
+    # when it is posted
+    async with serving(intake_app(database_url)) as client:
+        answer = await client.post("/v1/incidents", json=body, headers=bearer("intake"))
+        listed = await read(client, "/v1/incidents", external_id=body["external_id"])
+
+    # then it is refused, naming the field, and nothing was recorded
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in answer.json()["errors"]] == ["platform_record.record_id"]
+    assert listed["items"] == []

@@ -384,3 +384,37 @@ async def test_a_platform_without_a_connection_gets_nothing(
 
 def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+# Record ids as a hostile reporter sent them, before the intake checked their form:
+# each would have steered the request elsewhere on the platform, with the
+# integration user's credentials.
+HOSTILE = {
+    "servicenow": (
+        "../../../api/now/table/sys_user/62826bf03710200044e0bfc8bcbe5df1?x=",
+        "/api/now/table/incident/..%2F..%2F..%2Fapi%2Fnow%2Ftable%2Fsys_user%2F"
+        "62826bf03710200044e0bfc8bcbe5df1%3Fx%3D",
+    ),
+    "jira": ("OPS-7#", "/rest/api/3/issue/OPS-7%23/comment"),
+    "pagerduty": ("../../users/PXPGF42?x=", "/incidents/..%2F..%2Fusers%2FPXPGF42%3Fx%3D/notes"),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(HOSTILE))
+async def test_a_record_id_from_an_event_is_one_encoded_path_segment_on_the_platform(
+    notifier: Notifier, platforms: Platforms, platform: str
+) -> None:
+    # given an escalation whose incident record carries a path in its id
+    hostile, encoded = HOSTILE[platform]
+    record = PlatformRecord(platform=platform, record_id=hostile)  # type: ignore[arg-type]
+    story = Story()
+    incident = esc.IncidentRecord(incident_id=uuid.uuid4(), record=record)
+
+    # when its start is written back
+    await notifier.publish(story.started(incident_records=(incident,)))
+    await writebacks(notifier, 1)
+
+    # then the platform got exactly one request, on the incident path, the id one segment
+    fake = getattr(platforms, platform)
+    [request] = fake.received()
+    assert request.target == encoded

@@ -32,6 +32,9 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+    # The request target as it came on the wire (percent-encoding kept), where
+    # `path` is the server's decoded reading of it.
+    target: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -91,7 +94,7 @@ class FakePlatform(ThreadedAsgiServer):
             answer = self.handle(method, path, headers, parsed)
         status, body, extra = answer
         with self._lock:
-            self._received.append(Received(method, path, headers, raw, status))
+            self._received.append(Received(method, path, headers, raw, status, _target(scope)))
         content = json.dumps(body).encode()
         out = [
             (b"content-type", b"application/json"),
@@ -100,6 +103,12 @@ class FakePlatform(ThreadedAsgiServer):
         out += [(k.encode(), v.encode()) for k, v in extra.items()]
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": content})
+
+
+def _target(scope: dict[str, Any]) -> str:
+    raw = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string") or b""
+    return (raw + (b"?" + query if query else b"")).decode("latin-1")
 
 
 def _basic(headers: dict[str, str]) -> tuple[str, str] | None:

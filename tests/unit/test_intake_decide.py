@@ -123,7 +123,11 @@ def test_resolved_and_closed_mean_resolved_other_words_open() -> None:
     assert not is_resolved("open")
 
 
-SNOW_RECORD = {"platform": "servicenow", "record_id": "9d385017c611228701d22104", "number": "INC1"}
+SNOW_RECORD = {
+    "platform": "servicenow",
+    "record_id": "9d385017c611228701d22104cc95c372",
+    "number": "INC1",
+}
 
 
 def test_the_platform_record_of_a_report_travels_on_its_event() -> None:

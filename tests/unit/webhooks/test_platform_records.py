@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ec_events.base import PlatformRecord
-from ec_intake.webhooks import InvalidPayload, source_config, to_incidents
+from ec_intake.webhooks import source_config, to_incidents
 from tests.unit.webhooks.golden import config, example
 from tests.unit.webhooks.test_generic import ACME
 
@@ -82,10 +82,41 @@ def test_a_declared_mapping_has_no_record_to_write_back_to() -> None:
     assert incident.platform_record is None
 
 
-def test_a_servicenow_sys_id_too_long_to_keep_is_invalid_naming_where_it_was() -> None:
+def test_a_servicenow_sys_id_too_long_to_be_one_leaves_the_incident_without_a_record() -> None:
+    # The incident's identity is its number: a sys_id that is no sys_id is only
+    # nothing to write back to.
     payload = example("servicenow", "p1_new") | {"sys_id": "x" * 201}
 
-    with pytest.raises(InvalidPayload) as refused:
-        to_incidents(payload, config("servicenow"))
+    [incident] = to_incidents(payload, config("servicenow"))
 
-    assert refused.value.field == "sys_id"
+    assert incident.platform_record is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "example_name", "where", "hostile"),
+    [
+        ("servicenow", "p1_new", ("sys_id",), "../../../api/now/table/sys_user/x?x="),
+        ("jira", "issue_created", ("issue", "key"), "ITSM-482#"),
+        ("pagerduty", "incident_triggered", ("event", "data", "id"), "../../users/PXPGF42?x="),
+    ],
+)
+def test_a_native_record_id_off_its_platform_s_form_leaves_the_incident_without_a_record(
+    platform: str,
+    example_name: str,
+    where: tuple[str, ...],
+    hostile: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a delivery whose record id is a path, not the platform's form
+    payload = example(platform, example_name)
+    holder = payload
+    for key in where[:-1]:
+        holder = holder[key]
+    holder[where[-1]] = hostile
+
+    # when it is read
+    [incident] = to_incidents(payload, config(platform))
+
+    # then the incident is taken, with nothing to write back to, and the skip is logged
+    assert incident.platform_record is None
+    assert "no platform record kept" in caplog.text

@@ -25,12 +25,12 @@ from ec_events.base import (
     Name,
     Person,
     PlanAction,
-    PlatformRecord,
     Priority,
     TeamMember,
     Text,
 )
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
+from ec_events.record_ids import CheckedPlatformRecord
 
 MAX_INCIDENTS = 100
 MAX_TEAM = 200
@@ -116,7 +116,8 @@ class ManagerBody(CommandBody):
 class LinkBody(CommandBody):
     kind: RecordKind
     ref: Name
-    platform_record: PlatformRecord | None = Field(
+    # Checked against its platform's form: the notifier writes back to it.
+    platform_record: CheckedPlatformRecord | None = Field(
         default=None,
         description="the record on its ITSM platform, as its API addresses it (a problem "
         "record created from the review: ServiceNow sys_id and number, Jira issue key); for "

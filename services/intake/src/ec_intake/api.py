@@ -23,6 +23,7 @@ from ec_intake.webhooks import (
     InvalidPayload,
     NotAnIncident,
     SourceConfig,
+    delivery_id_of,
     to_incidents,
     verify_request,
 )
@@ -47,6 +48,7 @@ class IntakeContext:
     rejected: Counter
     ignored: Counter
     unresolved: Counter
+    stale: Counter
 
 
 class IncidentAccepted(BaseModel):
@@ -56,6 +58,11 @@ class IncidentAccepted(BaseModel):
     events: list[str] = Field(description="IncidentReported, IncidentUpdated…; none if unchanged")
     event_ids: list[UUID]
     changed: bool
+    ignored: str | None = Field(
+        default=None,
+        description="why this delivery changed nothing: duplicate (its event was taken "
+        "before) or older (it happened before what is known of the incident); null if taken",
+    )
 
 
 class WebhookAccepted(BaseModel):
@@ -82,15 +89,22 @@ def _view(incoming: IncidentIn, accepted: Accepted) -> dict[str, Any]:
         "events": list(accepted.events),
         "event_ids": [str(i) for i in accepted.event_ids],
         "changed": bool(accepted.events),
+        "ignored": accepted.ignored,
     }
 
 
 async def _record(
-    context: IntakeContext, incoming: list[IncidentIn], actor: tuple[str, str]
+    context: IntakeContext,
+    incoming: list[IncidentIn],
+    actor: tuple[str, str],
+    delivery_id: str | None = None,
 ) -> list[Accepted]:
-    accepted = await context.recorder.record([Report(i, actor) for i in incoming])
+    accepted = await context.recorder.record([Report(i, actor, delivery_id) for i in incoming])
     if any(a.events for a in accepted):
         context.relay.wake()
+    for incident, verdict in zip(incoming, accepted, strict=True):
+        if verdict.ignored is not None:
+            context.stale.labels(incident.source, verdict.ignored).inc()
     for incident in incoming:
         if not incident.customer_resolved:
             context.unresolved.labels(incident.source).inc()
@@ -156,7 +170,7 @@ def build_router() -> APIRouter:
     async def post_webhook(request: Request, source: str) -> JSONResponse:
         context = _context(request)
         try:
-            incoming, actor = await _read_webhook(request, context, source)
+            incoming, actor, delivery_id = await _read_webhook(request, context, source)
         except ProblemError as problem:
             context.rejected.labels(
                 source if source in context.sources else "unknown", problem.type
@@ -164,7 +178,7 @@ def build_router() -> APIRouter:
             raise
         except NotAnIncident as ignored:
             return _ignored(context, source, ignored)
-        accepted = await _record(context, incoming, actor)
+        accepted = await _record(context, incoming, actor, delivery_id)
         return JSONResponse(
             {"incidents": [_view(i, a) for i, a in zip(incoming, accepted, strict=True)]},
             status_code=202,
@@ -176,7 +190,7 @@ def build_router() -> APIRouter:
 
 async def _read_webhook(
     request: Request, context: IntakeContext, source: str
-) -> tuple[list[IncidentIn], tuple[str, str]]:
+) -> tuple[list[IncidentIn], tuple[str, str], str | None]:
     config = context.sources.get(source)
     if config is None:
         raise ProblemError(
@@ -208,6 +222,6 @@ async def _read_webhook(
         ) from None
     try:
         # NotAnIncident passes: not a refusal, the route acknowledges it.
-        return to_incidents(payload, config), actor
+        return to_incidents(payload, config), actor, delivery_id_of(payload, config)
     except InvalidPayload as error:
         raise invalid_input(error.field, error.message) from None

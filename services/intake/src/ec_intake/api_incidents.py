@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 
 from ec_events.base import PlatformRecord, Priority
 from ec_events.incidents import IncidentFacts
+from ec_intake.deliveries import ignored_of
 from ec_intake.domain import changes
 from ec_intake.store import IncidentStore
 from ec_platform.auth import Reader
@@ -63,8 +64,15 @@ class FieldChange(BaseModel):
 
 class HistoryEntry(BaseModel):
     event_id: UUID = Field(description="the event's id (ce_id on the incidents topic)")
-    type: str = Field(description="IncidentReported, IncidentUpdated or IncidentResolved")
-    version: int = Field(description="its place in the incident's history, from 1")
+    type: str = Field(
+        description="IncidentReported, IncidentUpdated or IncidentResolved; DeliveryIgnored "
+        "for a delivery that changed nothing because it was stale (`data.reason`: duplicate, "
+        "older), which is no event and is not published"
+    )
+    version: int = Field(
+        description="its place in the incident's history, from 1 (an ignored delivery: the "
+        "version it came after)"
+    )
     recorded_at: Timestamp
     actor: dict[str, str] = Field(description="who reported it: role and name")
     changes: list[FieldChange] = Field(
@@ -75,7 +83,9 @@ class HistoryEntry(BaseModel):
 
 class IncidentDetail(IncidentView):
     attributes: dict[str, Any] = Field(description="the platform's extra fields, as last reported")
-    history: list[HistoryEntry] = Field(description="every event recorded for it, in order")
+    history: list[HistoryEntry] = Field(
+        description="every event recorded for it, in order, with the deliveries ignored as stale"
+    )
 
 
 def _store(request: Request) -> IncidentStore:
@@ -131,6 +141,37 @@ def history(events: list[StoredEvent]) -> list[dict[str, Any]]:
         )
         before = after
     return entries
+
+
+def with_ignored(
+    entries: list[dict[str, Any]], ignored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The history with each ignored delivery after the event it came after."""
+    merged: list[dict[str, Any]] = []
+    pending = list(ignored)
+    for entry in [{"version": 0}, *entries]:
+        if entry["version"]:
+            merged.append(entry)
+        while pending and pending[0]["version"] <= entry["version"]:
+            merged.append(ignored_entry(pending.pop(0)))
+    return merged + [ignored_entry(row) for row in pending]
+
+
+def ignored_entry(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": str(row["id"]),
+        "type": "DeliveryIgnored",
+        "version": row["version"],
+        "recorded_at": row["received_at"].isoformat(),
+        "actor": {"role": row["actor_role"], "name": row["actor_name"]},
+        "changes": [],
+        "data": {
+            "reason": row["ignored"],
+            "source": row["source"],
+            "delivery_id": row["delivery_id"],
+            "occurred_at": _time(row["occurred_at"]),
+        },
+    }
 
 
 def _filtered(
@@ -214,8 +255,9 @@ def add_incident_routes(router: APIRouter) -> None:
             if row is None:
                 raise ProblemError(404, "Not Found", f"no incident {incident_id}")
             events = await store.log.read_stream(conn, str(incident_id))
+            ignored = await ignored_of(conn, store.tables.deliveries, incident_id)
         return {
             **incident_view(dict(row._mapping)),
             "attributes": events[-1].data.get("attributes", {}) if events else {},
-            "history": history(events),
+            "history": with_ignored(history(events), ignored),
         }

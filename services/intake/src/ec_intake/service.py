@@ -79,4 +79,10 @@ class IntakeService:
                 "Incidents received without a customer the intake could resolve",
                 ("source",),
             ),
+            stale=runtime.metrics.counter(
+                "ec_intake_stale_deliveries",
+                "Reports acknowledged and ignored as stale: a replay of an event already "
+                "taken (duplicate), or older than what is known of the incident (older)",
+                ("source", "reason"),
+            ),
         )

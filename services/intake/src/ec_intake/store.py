@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
+from ec_intake.deliveries import deliveries_table, known_of
 from ec_intake.domain import IncidentIn, decide, incident_id_for
+from ec_intake.freshness import Delivery, Known, StaleReason, after_taking, stale
 from ec_intake.incidents import catch_up, incidents_table, project
 from ec_intake.migrations import history
 from ec_platform.checkpoints import checkpoint_table
@@ -39,6 +42,7 @@ class Tables:
     events: Table
     checkpoints: Table
     incidents: Table
+    deliveries: Table
 
 
 def define_tables() -> Tables:
@@ -48,6 +52,7 @@ def define_tables() -> Tables:
         events=event_log_table(metadata, schema=SCHEMA),
         checkpoints=checkpoint_table(metadata, schema=SCHEMA),
         incidents=incidents_table(metadata, schema=SCHEMA),
+        deliveries=deliveries_table(metadata, schema=SCHEMA),
     )
 
 
@@ -56,12 +61,16 @@ class Accepted:
     incident_id: uuid.UUID
     events: tuple[str, ...]
     event_ids: tuple[uuid.UUID, ...]
+    # Why the report changed nothing although it may differ (a stale delivery).
+    ignored: StaleReason | None = None
 
 
 @dataclass(frozen=True)
 class Report:
     incoming: IncidentIn
     actor: Actor
+    # The platform's id of the event delivered (PagerDuty's event.id), if it has one.
+    delivery_id: str | None = None
     # The reporting request's trace, which its events continue.
     trace_context: TraceContext | None = None
 
@@ -94,7 +103,17 @@ class IncidentStore:
                 known[stream_id] = event if isinstance(event, IncidentFacts) else None
             pending: dict[str, list[NewEvent]] = {}
             decided: dict[str, list[Event]] = {}
+            freshness = await self._known(conn, ids, reports, known)
+            versions = {sid: stored.stream_version for sid, stored in last.items()}
+            judged: list[dict[str, object]] = []
             for stream_id, report in zip(ids, reports, strict=True):
+                delivery = Delivery(report.delivery_id, report.incoming.occurred_at)
+                reason = stale(freshness.get(stream_id, Known()), delivery)
+                judged.append(self._judged(stream_id, report, reason, now, versions))
+                if reason is not None:
+                    accepted.append(Accepted(uuid.UUID(stream_id), (), (), ignored=reason))
+                    continue
+                freshness[stream_id] = after_taking(freshness.get(stream_id, Known()), delivery)
                 events = decide(known.get(stream_id), report.incoming)
                 new = [
                     NewEvent.of(
@@ -105,6 +124,7 @@ class IncidentStore:
                     )
                     for e in events
                 ]
+                versions[stream_id] = versions.get(stream_id, 0) + len(new)
                 pending.setdefault(stream_id, []).extend(new)
                 decided.setdefault(stream_id, []).extend(events)
                 known[stream_id] = _latest(events) or known.get(stream_id)
@@ -115,6 +135,7 @@ class IncidentStore:
                         event_ids=tuple(n.event_id for n in new),
                     )
                 )
+            await conn.execute(insert(self.tables.deliveries), judged)
             appended = await self.log.append_many(
                 conn,
                 [
@@ -131,6 +152,46 @@ class IncidentStore:
                 conn, self.tables.incidents, list(zip(events_in_order, appended, strict=True))
             )
         return accepted
+
+    async def _known(
+        self,
+        conn: AsyncConnection,
+        ids: Sequence[str],
+        reports: Sequence[Report],
+        facts: dict[str, IncidentFacts | None],
+    ) -> dict[str, Known]:
+        """What the freshness rule knows of each incident; for one recorded
+        before deliveries were kept, the time its last event gave it."""
+        pairs = [(r.incoming.source, r.delivery_id) for r in reports if r.delivery_id is not None]
+        found = await known_of(conn, self.tables.deliveries, [uuid.UUID(i) for i in ids], pairs)
+        known = {str(incident_id): k for incident_id, k in found.items()}
+        for stream_id, last in facts.items():
+            if last is not None and last.occurred_at is not None:
+                before = known.get(stream_id, Known())
+                if before.newest_at is None:
+                    known[stream_id] = Known(last.occurred_at, before.taken_ids)
+        return known
+
+    @staticmethod
+    def _judged(
+        stream_id: str,
+        report: Report,
+        reason: StaleReason | None,
+        now: datetime,
+        versions: dict[str, int],
+    ) -> dict[str, object]:
+        return {
+            "id": uuid.uuid4(),
+            "incident_id": uuid.UUID(stream_id),
+            "source": report.incoming.source,
+            "delivery_id": report.delivery_id,
+            "occurred_at": report.incoming.occurred_at,
+            "received_at": now,
+            "version": versions.get(stream_id, 0),
+            "ignored": reason,
+            "actor_role": report.actor[0],
+            "actor_name": report.actor[1],
+        }
 
 
 def _latest(events: Sequence[Event]) -> IncidentFacts | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 from ec_notifier.connections import JIRA, PAGERDUTY, SERVICENOW, Connection
 from ec_notifier.writeback import JIRA_PROBLEM, SERVICENOW_PROBLEM
@@ -26,6 +27,20 @@ class PlatformRequest:
     url: str
     body: dict[str, Any]
     headers: dict[str, str]
+
+
+def record_path(template: str, **segments: str) -> str:
+    """`template` with each `{name}` replaced by its segment percent-encoded
+    whole (`/`, `?`, `#`, `%` and `.` sequences included): a value from an event
+    can name a record, never another path, query or fragment on the platform.
+    Every platform request builds its path here."""
+    return template.format(**{name: _segment(value) for name, value in segments.items()})
+
+
+def _segment(value: str) -> str:
+    encoded = quote(value, safe="")
+    # "." and ".." survive percent-encoding and mean "this" and "up" in a path.
+    return encoded.replace(".", "%2E") if encoded.strip(".") == "" else encoded
 
 
 def adf(text: str) -> dict[str, Any]:
@@ -57,18 +72,18 @@ def request_for(
             "Authorization": f"Token token={secret}",
             "From": connection.from_email or "",
         }
-        url = connection.url(f"/incidents/{record_id}/notes")
+        url = connection.url(record_path("/incidents/{id}/notes", id=record_id))
         return PlatformRequest("POST", url, {"note": {"content": body}}, headers)
     auth = (connection.user or "", secret)
     headers["Authorization"] = _basic(*auth)
     if channel == SERVICENOW:
-        url = connection.url(f"/api/now/table/incident/{record_id}")
+        url = connection.url(record_path("/api/now/table/incident/{id}", id=record_id))
         return PlatformRequest("PATCH", url, {"work_notes": body}, headers)
     if channel == SERVICENOW_PROBLEM:
         problem = {"short_description": subject, "description": body}
         return PlatformRequest("POST", connection.url("/api/now/table/problem"), problem, headers)
     if channel == JIRA:
-        url = connection.url(f"/rest/api/3/issue/{record_id}/comment")
+        url = connection.url(record_path("/rest/api/3/issue/{id}/comment", id=record_id))
         return PlatformRequest("POST", url, {"body": adf(body)}, headers)
     if channel == JIRA_PROBLEM:
         fields = {

@@ -15,6 +15,7 @@ from ec_notifier.connections import Connections, SecretMissing
 from ec_notifier.platform_requests import (
     created_problem,
     error_message,
+    record_path,
     request_for,
     retry_after_s,
 )
@@ -121,7 +122,7 @@ class EscalationLinkChannel:
         self.client = client
 
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:
-        path = f"/v1/escalations/{delivery.escalation_id}/links"
+        path = record_path("/v1/escalations/{id}/links", id=str(delivery.escalation_id))
         headers = {"Content-Type": "application/json", "X-EC-Delivery-Id": str(delivery.id)}
         try:
             response = await self.client.post(path, content=delivery.body, headers=headers)

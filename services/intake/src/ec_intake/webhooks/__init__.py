@@ -28,7 +28,13 @@ from ec_intake.webhooks.errors import (
     NotAnIncident,
     WebhookError,
 )
-from ec_intake.webhooks.registry import BUILT_IN_SOURCES, Mapper, mapper_for, to_incidents
+from ec_intake.webhooks.registry import (
+    BUILT_IN_SOURCES,
+    Mapper,
+    delivery_id_of,
+    mapper_for,
+    to_incidents,
+)
 from ec_intake.webhooks.signatures import (
     ec_signature,
     header_value,
@@ -53,6 +59,7 @@ __all__ = [
     "SignatureConfig",
     "SourceConfig",
     "WebhookError",
+    "delivery_id_of",
     "ec_signature",
     "header_value",
     "mapper_for",

@@ -3,12 +3,14 @@ configured paths, constants and defaults, become one validated IncidentIn."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from ec_events.base import Platform, Priority
+from ec_events.record_ids import RecordIdRejected, check_record_id
 from ec_intake.domain import IncidentIn
 from ec_intake.webhooks.config import SourceConfig
 from ec_intake.webhooks.customers import resolve_customer
@@ -25,6 +27,7 @@ from ec_intake.webhooks.extract import (
     present,
 )
 
+log = logging.getLogger(__name__)
 # P1..P5 themselves, for platforms that already speak them.
 _SAME_PRIORITY: dict[str, Priority] = {p: p for p in get_args(Priority)}
 
@@ -101,6 +104,19 @@ def build_incident(
 def _platform_record(found: Found, platform: Platform | None) -> dict[str, Any] | None:
     record_id = as_id(found.values.get("platform_record.record_id"))
     if platform is None or record_id is None:
+        return None
+    try:
+        check_record_id(platform, record_id)
+    except RecordIdRejected as error:
+        # The notifier would paste it into a request path on the platform. The
+        # incident is still taken (its identity is the platform's own id), with
+        # nothing to write back to.
+        log.warning(
+            "%s: %s: no platform record kept for this incident: %s",
+            platform,
+            found.where("platform_record.record_id"),
+            error,
+        )
         return None
     number = as_id(found.values.get("platform_record.number"))
     return {"platform": platform, "record_id": record_id, "number": number}

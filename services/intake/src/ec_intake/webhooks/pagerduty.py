@@ -54,6 +54,12 @@ def to_incidents(payload: Mapping[str, Any], config: SourceConfig) -> list[Incid
     ]
 
 
+def delivery_id(payload: Mapping[str, Any]) -> str | None:
+    """The event's own id: the same on every retry and replay of the delivery."""
+    event = payload.get("event")
+    return as_id(event.get("id")) if isinstance(event, Mapping) else None
+
+
 def _title(data: Mapping[str, Any]) -> str:
     number = as_id(data.get("number"))
     name = f"PagerDuty incident #{number}" if number else f"PagerDuty incident {data.get('id')}"

@@ -39,3 +39,11 @@ def to_incidents(payload: Any, config: SourceConfig) -> list[IncidentIn]:
     if not isinstance(payload, Mapping):
         raise InvalidPayload("body", "expected a JSON object")
     return MAPPERS[config.platform](payload, config)
+
+
+def delivery_id_of(payload: Any, config: SourceConfig) -> str | None:
+    """The platform's id of the event delivered, for platforms whose deliveries
+    carry one (PagerDuty's `event.id`); None otherwise."""
+    if config.platform == "pagerduty" and isinstance(payload, Mapping):
+        return pagerduty.delivery_id(payload)
+    return None
