@@ -112,5 +112,8 @@ class EscalationService:
             refused=refusals.inc,
         )
         state.escalation = EscalationContext(
-            escalations=escalations, rules=rules, customers=customers
+            escalations=escalations,
+            rules=rules,
+            customers=customers,
+            outbound=self.settings.outbound_policy,
         )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ec_events import Topics
+from ec_platform.outbound import OutboundPolicy, parse_networks
 
 
 class PlatformSettings(BaseSettings):
@@ -29,6 +30,22 @@ class PlatformSettings(BaseSettings):
     # for a reason that is not transient, before it dead-letters it.
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
+    # Networks outbound requests may reach although they are not global
+    # (loopback, private, link-local): none by default, so an address someone
+    # typed cannot reach the services beside us (ec_platform.outbound).
+    outbound_allowed_networks: str = Field(
+        default="", description="comma-separated CIDRs allowed although not global"
+    )
+
+    @field_validator("outbound_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # fail at start-up, not at the first send
+        return value
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy.from_setting(self.outbound_allowed_networks)
 
     @property
     def topics(self) -> Topics:
