@@ -50,14 +50,15 @@ def parse_networks(text: str | None) -> tuple[IPNetwork, ...]:
 
 
 def refusal_of(address: IPAddress) -> str | None:
-    """Why `address` is not global (None: it is), IPv4 inside IPv6 included."""
+    """What kind of address that is not global `address` is ("a loopback
+    address"), IPv4 inside IPv6 included; None for a global one."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return refusal_of(address.ipv4_mapped)
     for attribute, kind in _KINDS:
         if getattr(address, attribute):
-            return f"{address} is {kind} address"
+            return f"{kind} address"
     if not address.is_global:
-        return f"{address} is not a global address"
+        return "an address that is not global"
     return None
 
 
@@ -75,19 +76,25 @@ class OutboundPolicy:
         return self.refusal(address) is None
 
     def refusal(self, address: IPAddress) -> str | None:
-        why = refusal_of(address)
-        if why is None or self._inside_allowed(address):
+        """The kind of refused address `address` is, or None if allowed."""
+        kind = refusal_of(address)
+        if kind is None or self._inside_allowed(address):
             return None
-        return f"{why} (not in EC_OUTBOUND_ALLOWED_NETWORKS)"
+        return kind
 
     def check_addresses(self, host: str, addresses: Iterable[IPAddress]) -> None:
         """Every address a name has must pass: the one connected to is then
         one of them, whichever it is."""
         for address in addresses:
-            why = self.refusal(address)
-            if why is not None:
-                named = "" if host == str(address) else f"{host} resolves to "
-                raise OutboundRefused(f"refused: {named}{why}")
+            kind = self.refusal(address)
+            if kind is None:
+                continue
+            said = (
+                f"{address} is {kind}"
+                if literal_address(host) == address
+                else f"{host} resolves to {address}, {kind}"
+            )
+            raise OutboundRefused(f"refused: {said} (not in EC_OUTBOUND_ALLOWED_NETWORKS)")
 
     def check_url(self, url: str) -> tuple[str, IPAddress | None]:
         """The URL's host, and its address when the URL gives one literally

@@ -55,7 +55,7 @@ async def check_destination(
     refused literal address, a name with a refused address. A name that does not
     resolve now is let through: it may tomorrow, and is checked at each send."""
     host, literal = policy.check_url(url)
-    if literal is not None:
+    if literal is not None or _never_in_dns(host):
         return
     port = httpx.URL(url).port or (443 if url.lower().startswith("https") else 80)
     try:
@@ -146,6 +146,11 @@ class OutboundTransport(httpx.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.policy.check_url(str(request.url))
         return await super().handle_async_request(request)
+
+
+def _never_in_dns(host: str) -> bool:
+    # RFC 6761: no public DNS answers these; asking would only be traffic.
+    return host.rstrip(".").lower().rpartition(".")[2] in ("example", "invalid", "test")
 
 
 def _unique(addresses: Iterable[IPAddress]) -> list[IPAddress]:
