@@ -44,6 +44,7 @@ async def cluster(*, kafka: str, escalation_replicas: int = 1) -> AsyncIterator[
             "EC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "EC_TOPIC_PREFIX": prefix,
             "EC_API_TOKENS": API_TOKENS,
+            "EC_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",  # receivers on 127.0.0.1
         }
         with tempfile.TemporaryDirectory() as scratch:
             # EC_BENCH_LOGS keeps the services' logs for a look afterwards.

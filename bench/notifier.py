@@ -129,6 +129,8 @@ async def _notifier(
             "EC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "EC_TOPIC_PREFIX": prefix,
             "EC_API_TOKENS": API_TOKENS,
+            # The receivers measured listen on 127.0.0.1: allowed explicitly.
+            "EC_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
             "EC_SMTP_URL": smtp.url,
             "EC_NOTIFIER_ROUTING_FILE": str(routing),
         }

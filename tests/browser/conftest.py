@@ -64,6 +64,8 @@ def running_embedded(folder: Path, **env: str) -> Iterator[str]:
             ),
             "EC_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/ec.db",
             "EC_KAFKA_BOOTSTRAP_SERVERS": "",
+            # The receivers the tests deliver to listen on 127.0.0.1.
+            "EC_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
         },
         log_dir=folder,
     )

@@ -20,6 +20,8 @@ def cluster_env(postgres_url: str, kafka_servers: str, topic_prefix: str) -> dic
         "EC_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
         "EC_TOPIC_PREFIX": topic_prefix,
         "EC_API_TOKENS": API_TOKENS,
+        # The receivers and ITSM fakes listen on 127.0.0.1: allowed explicitly.
+        "EC_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
         "EC_KAFKA_SESSION_TIMEOUT_MS": "6000",
         "EC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         # No personal links unless a test names the escalation service it runs

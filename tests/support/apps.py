@@ -31,6 +31,8 @@ async def app_on(
     """The embedded app on SQLite (`kind` "sqlite") or a fresh PostgreSQL
     database ("postgres"), with the test tokens and any `EC_…` settings given."""
     monkeypatch.setenv("EC_API_TOKENS", API_TOKENS)
+    # The tests' receivers listen on 127.0.0.1 (a test may narrow this).
+    monkeypatch.setenv("EC_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     async with database_of(kind, folder) as url, serving(create_app(database_url=url)) as client:

@@ -37,6 +37,7 @@ def notifier_env(smtp: SmtpSink, routing: Path) -> dict[str, str]:
     return {
         **QUICK_ENV,
         "EC_API_TOKENS": API_TOKENS,
+        "EC_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receivers are on 127.0.0.1
         "EC_SMTP_URL": smtp.url,
         "EC_SMTP_FROM": "Escalation Center <ec@provider.example>",
         "EC_NOTIFIER_ROUTING_FILE": str(routing),

@@ -15,6 +15,7 @@ from ec_escalation import commands as c
 from ec_escalation import customer_link_store as links
 from ec_escalation import customer_links, queries
 from ec_escalation.api_context import Context, EscalationContext, problem_for
+from ec_escalation.api_outbound import check_contact_addresses
 from ec_escalation.errors import DomainError
 from ec_escalation.manual_start import start_command
 from ec_escalation.schemas import EscalationView
@@ -75,6 +76,7 @@ async def run(
     caller: Principal,
     if_match: str | None,
 ) -> JSONResponse:
+    await check_contact_addresses(context, body)
     command = await _completed(context, body.command())
     escalations = context.escalations
     before = (

@@ -5,7 +5,7 @@ Route modules import this one, never each other."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
@@ -15,6 +15,8 @@ from ec_escalation.criteria import RuleSet
 from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound, StaleVersion
 from ec_escalation.handlers import Escalations
 from ec_platform.eventlog import VersionConflict
+from ec_platform.outbound import OutboundPolicy
+from ec_platform.outbound_transport import Resolver, system_resolver
 from ec_platform.problems import ProblemError
 
 
@@ -36,6 +38,9 @@ class EscalationContext:
     escalations: Escalations
     rules: RuleSet
     customers: CustomerPages = CustomerPages()
+    # Where contacts' chat and webhook addresses may point (api_outbound).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    resolver: Resolver = system_resolver
 
 
 async def context_of(request: Request) -> EscalationContext:

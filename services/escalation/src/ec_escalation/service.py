@@ -117,5 +117,8 @@ class EscalationService:
             ).admit,
         )
         state.escalation = EscalationContext(
-            escalations=escalations, rules=rules, customers=customers
+            escalations=escalations,
+            rules=rules,
+            customers=customers,
+            outbound=self.settings.outbound_policy,
         )

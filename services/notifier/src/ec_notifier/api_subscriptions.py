@@ -17,8 +17,10 @@ from ec_notifier.suspension import NotSuspended
 from ec_notifier.views import SubscriptionCreated, SubscriptionView
 from ec_platform.auth import Admin
 from ec_platform.openapi import problems
+from ec_platform.outbound import OutboundRefused
+from ec_platform.outbound_transport import check_destination
 from ec_platform.pagination import Page, Paging
-from ec_platform.problems import ProblemError
+from ec_platform.problems import ProblemError, invalid_input
 from ec_platform.requests import body_schema, parse_json_body, read_body
 
 
@@ -58,6 +60,9 @@ def add_subscription_routes(router: APIRouter) -> None:
         "/v1/subscriptions",
         status_code=201,
         summary="Subscribe a URL to escalation events; answers its secret once",
+        description="`url` must be one the outbound policy allows: http(s), and no address "
+        "that is not global (loopback, private, link-local…) unless its network is in "
+        "EC_OUTBOUND_ALLOWED_NETWORKS; else 422 naming `url`.",
         openapi_extra=body_schema(SubscriptionIn),
         response_model=SubscriptionCreated,
     )
@@ -66,6 +71,10 @@ def add_subscription_routes(router: APIRouter) -> None:
         wanted = parse_json_body(
             SubscriptionIn, await read_body(request, max_bytes=context.max_body_bytes)
         )
+        try:
+            await check_destination(context.outbound, wanted.url, context.resolver)
+        except OutboundRefused as error:
+            raise invalid_input("url", str(error)) from None
         subscription, secret = await context.subscriptions.create(
             url=wanted.url, event_types=wanted.event_types, by=who.name, now=context.clock()
         )

@@ -14,10 +14,12 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import httpx
 
+from ec_notifier.answers import excerpt, unanswered
 from ec_notifier.claims import Claimed, Outcome
 from ec_notifier.messages import email_for, slack_payload, teams_payload
 from ec_notifier.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, WEBHOOK
 from ec_notifier.signing import HEADER, signature
+from ec_platform.outbound import OutboundPolicy, OutboundRefused
 
 log = logging.getLogger("ec_notifier.operations_log")
 USER_AGENT = "EscalationCenter-Notifier/0.1"
@@ -81,7 +83,9 @@ class EmailChannel:
         except aiosmtplib.SMTPResponseException as error:
             return _smtp_refusal(error.code, error.message)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            return Outcome(False, f"SMTP: {type(error).__name__}: {error}", host_ok=False)
+            return Outcome(
+                False, f"SMTP: {type(error).__name__}: {excerpt(str(error))}", host_ok=False
+            )
         return DELIVERED
 
 
@@ -92,20 +96,26 @@ def _smtp_refusal(code: int, message: str) -> Outcome:
 
 
 class HttpChannel:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    """Chat, webhooks and subscriptions. `client` is built on an
+    OutboundTransport (every connection checked) and never follows redirects:
+    a 3xx is an answer like any other, so a redirect cannot lead elsewhere."""
+
+    def __init__(self, client: httpx.AsyncClient, policy: OutboundPolicy) -> None:
         self.client = client
+        self.policy = policy
 
     async def send(self, delivery: Claimed, now: datetime) -> Outcome:
         url, body, headers = self._request(delivery, now)
         try:
+            # The scheme and a literal address are refused before anything is
+            # built; the transport checks the addresses of a name as it connects.
+            self.policy.check_url(url)
             response = await self.client.post(url, content=body, headers=headers)
-        except httpx.TimeoutException as error:
-            return Outcome(False, f"timed out: {type(error).__name__}", host_ok=False)
-        except httpx.HTTPError as error:
-            return Outcome(False, f"{type(error).__name__}: {error}", host_ok=False)
+        except (OutboundRefused, httpx.HTTPError) as error:
+            return unanswered(error)
         if response.is_success:
             return DELIVERED
-        detail = f"HTTP {response.status_code}: {response.text[:200]}"
+        detail = f"HTTP {response.status_code}: {excerpt(response.text)}".rstrip(": ")
         if response.status_code == 410:  # the receiver says the hook is gone for good
             return Outcome(False, detail, permanent=True, host_ok=True)
         return Outcome(False, detail, host_ok=response.status_code < 500)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -12,6 +12,8 @@ from ec_notifier.subscriptions import Subscriptions
 from ec_notifier.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
+from ec_platform.outbound import OutboundPolicy
+from ec_platform.outbound_transport import Resolver, system_resolver
 from ec_platform.tasks import Doorbell
 
 
@@ -25,6 +27,9 @@ class NotifierContext:
     doorbell: Doorbell
     clock: Clock
     max_body_bytes: int
+    # Where subscriptions may point (checked when one is made, and at each send).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    resolver: Resolver = system_resolver
 
 
 def context_of(request: Request) -> NotifierContext:

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
+from ec_notifier.answers import excerpt
 from ec_notifier.connections import JIRA, PAGERDUTY, SERVICENOW, Connection
 from ec_notifier.writeback import JIRA_PROBLEM, SERVICENOW_PROBLEM
 
@@ -105,7 +106,8 @@ def _basic(user: str, secret: str) -> str:
 def error_message(platform: str, status: int, text: str) -> str:
     """What the platform said was wrong, from its own error body."""
     said = _said(platform, _parse(text))
-    return f"{platform} answered {status}: {said or text[:300] or 'no details'}"
+    # Kept short and printable: the log is no window onto another system.
+    return f"{platform} answered {status}: {excerpt(said or text) or 'no details'}"
 
 
 def _said(platform: str, data: Any) -> str:

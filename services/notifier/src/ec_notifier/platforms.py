@@ -9,6 +9,7 @@ from datetime import datetime
 
 import httpx
 
+from ec_notifier.answers import excerpt, unanswered
 from ec_notifier.channels import DELIVERED, USER_AGENT
 from ec_notifier.claims import Claimed, FollowUp, Outcome
 from ec_notifier.connections import Connections, SecretMissing
@@ -21,6 +22,7 @@ from ec_notifier.platform_requests import (
 )
 from ec_notifier.recording import host_of
 from ec_notifier.writeback import ESCALATION_LINK, JIRA_PROBLEM, PROBLEM_CHANNEL, SERVICENOW_PROBLEM
+from ec_platform.outbound import OutboundRefused
 
 PLATFORM_OF = {v: k for k, v in PROBLEM_CHANNEL.items()}
 
@@ -60,10 +62,8 @@ class PlatformChannel:
             response = await self.client.request(
                 request.method, request.url, json=request.body, headers=headers
             )
-        except httpx.TimeoutException as error:
-            return Outcome(False, f"{platform}: timed out: {type(error).__name__}", host_ok=False)
-        except httpx.HTTPError as error:
-            return Outcome(False, f"{platform}: {type(error).__name__}: {error}", host_ok=False)
+        except (OutboundRefused, httpx.HTTPError) as error:
+            return unanswered(error, f"{platform}: ")
         if response.is_success:
             if delivery.channel in (SERVICENOW_PROBLEM, JIRA_PROBLEM):
                 return self._created(platform, delivery, response)
@@ -78,7 +78,7 @@ class PlatformChannel:
             return Outcome(
                 False,
                 f"{platform} answered {response.status_code} without the new record's "
-                f"number: {response.text[:300]}",
+                f"number: {excerpt(response.text)}",
                 permanent=True,
                 host_ok=True,
             )
@@ -126,10 +126,8 @@ class EscalationLinkChannel:
         headers = {"Content-Type": "application/json", "X-EC-Delivery-Id": str(delivery.id)}
         try:
             response = await self.client.post(path, content=delivery.body, headers=headers)
-        except httpx.TimeoutException as error:
-            return Outcome(False, f"escalation: timed out: {type(error).__name__}", host_ok=False)
         except httpx.HTTPError as error:
-            return Outcome(False, f"escalation: {type(error).__name__}: {error}", host_ok=False)
+            return unanswered(error, "escalation: ")
         if response.is_success or (response.status_code == 409 and _already_linked(response)):
             return DELIVERED
         return refused("escalation", response, now)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ec_events import TOPIC_OF, TopicName
 from ec_notifier.routing import ChatRouting, Hears, ManagementList, Member, Routing
+from ec_platform.outbound import OutboundPolicy, OutboundRefused
 
 ESCALATION_EVENTS = frozenset(n for n, t in TOPIC_OF.items() if t == TopicName.ESCALATIONS)
 
@@ -122,12 +123,30 @@ def default_routing_text() -> str:
     return resources.files("ec_notifier").joinpath("default_routing.yaml").read_text()
 
 
-def load_routing(path: str | None) -> Routing:
-    """The routing file at `path`, or the shipped defaults."""
+def load_routing(path: str | None, policy: OutboundPolicy | None = None) -> Routing:
+    """The routing file at `path`, or the shipped defaults; with `policy`, an
+    address it can never send to (a wrong scheme, a refused literal address)
+    stops the start, naming the member."""
     if not path:
         return parse_routing(default_routing_text(), origin="the default routing")
     try:
         text = Path(path).read_text()
     except OSError as error:
         raise RoutingFileError(f"cannot read the routing file {path}: {error}") from None
-    return parse_routing(text, origin=path)
+    routing = parse_routing(text, origin=path)
+    if policy is not None:
+        check_addresses(routing, policy, origin=path)
+    return routing
+
+
+def check_addresses(routing: Routing, policy: OutboundPolicy, *, origin: str) -> None:
+    # Names are checked at each send (they may resolve differently then).
+    for level, listed in routing.management.items():
+        for index, member in enumerate(listed.people):
+            if member.address is None:
+                continue
+            try:
+                policy.check_url(member.address)
+            except OutboundRefused as error:
+                field = f"management.{level}.people.{index}.address"
+                raise RoutingFileError(f"{origin} is not valid: {field}: {error}") from None

@@ -37,6 +37,7 @@ from ec_platform.bus import Delivery
 from ec_platform.channels import BusUse, Consumer
 from ec_platform.database import Database
 from ec_platform.migrations import migrate_at_start
+from ec_platform.outbound_transport import OutboundTransport
 from ec_platform.tasks import Doorbell, keep_running
 from ec_platform.tracing import send_trace_context
 from ec_platform.wiring import Wiring
@@ -77,7 +78,7 @@ class NotifierService:
     async def start(self, runtime: Runtime, state: State, stack: AsyncExitStack) -> None:
         settings = self.settings
         try:
-            routing = load_routing(settings.notifier_routing_file)
+            routing = load_routing(settings.notifier_routing_file, settings.outbound_policy)
             smtp = SmtpServer.parse(settings.smtp_url) if settings.smtp_url else None
             connections = load_connections(settings.connections_file)
         except (RoutingFileError, ConnectionsFileError, ValueError) as error:
@@ -103,12 +104,19 @@ class NotifierService:
             lease=timedelta(seconds=settings.notifier_lease_s),
             health=health,
         )
+        # Every address people give (webhooks, chat, subscriptions) and the ITSM
+        # platforms: each connection checked against the outbound policy, and
+        # redirects never followed (a 3xx could point anywhere).
+        policy = settings.outbound_policy
         http = httpx.AsyncClient(
             timeout=settings.notifier_timeout_s,
             follow_redirects=False,
-            limits=httpx.Limits(
-                max_connections=settings.notifier_concurrency,
-                max_keepalive_connections=settings.notifier_concurrency,
+            transport=OutboundTransport(
+                policy,
+                limits=httpx.Limits(
+                    max_connections=settings.notifier_concurrency,
+                    max_keepalive_connections=settings.notifier_concurrency,
+                ),
             ),
             event_hooks={"request": [send_trace_context]},
         )
@@ -128,7 +136,7 @@ class NotifierService:
             )
         channels = Channels(
             email,
-            HttpChannel(http),
+            HttpChannel(http, policy),
             {
                 **dict.fromkeys(WRITEBACK_CHANNELS, platforms),
                 ESCALATION_LINK: EscalationLinkChannel(escalation),
@@ -205,9 +213,12 @@ class NotifierService:
             doorbell=doorbell,
             clock=runtime.clock,
             max_body_bytes=settings.max_body_bytes,
+            outbound=policy,
         )
 
     def _escalation_client(self, connections: Connections) -> httpx.AsyncClient:
+        # Not under the outbound policy: its URL is the deployment's own setting
+        # (127.0.0.1:8002 by default), never an address an API caller gave.
         settings = self.settings
         token = self.escalation_token or settings.escalation_token()
         if token is None and connections.by_platform:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ec_events import Topics
+from ec_platform.outbound import OutboundPolicy, parse_networks
 
 
 class PlatformSettings(BaseSettings):
@@ -36,6 +37,22 @@ class PlatformSettings(BaseSettings):
     # ingress or proxy in front): comma-separated addresses or CIDRs. Empty:
     # nobody's, so a client's address is always the peer's own.
     trusted_proxies: str = ""
+    # Networks outbound requests may reach although they are not global
+    # (loopback, private, link-local): none by default, so an address someone
+    # typed cannot reach the services beside us (ec_platform.outbound).
+    outbound_allowed_networks: str = Field(
+        default="", description="comma-separated CIDRs allowed although not global"
+    )
+
+    @field_validator("outbound_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # fail at start-up, not at the first send
+        return value
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy.from_setting(self.outbound_allowed_networks)
 
     @property
     def topics(self) -> Topics:
