@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.headerregistry import Address
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from ec_notifier.headers import header_safe
@@ -28,7 +29,10 @@ def email_message(
     message["From"] = sender
     # Folded here as well as when the text is rendered: a delivery stored
     # before (or by another path) must still make a mail that can be sent.
-    message["To"] = formataddr((header_safe(to_name), to))
+    # An Address, not formataddr: formataddr drops the quotes a name needs
+    # once it also holds non-ASCII text ("; ¡" would split the To header).
+    username, _, domain = to.rpartition("@")
+    message["To"] = Address(display_name=header_safe(to_name), username=username, domain=domain)
     message["Subject"] = header_safe(subject)
     message["Date"] = format_datetime(sent_at)
     # The same delivery always carries the same Message-ID, so a mail system

@@ -15,10 +15,12 @@ from pydantic import BeforeValidator, Field
 
 # The widest integer a BIGINT column (PostgreSQL's and SQLite's) holds.
 DB_INT_MAX = 2**63 - 1
-# Times are kept well inside what datetime, PostgreSQL and the arithmetic on
-# them (a default period subtracted, a monitoring period added) can hold.
+# The earliest time taken: nothing this system records is older, and it leaves
+# room for the arithmetic done on a time (a default period subtracted) that
+# would overflow near year 1. Later times only need to exist in UTC; how far
+# ahead a deadline may lie is each route's own rule.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _NOT_A_TIME = "must be an ISO 8601 date-time with a time zone"
 
@@ -40,13 +42,13 @@ def parse_instant(value: Any) -> datetime:
         in_utc = value.astimezone(UTC)
     except OverflowError:
         raise ValueError(_out_of_range()) from None
-    if not EARLIEST <= in_utc < LATEST:
+    if in_utc < EARLIEST:
         raise ValueError(_out_of_range())
     return value
 
 
 def _out_of_range() -> str:
-    return f"must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+    return f"must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()} (in UTC)"
 
 
 # An ISO 8601 date-time with a zone, in range: for every query parameter and
