@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
