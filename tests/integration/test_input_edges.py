@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,10 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ec_intake.webhooks import ec_signature
 from tests.support.apps import app_on
 from tests.support.escalation_http import command, plan_body, started
 from tests.support.factories import bearer, incident_body
 from tests.support.waiting import eventually
+from tests.unit.webhooks.golden import example
 
 UNDERFLOW = "0001-01-01T00:00:00+14:00"
 OVERFLOW = "9999-12-31T23:59:59-14:00"
@@ -146,6 +149,28 @@ async def test_a_webhook_signature_with_an_absurd_timestamp_is_401(
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_a_platform_time_that_is_no_moment_in_utc_is_422_naming_the_payload_field(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given a ServiceNow record updated "at" a time that underflows in UTC
+    record = example("servicenow", "p1_new")
+    record["sys_id"] = uuid.uuid4().hex
+    record["sys_updated_on"] = UNDERFLOW
+    body = json.dumps(record).encode()
+    signed = ec_signature(body, SECRET, int(time.time()))
+
+    # When it is delivered
+    response = await client.post(
+        "/v1/webhooks/servicenow",
+        content=body,
+        headers={"content-type": "application/json", "X-EC-Signature": signed},
+    )
+
+    # Then it is refused naming the field, not a 500
+    assert response.status_code == 422, response.text
+    assert "sys_updated_on" in response.text
+
+
 async def test_an_unknown_webhook_source_is_404_without_naming_the_known_ones(
     client: httpx.AsyncClient,
 ) -> None:
@@ -156,7 +181,8 @@ async def test_an_unknown_webhook_source_is_404_without_naming_the_known_ones(
     assert response.status_code == 404, response.text
     problem = response.json()
     assert problem["detail"] == "unknown webhook source"
-    assert "servicenow" not in response.text and "pagerduty" not in response.text
+    assert "servicenow" not in response.text
+    assert "pagerduty" not in response.text
 
 
 async def test_a_customer_id_that_looks_like_a_formula_is_text_in_the_csv_report(

@@ -121,4 +121,5 @@ def test_escaped_text_holds_no_control_character(text: str) -> None:
     escaped = escape_controls(text)
 
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in escaped)
-    assert "\u2028" not in escaped and "\u2029" not in escaped
+    assert "\u2028" not in escaped
+    assert "\u2029" not in escaped

@@ -17,7 +17,8 @@ from ec_notifier.messages import email_message
 def test_any_text_folds_to_one_printable_line(text: str) -> None:
     safe = header_safe(text)
 
-    assert "\r" not in safe and "\n" not in safe
+    assert "\r" not in safe
+    assert "\n" not in safe
     assert safe == safe.strip()
     assert len(safe) <= MAX_HEADER_CHARS
     assert all(c.isprintable() or c == " " for c in safe)
@@ -40,7 +41,8 @@ def test_any_subject_and_name_make_a_mail_with_only_its_own_headers(
 
     parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
     assert sorted(parsed.keys()) == sorted(message.keys())
-    assert "\n" not in str(parsed["Subject"]) and "\r" not in str(parsed["Subject"])
+    assert "\n" not in str(parsed["Subject"])
+    assert "\r" not in str(parsed["Subject"])
     assert parsed["To"].addresses[0].addr_spec == "dana@provider.example"
 
 
