@@ -14,6 +14,10 @@ from uuid import UUID
 from ec_console.display import ALL_STATES, OPEN_STATES, is_overdue, next_deadline, parse_time
 from ec_console.services import Answer, Services
 from ec_console.sessions import User
+from ec_platform.inputs import parse_count
+
+# The API's highest level: a filter beyond it would only be refused there.
+MAX_LEVEL = 99
 
 SORTS = {
     "deadline": "next deadline",
@@ -45,7 +49,7 @@ class BoardQuery:
 
         return cls(
             state=text("state") if text("state") in (*ALL_STATES, "withdrawn", "all") else "",
-            level=text("level") if text("level").isdigit() else "",
+            level=text("level") if parse_count(text("level"), maximum=MAX_LEVEL) else "",
             customer=text("customer"),
             manager=text("manager"),
             mine=bool(params.get("mine")),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ec_console.forms import Invalid, items, lines, local_time, optional, rows, text
+from ec_platform.inputs import parse_count
 
 MAX_ROWS = 50
 Placed = dict[str, dict[int, int]]
@@ -97,10 +98,10 @@ def _plan(v: Mapping[str, str]) -> Built:
 
 
 def _level(v: Mapping[str, str]) -> Built:
-    raw = text(v, "level")
-    if not raw.isdigit():
+    level = parse_count(text(v, "level"))
+    if level is None:
         raise Invalid({"level": "choose the level to raise it to"})
-    return {"level": int(raw), "reason": text(v, "reason")}, {}
+    return {"level": level, "reason": text(v, "reason")}, {}
 
 
 def _progress(v: Mapping[str, str]) -> Built:

@@ -22,6 +22,7 @@ from ec_console.forms import values_of
 from ec_console.rendering import create_templates
 from ec_console.services import Answer, Services
 from ec_console.settings import ConsoleSettings
+from ec_platform.inputs import parse_count
 from ec_platform.throttle import Pacing, client_address
 
 MOUNT = "/customer"
@@ -113,7 +114,8 @@ def _body(fields: tuple[str, ...], values: Mapping[str, str]) -> dict[str, Any]:
         value = values.get(name, "").strip()
         if not value:
             continue
-        body[name] = int(value) if name == "plan_version" and value.isdigit() else value
+        number = parse_count(value) if name == "plan_version" else None
+        body[name] = number if number is not None else value
     return body
 
 

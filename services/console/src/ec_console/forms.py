@@ -12,6 +12,11 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from ec_platform.inputs import parse_count, parse_instant
+
+# Time zones lie within 14 hours of UTC (a day either way is plenty).
+MAX_OFFSET_MINUTES = 24 * 60
+
 
 @dataclass
 class FormState:
@@ -82,11 +87,23 @@ def local_time(values: Mapping[str, str], key: str) -> str | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise Invalid({key: "enter a date and time"}) from None
-    if moment.tzinfo is None:
-        offset = text(values, "tz_offset")
-        minutes = int(offset) if offset.lstrip("-").isdigit() else 0
-        moment = (moment + timedelta(minutes=minutes)).replace(tzinfo=UTC)
-    return moment.isoformat()
+    try:
+        if moment.tzinfo is None:
+            moment = (moment + timedelta(minutes=_offset_minutes(values))).replace(tzinfo=UTC)
+        # The same check the API applies: a moment that is no instant in UTC
+        # (year 1 in +14:00) is the form's error, not a failed request.
+        return parse_instant(moment).isoformat()
+    except (OverflowError, ValueError):
+        raise Invalid({key: "enter a date and time"}) from None
+
+
+def _offset_minutes(values: Mapping[str, str]) -> int:
+    """The browser's offset from UTC; 0 when it is not a plausible one."""
+    offset = text(values, "tz_offset")
+    minutes = parse_count(offset.removeprefix("-"), maximum=MAX_OFFSET_MINUTES)
+    if minutes is None:
+        return 0
+    return -minutes if offset.startswith("-") else minutes
 
 
 def rows(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import MAXYEAR, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from ec_console.pages_auth import CSRF_MESSAGE
 from ec_console.prefill import prefill
 from ec_console.rendering import go, render
 from ec_console.sessions import Session, csrf_matches
+from ec_platform.inputs import parse_count
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
@@ -61,7 +62,7 @@ async def _page(
         commands=COMMANDS,
         primary=primary(state, bool(data.escalation.get("manager"))),
         as_of=as_of,
-        rendered=int(request.query_params.get("rendered") or data.version),
+        rendered=parse_count(request.query_params.get("rendered") or "") or data.version,
     )
 
 
@@ -75,7 +76,7 @@ def _moment(as_of: str | None, tz_offset: str | None) -> str | None:
     except Invalid:
         return None
     parsed = datetime.fromisoformat(moment or "")
-    if parsed.microsecond == 0 and "." not in as_of:
+    if parsed.microsecond == 0 and "." not in as_of and parsed.year < MAXYEAR:
         parsed += timedelta(microseconds=999_999)
     return parsed.isoformat()
 
@@ -156,7 +157,7 @@ async def _command(request: Request, escalation_id: UUID, name: str, session: Se
     if not csrf_matches(session, str(form.get("csrf", ""))):
         return render(request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE)
     state = FormState(name, values=values)
-    version = int(values["version"]) if values.get("version", "").isdigit() else None
+    version = parse_count(values.get("version", ""))
     try:
         body, placed = spec.build(values)
     except Invalid as error:

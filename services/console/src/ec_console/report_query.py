@@ -47,9 +47,11 @@ class ReportQuery:
 def _moment(value: str, *, next_day: bool = False) -> str:
     try:
         day = date.fromisoformat(value)
-    except ValueError:
+        # The API answers a day it cannot take (the one after 9999-12-31) with
+        # a 422 naming the field, shown on the page like any other refusal.
+        return f"{(day + DAY if next_day else day).isoformat()}T00:00:00Z"
+    except (ValueError, OverflowError):
         return value
-    return f"{(day + DAY if next_day else day).isoformat()}T00:00:00Z"
 
 
 def last_days(today: date, days: int, group_by: str) -> ReportQuery:

@@ -14,8 +14,11 @@ from ec_escalation.api_context import Context
 from ec_escalation.audit import verify
 from ec_escalation.schemas import Page, RecordedEvent, VerificationView
 from ec_escalation.views import event_view
+from ec_events.registry import EVENT_TYPES
 from ec_platform.auth import Auditor
 from ec_platform.eventlog import EventLog
+from ec_platform.inputs import DB_INT_MAX
+from ec_platform.problems import invalid_input
 
 NDJSON = "application/x-ndjson"
 
@@ -39,13 +42,19 @@ def build_router() -> APIRouter:
         request: Request,
         context: Context,
         _: Auditor,
-        after: Annotated[int, Query(ge=0, description="a position; 0 for the start")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=DB_INT_MAX, description="a position; 0 for the start")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
         type: Annotated[list[str] | None, Query(description="only these event types")] = None,
         format: Annotated[str | None, Query(pattern="^(json|ndjson)$")] = None,
     ) -> Any:
         log = context.escalations.store.log
         types = [t for value in type or [] for t in value.split(",") if t]
+        unknown = sorted({t for t in types if t not in EVENT_TYPES})
+        if unknown:
+            # A misspelt type would otherwise match nothing and look like an empty history.
+            raise invalid_input("type", f"unknown event type {unknown[0]!r}")
         if format == "ndjson" or NDJSON in request.headers.get("accept", ""):
             return StreamingResponse(_export(log, after, types), media_type=NDJSON)
         stored = await queries.events_after(log, after, limit=limit, types=types)

@@ -23,6 +23,7 @@ from ec_escalation.store import Recorded
 from ec_escalation.views import escalation_view
 from ec_platform.auth import Operator, Principal
 from ec_platform.eventlog import VersionConflict
+from ec_platform.inputs import parse_count
 from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError
 
@@ -60,12 +61,12 @@ COMMANDS: tuple[tuple[str, str, type[b.CommandBody], str], ...] = (
 def parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = parse_count(value.strip().removeprefix("W/").strip('"'))
+    if version is None:
         raise ProblemError(
             400, "Bad Request", 'If-Match must name a version, as the ETag gave it ("3")'
         )
-    return int(text)
+    return version
 
 
 async def run(

@@ -26,6 +26,7 @@ from ec_events import escalations as e
 from ec_events.base import Email
 from ec_platform.auth import Operator
 from ec_platform.eventlog import VersionConflict
+from ec_platform.inputs import DB_INT_MAX
 from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError
 from ec_platform.throttle import client_address
@@ -45,12 +46,12 @@ class LinkRequest(b.Body):
 
 
 class PlanAct(b.Body):
-    plan_version: int = Field(ge=1)
+    plan_version: int = Field(ge=1, le=DB_INT_MAX)
     comment: CustomerWords | None = None
 
 
 class PlanDecline(b.Body):
-    plan_version: int = Field(ge=1)
+    plan_version: int = Field(ge=1, le=DB_INT_MAX)
     comment: CustomerWords
 
 

@@ -3,7 +3,6 @@ its events and timeline, and the active criteria. The reads are in queries.py.""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,13 +11,14 @@ from fastapi.responses import JSONResponse
 
 from ec_escalation import queries
 from ec_escalation.api_context import Context, not_found
+from ec_escalation.bodies import MAX_LEVEL
 from ec_escalation.criteria import RuleSet
 from ec_escalation.schemas import BoardItem, EscalationView, Page, RecordedEvent, TimelineEntry
 from ec_escalation.state import Status
 from ec_escalation.views import escalation_view, event_view, timeline_entry
 from ec_platform.auth import Reader
+from ec_platform.inputs import Instant
 from ec_platform.pagination import Paging
-from ec_platform.problems import invalid_input
 
 
 def build_router() -> APIRouter:
@@ -34,7 +34,7 @@ def build_router() -> APIRouter:
         _: Reader,
         paging: Paging,
         state: Status | None = None,
-        level: Annotated[int | None, Query(ge=1)] = None,
+        level: Annotated[int | None, Query(ge=1, le=MAX_LEVEL)] = None,
         customer_id: str | None = None,
         manager_id: str | None = None,
         incident_id: UUID | None = None,
@@ -72,10 +72,8 @@ def build_router() -> APIRouter:
         escalation_id: UUID,
         context: Context,
         _: Reader,
-        as_of: Annotated[datetime | None, Query(description="the state as it was then")] = None,
+        as_of: Annotated[Instant | None, Query(description="the state as it was then")] = None,
     ) -> JSONResponse:
-        if as_of is not None and as_of.tzinfo is None:
-            raise invalid_input("as_of", "must carry a time zone")
         state = await queries.escalation(context.escalations, escalation_id, as_of=as_of)
         if state is None:
             then = f" as of {as_of.isoformat()}" if as_of else ""

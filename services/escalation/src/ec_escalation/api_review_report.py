@@ -23,8 +23,9 @@ from ec_escalation.review_report import PeriodFigures, Recorded, build_report
 from ec_escalation.store import EscalationStore
 from ec_platform.auth import Reader
 from ec_platform.eventlog import StoredEvent
+from ec_platform.inputs import Instant
 from ec_platform.openapi import problems
-from ec_platform.problems import ProblemError, invalid_input
+from ec_platform.problems import ProblemError
 
 HTML, PDF = "text/html", "application/pdf"
 # The period whose medians the report sets beside the escalation's own measures.
@@ -104,9 +105,7 @@ def build_router() -> APIRouter:
         format: Annotated[
             Format | None, Query(description="`html` or `pdf` (instead of the Accept header)")
         ] = None,
-        as_of: Annotated[
-            datetime | None, Query(description="the escalation as it was then")
-        ] = None,
+        as_of: Annotated[Instant | None, Query(description="the escalation as it was then")] = None,
     ) -> Response:
         chosen = format or negotiated(request.headers.get("accept"))
         if chosen is None:
@@ -116,8 +115,6 @@ def build_router() -> APIRouter:
                 f"the report is {HTML} or {PDF} (or ask with ?format=html or ?format=pdf)",
                 type="/problems/not-acceptable",
             )
-        if as_of is not None and as_of.tzinfo is None:
-            raise invalid_input("as_of", "must carry a time zone")
         store = context.escalations.store
         now = context.escalations.clock()
         stored, incident_at = await queries.report_inputs(store, escalation_id, as_of=as_of)

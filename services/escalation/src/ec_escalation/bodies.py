@@ -17,7 +17,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ec_escalation import commands as c
 from ec_escalation.manual_start import ManualStart
 from ec_events.base import (
-    AwareDatetime,
     ChannelKind,
     Contact,
     Customer,
@@ -31,8 +30,10 @@ from ec_events.base import (
 )
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput, RecordKind
 from ec_events.record_ids import CheckedPlatformRecord
+from ec_platform.inputs import Instant
 
 MAX_INCIDENTS = 100
+MAX_LEVEL = 99
 MAX_TEAM = 200
 MAX_CONTACTS = 200
 MAX_ADDRESS = 2_000
@@ -167,8 +168,14 @@ class AssessmentBody(CommandBody):
         )
 
 
+class PlanActionIn(PlanAction):
+    # The event's field takes any aware datetime; what a client sends is held
+    # to the range every other time in the API is.
+    due: Instant
+
+
 class PlanBody(CommandBody):
-    actions: list[PlanAction] = Field(min_length=1, max_length=MAX_ACTIONS)
+    actions: list[PlanActionIn] = Field(min_length=1, max_length=MAX_ACTIONS)
     resources: list[Text] = Field(default_factory=list, max_length=MAX_RESOURCES)
     customer_agreed: bool = Field(
         default=False,
@@ -176,7 +183,7 @@ class PlanBody(CommandBody):
         "override and needs `override_reason`",
     )
     reason: Text
-    review_by: AwareDatetime
+    review_by: Instant
     override_reason: Text | None = None
 
     def command(self) -> c.RevisePlan:
@@ -191,7 +198,7 @@ class PlanBody(CommandBody):
 
 
 class LevelBody(CommandBody):
-    level: int = Field(ge=2, le=99)
+    level: int = Field(ge=2, le=MAX_LEVEL)
     reason: Text
 
     def command(self) -> c.RaiseLevel:
@@ -200,7 +207,7 @@ class LevelBody(CommandBody):
 
 class ProgressBody(CommandBody):
     note: Text
-    next_update_due: AwareDatetime
+    next_update_due: Instant
 
     def command(self) -> c.ReportProgress:
         return c.ReportProgress(note=self.note, next_update_due=self.next_update_due)

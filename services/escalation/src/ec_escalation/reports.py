@@ -165,12 +165,25 @@ def as_csv(answer: dict[str, Any]) -> str:
         durations = row["durations"]
         writer.writerow(
             [
-                row["group"],
+                text_cell(str(row["group"])),
                 *(row["counts"][name] for name in COUNTS),
                 *(_cell(durations[name][stat]) for name in names for stat in STATISTICS),
             ]
         )
     return out.getvalue()
+
+
+# What a spreadsheet reads as the start of a formula (tab and CR included,
+# which some strip before looking).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """A text cell a spreadsheet keeps as text: a customer id, a service or a
+    name is whatever someone typed, and `=HYPERLINK(...)` must not become a
+    live formula. Numeric columns are written as numbers and never pass here,
+    so a negative figure stays a number."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _cell(value: float | None) -> str:

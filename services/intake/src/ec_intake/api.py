@@ -196,7 +196,9 @@ async def _read_webhook(
         raise ProblemError(
             404,
             "Not Found",
-            f"no webhook source {source!r}; known: {', '.join(sorted(context.sources))}",
+            # The configured sources are not listed: they would tell anyone
+            # which platforms feed this deployment.
+            "unknown webhook source",
             type="/problems/unknown-source",
         )
     body = await read_body(request, max_bytes=context.settings.intake_max_body_bytes)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 
 from ec_events.base import PlatformRecord, Priority
@@ -17,6 +17,7 @@ from ec_intake.domain import changes
 from ec_intake.store import IncidentStore
 from ec_platform.auth import Reader
 from ec_platform.eventlog import StoredEvent
+from ec_platform.inputs import Instant
 from ec_platform.openapi import Timestamp
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 from ec_platform.problems import ProblemError
@@ -212,10 +213,10 @@ def add_incident_routes(router: APIRouter) -> None:
             Status | None, Query(description="open, or resolved (or closed) by the platform")
         ] = None,
         received_after: Annotated[
-            AwareDatetime | None, Query(description="received at or after (with a zone)")
+            Instant | None, Query(description="received at or after (with a zone)")
         ] = None,
         received_before: Annotated[
-            AwareDatetime | None, Query(description="received before (with a zone)")
+            Instant | None, Query(description="received before (with a zone)")
         ] = None,
         q: Annotated[
             str | None,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ec_events.base import AwareDatetime, Customer, Event, Name, Priority, Text
+from ec_events.base import Customer, Event, Name, Priority, Text
 from ec_events.incidents import (
     RESOLVED_STATUSES,
     IncidentFacts,
@@ -17,6 +17,7 @@ from ec_events.incidents import (
     IncidentUpdated,
 )
 from ec_events.record_ids import CheckedPlatformRecord
+from ec_platform.inputs import Instant
 
 # Fixed forever: incident ids are derived from it, and must stay stable.
 INCIDENT_NAMESPACE = uuid.UUID("6f1c3f5e-2b7a-4d59-9a57-0c8f3f1e4b21")
@@ -41,7 +42,7 @@ class IncidentIn(BaseModel):
     reopen_count: int = Field(default=0, ge=0, le=10_000)
     customer_escalation_requested: bool = False
     status: str = Field(default="open", min_length=1, max_length=40)
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
     # Where writing back to the incident goes (the native webhooks fill it). The
     # notifier sends requests to it with the integration's credentials, so its

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from ec_monitor.policy import TimerKind
 from ec_monitor.timers import TimerBook
 from ec_platform.auth import Reader
 from ec_platform.openapi import Timestamp
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
+
+# Filters are checked against what a timer can be, so a typo is a 422, not an empty page.
+TimerStatus = Literal["pending", "fired", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class TimerView(BaseModel):
     id: UUID
     escalation_id: UUID
     kind: str = Field(description="monitoring_period, plan_review, progress_update or auto_raise")
-    status: str = Field(description="pending, fired or cancelled")
+    status: TimerStatus = Field(description="pending, fired or cancelled")
     due_at: Timestamp
     level: int | None = Field(description="auto_raise: the level it watches")
     round: int | None = Field(description="monitoring_period: which monitoring round")
@@ -51,8 +55,8 @@ def build_router() -> APIRouter:
         _: Reader,
         paging: Paging,
         escalation_id: UUID | None = None,
-        kind: str | None = None,
-        status: str | None = None,
+        kind: TimerKind | None = None,
+        status: TimerStatus | None = None,
     ) -> dict[str, Any]:
         book: TimerBook = request.app.state.monitor.timers
         table = book.tables.timers

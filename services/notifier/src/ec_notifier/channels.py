@@ -19,6 +19,7 @@ from ec_notifier.claims import Claimed, Outcome
 from ec_notifier.messages import email_for, slack_payload, teams_payload
 from ec_notifier.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, WEBHOOK
 from ec_notifier.signing import HEADER, signature
+from ec_platform.inputs import redact_url
 from ec_platform.outbound import OutboundPolicy, OutboundRefused
 
 log = logging.getLogger("ec_notifier.operations_log")
@@ -41,7 +42,9 @@ class SmtpServer:
         it) or `smtps://…` (TLS from the first byte)."""
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"EC_SMTP_URL must look like smtp://host:port, not {url!r}")
+            raise ValueError(
+                f"EC_SMTP_URL must look like smtp://host:port, not {redact_url(url)!r}"
+            )
         tls = parts.scheme == "smtps"
         return cls(
             hostname=parts.hostname,

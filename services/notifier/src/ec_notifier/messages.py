@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
+
+from ec_notifier.headers import header_safe
 
 if TYPE_CHECKING:
     from ec_notifier.claims import Claimed
@@ -24,8 +27,13 @@ def email_message(
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((to_name, to))
-    message["Subject"] = subject
+    # Folded here as well as when the text is rendered: a delivery stored
+    # before (or by another path) must still make a mail that can be sent.
+    # An Address, not formataddr: formataddr drops the quotes a name needs
+    # once it also holds non-ASCII text ("; ¡" would split the To header).
+    username, _, domain = to.rpartition("@")
+    message["To"] = Address(display_name=header_safe(to_name), username=username, domain=domain)
+    message["Subject"] = header_safe(subject)
     message["Date"] = format_datetime(sent_at)
     # The same delivery always carries the same Message-ID, so a mail system
     # (or a person's client) can recognise the rare resend after a crash.

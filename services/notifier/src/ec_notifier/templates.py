@@ -10,6 +10,7 @@ from typing import Any
 from ec_events import escalations as esc
 from ec_events.base import Customer, Event
 from ec_notifier.audience import Audience
+from ec_notifier.headers import header_safe
 
 Lines = list[str]
 
@@ -32,7 +33,9 @@ def render(event: Event, audience: Audience) -> Text:
         + (f", service {audience.service}" if audience.service else ""),
         "Sent by Escalation Center.",
     ]
-    return Text(subject=f"{headline}: {audience.name}", body="\n".join([*lines, *footer]))
+    return Text(
+        subject=header_safe(f"{headline}: {audience.name}"), body="\n".join([*lines, *footer])
+    )
 
 
 def when(moment: datetime) -> str:

@@ -12,9 +12,11 @@ import orjson
 from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from ec_platform.inputs import redact_url
 from ec_platform.tracing import child_span
 
 
@@ -42,7 +44,10 @@ class Database:
         physical_schema: str | None = None,
         pool_size: int = 10,
     ) -> Database:
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ValueError(f"not a database URL: {redact_url(url)!r}") from None
         options: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             private: Path | None = None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ec_platform.inputs import parse_count
 from ec_platform.problems import BodyTooLarge, body_too_large
 
 
@@ -35,7 +36,8 @@ class BodyLimitMiddleware:
             return
         limit = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        size = parse_count(declared) if declared is not None else None
+        if size is not None and size > limit:
             await body_too_large(limit)(scope, receive, send)
             return
         received = 0

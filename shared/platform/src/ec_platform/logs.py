@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -15,6 +16,27 @@ LogFormat = Literal["text", "json"]
 TEXT_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s [trace_id=%(trace_id)s span_id=%(span_id)s]: %(message)s"
 )
+
+
+# Every C0 control but none printable, DEL and the C1 controls, and the
+# Unicode line and paragraph separators some terminals also break lines on.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: `\\r`, `\\n`, `\\t` and `\\xNN`/`\\uNNNN` in place of the
+    control characters, so that input logged verbatim cannot forge log lines."""
+    return _CONTROLS.sub(lambda m: _NAMED.get(m[0]) or m[0].encode("unicode_escape").decode(), text)
+
+
+class TextLogFormatter(logging.Formatter):
+    """The text format, with the message (its arguments filled in) escaped.
+    A traceback keeps its lines: it is the code's text, not a caller's."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -37,7 +59,7 @@ def configure_logging(level: str, log_format: LogFormat) -> logging.Handler:
     handler = logging.StreamHandler()
     handler.addFilter(TraceIdsInLogs())
     handler.setFormatter(
-        JsonLogFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+        JsonLogFormatter() if log_format == "json" else TextLogFormatter(TEXT_FORMAT)
     )
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     return handler

@@ -22,6 +22,8 @@ from ec_intake.webhooks.errors import BadSignature
 
 DEFAULT_TOLERANCE_SECONDS = 300
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+# A plausible Unix time: a longer one is no timestamp (and would overflow a float).
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 Secret = str | SecretStr
 
 
@@ -95,7 +97,7 @@ def verify_ec(
     pairs = _pairs(header)
     stamps = [value for key, value in pairs if key == "t"]
     candidates = _v1_signatures(pairs)
-    if len(stamps) != 1 or not stamps[0].isdigit() or not candidates:
+    if len(stamps) != 1 or not _UNIX_SECONDS.fullmatch(stamps[0]) or not candidates:
         raise BadSignature("malformed X-EC-Signature header: want t=<unix seconds>,v1=<hex>")
     timestamp = int(stamps[0])
     if abs(now - timestamp) > tolerance_seconds:
