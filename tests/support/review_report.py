@@ -60,7 +60,11 @@ INPUTS = [
 PROBLEM_LINK = {
     "kind": "problem",
     "ref": "PRB0040001",
-    "platform_record": {"platform": "servicenow", "record_id": "a1b2c3", "number": "PRB0040001"},
+    "platform_record": {
+        "platform": "servicenow",
+        "record_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "number": "PRB0040001",
+    },
 }
 NOTES = (
     "3 of 5 gateways restored",

@@ -37,10 +37,11 @@ LEASE_MARGIN_S = 2.0
 MIN_CLAIM_GAP_S = 0.01
 # Deliveries claimed per host, as a multiple of what it may have in flight.
 CLAIM_DEPTH = 2
-# A send still running this long before its lease ends has ignored its own
-# timeout (a library that swallowed the cancellation): its host's slot is
-# given back without it, so it cannot hold the host's room for good.
-OVERDUE_BEFORE_LEASE_END_S = LEASE_MARGIN_S / 2
+# A send still running this long after its own timeout ignored it (a library
+# that swallowed the cancellation): its host's slot is given back without it,
+# so it cannot hold the host's room for good. Less than the lease's margin, so
+# the slot is free before any other process may take the delivery over.
+OVERDUE_AFTER_TIMEOUT_S = LEASE_MARGIN_S / 2
 
 
 @dataclass(eq=False)
@@ -49,6 +50,8 @@ class Sending:
 
     delivery: Claimed
     slot: Slot
+    # On the monotonic clock: the wall clock may jump, a send's time does not.
+    overdue_at: float
     task: asyncio.Task[None] | None = None
 
 
@@ -113,7 +116,7 @@ class Dispatcher:
         pause before the next look."""
         await asyncio.sleep(max(0.0, self._last_claim + MIN_CLAIM_GAP_S - time.monotonic()))
         now = self.clock()
-        self._abandon_overdue(now)
+        self._abandon_overdue()
         await self._return_unsendable(now)
         self._start_waiting(now)
         room = self.concurrency * CLAIM_DEPTH - self.gates.in_flight - self._waiting_count()
@@ -151,7 +154,9 @@ class Dispatcher:
                 if delivery.lease_until - now < self._lease_needed:
                     queue.appendleft(delivery)  # returned by the next step
                     break
-                self._spawn(Sending(delivery, self.gates.take(host, now)))
+                budget = self._budget(delivery, now)
+                overdue_at = time.monotonic() + budget + OVERDUE_AFTER_TIMEOUT_S
+                self._spawn(Sending(delivery, self.gates.take(host, now), overdue_at))
             if not queue:
                 del self._waiting[host]
 
@@ -206,13 +211,13 @@ class Dispatcher:
             del self._sending[sending.delivery.id]
         self.gates.give_back(sending.slot, ok=ok, now=self.clock())
 
-    def _abandon_overdue(self, now: datetime) -> None:
+    def _abandon_overdue(self) -> None:
         """Gives back the slots of sends that outlived their own timeout. Their
         outcome, should one ever come, is still written while the claim holds;
         once the lease has run out the delivery is any process's to send."""
-        limit = timedelta(seconds=OVERDUE_BEFORE_LEASE_END_S)
+        now = time.monotonic()
         for sending in list(self._sending.values()):
-            if sending.delivery.lease_until - now > limit:
+            if now < sending.overdue_at:
                 continue
             log.error(
                 "delivery %s to %s: its send outlived its timeout; giving its slot back",
@@ -254,10 +259,13 @@ class Dispatcher:
                 span.set_status(Status(StatusCode.ERROR, outcome.error))
             return outcome
 
+    def _budget(self, delivery: Claimed, now: datetime) -> float:
+        """The seconds a send may take: what its lease leaves, less the margin."""
+        return max((delivery.lease_until - now).total_seconds() - LEASE_MARGIN_S, 0.1)
+
     async def _attempt_in_span(self, delivery: Claimed) -> Outcome:
-        budget = (delivery.lease_until - self.clock()).total_seconds() - LEASE_MARGIN_S
         try:
-            async with asyncio.timeout(max(budget, 0.1)):
+            async with asyncio.timeout(self._budget(delivery, self.clock())):
                 return await self.send(delivery, self.clock())
         except TimeoutError:
             return Outcome(False, "timed out within the claim's lease", host_ok=False)
