@@ -217,7 +217,7 @@ def guarded(
 
 
 def _client(request: Request) -> str:
-    return client_address(request.client and (request.client.host, request.client.port))
+    return client_address(request.client)
 
 
 def _friendly(answer: Answer) -> str:

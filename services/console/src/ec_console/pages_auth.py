@@ -43,7 +43,7 @@ def _login_page(request: Request, *, error: str | None = None, status_code: int 
 async def _who(request: Request, token: str) -> User | str:
     """The token's holder, as the escalation service knows it, or why not."""
     console = console_of(request)
-    address = client_address(request.client and (request.client.host, request.client.port))
+    address = client_address(request.client)
     wait = console.sign_ins.wait_for(address)
     if wait is not None:
         return f"Too many failed sign-ins from your address. Try again in {wait} seconds."

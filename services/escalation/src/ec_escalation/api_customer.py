@@ -28,7 +28,7 @@ from ec_platform.auth import Operator
 from ec_platform.eventlog import VersionConflict
 from ec_platform.inputs import DB_INT_MAX
 from ec_platform.openapi import problems
-from ec_platform.problems import ProblemError
+from ec_platform.problems import ProblemError, too_many_requests
 from ec_platform.throttle import client_address
 
 CUSTOMER_ACTOR_ROLE = "customer"
@@ -345,15 +345,9 @@ def _link_request_route(router: APIRouter) -> None:
 
 async def paced(request: Request, token: Token, context: Context) -> None:
     """The customer's routes answer 429 past their pace, per address and per link."""
-    client = request.client and (request.client.host, request.client.port)
-    wait = context.customers.admit(client_address(client), token)
+    wait = context.customers.admit(client_address(request.client), token)
     if wait is not None:
-        raise ProblemError(
-            429,
-            "Too Many Requests",
-            "too many requests; wait and try again",
-            headers={"Retry-After": str(wait)},
-        )
+        raise too_many_requests(wait, "too many requests; wait and try again")
 
 
 def build_router() -> APIRouter:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from ec_platform.problems import ProblemError
+from ec_platform.problems import ProblemError, too_many_requests
 from ec_platform.throttle import Guesses, client_address
 
 ROLES = frozenset({"intake", "operator", "auditor", "admin"})
@@ -104,15 +104,12 @@ class RoleRequirement:
     async def __call__(self, request: Request) -> Principal:
         registry: TokenRegistry = request.app.state.tokens
         guesses: Guesses | None = getattr(request.app.state, "token_guesses", None)
-        address = client_address(request.client and (request.client.host, request.client.port))
+        address = client_address(request.client)
         if guesses is not None:
             wait = guesses.wait_for(address)
             if wait is not None:
-                raise ProblemError(
-                    429,
-                    "Too Many Requests",
-                    "too many unknown tokens from your address; wait and try again",
-                    headers={"Retry-After": str(wait)},
+                raise too_many_requests(
+                    wait, "too many unknown tokens from your address; wait and try again"
                 )
         principal = registry.authenticate(_bearer(request))
         if principal is None:

@@ -85,6 +85,17 @@ def body_too_large(limit: int) -> JSONResponse:
     return answer_with(too_large(limit))
 
 
+def too_many_requests(wait_s: int, detail: str) -> ProblemError:
+    """429, with how long to wait before trying again."""
+    return ProblemError(
+        429,
+        "Too Many Requests",
+        detail,
+        type="/problems/too-many-requests",
+        headers={"Retry-After": str(wait_s)},
+    )
+
+
 def invalid_input(field: str, message: str) -> ProblemError:
     """422 naming one field, in the shape of the validation errors."""
     return ProblemError(
