@@ -39,6 +39,12 @@ from schemathesis.python import asgi
 from ec_embedded.app import create_app
 from tests.support.factories import API_TOKENS, bearer, incident_body
 
+# Schemathesis draws from the `random` module inside its strategies; Hypothesis
+# seeds that module per example, and the warning names Schemathesis, not us.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
+)
+
 # What this way of calling cannot exercise, each with why.
 EXCLUDED = {
     # Prometheus text, not JSON, and no input to generate.
