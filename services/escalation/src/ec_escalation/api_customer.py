@@ -353,7 +353,11 @@ async def paced(request: Request, token: Token, context: Context) -> None:
 def build_router() -> APIRouter:
     router = APIRouter(tags=["customers"])
     _operator_routes(router)
-    customers = APIRouter(dependencies=[Depends(paced)])
+    # Declared where the pacing is, so every customer route documents its 429.
+    customers = APIRouter(
+        dependencies=[Depends(paced)],
+        responses=problems(429, why={429: "too many requests from the address, or on the link"}),
+    )
     _customer_routes(customers)
     _link_request_route(customers)
     router.include_router(customers)

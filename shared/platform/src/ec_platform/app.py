@@ -27,7 +27,7 @@ from ec_platform.limits import BodyLimitMiddleware
 from ec_platform.observability import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
 from ec_platform.openapi import install_openapi
 from ec_platform.problems import install_problem_handlers
-from ec_platform.requests import refuse_nul_in_query
+from ec_platform.requests import refuse_nul_in_query, refuse_unknown_query
 from ec_platform.settings import PlatformSettings
 from ec_platform.throttle import Guesses, WindowLimiter
 from ec_platform.tracing import install_tracer_provider
@@ -151,7 +151,7 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,  # served by docs_router, with its assets
         redoc_url=None,
-        dependencies=[Depends(refuse_nul_in_query)],
+        dependencies=[Depends(refuse_nul_in_query), Depends(refuse_unknown_query)],
         # FastAPI's own OpenTelemetry server spans, continuing a caller's
         # `traceparent`; metrics stay with Prometheus (/metrics), logs with logging.
         telemetry=SERVER_SPANS,

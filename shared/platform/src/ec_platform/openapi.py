@@ -32,6 +32,7 @@ MEANINGS = {
     412: "If-Match names a version that is no longer the current one",
     413: "The body is larger than the limit (EC_MAX_BODY_BYTES, or the intake's own)",
     422: "Invalid input; `errors` names each field",
+    429: "Too many requests from the address; Retry-After says when to try again",
 }
 
 
@@ -122,7 +123,8 @@ def _complete_operation(operation: dict[str, Any], roles: frozenset[str] | None)
             operation.get("description", "") + f"\n\nRoles: {allowed}."
         ).strip()
     if "security" in operation:
-        statuses |= {401, 403}
+        # 429: the token check itself refuses an address that keeps guessing.
+        statuses |= {401, 403, 429}
     if "requestBody" in operation:
         statuses |= {400, 413, 422}
     parameters = operation.get("parameters", [])

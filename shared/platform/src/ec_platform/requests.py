@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from ec_platform.problems import (
@@ -82,3 +85,27 @@ async def refuse_nul_in_query(request: Request) -> None:
     for name, value in request.query_params.multi_items():
         if "\x00" in value:
             raise invalid_input(name, "must not contain a NUL character")
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """Every documented route's guard: a query parameter the route does not
+    declare is invalid input (422), as its OpenAPI document says. Ignoring it
+    would answer a misspelt filter (`?stat=open`) with everything, unfiltered.
+    Routes outside the document (the console's pages) read their own."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
+        return
+    if not request.query_params:
+        return
+    # Walked on each request that has a query: a route's tree is a handful of
+    # nodes, and a route cannot key a cache (it is unhashable).
+    declared = frozenset(_query_aliases(route.dependant))
+    for name in request.query_params:
+        if name not in declared:
+            raise invalid_input(name, "is not a query parameter of this route")
+
+
+def _query_aliases(dependant: Dependant) -> Iterator[str]:
+    yield from (field.alias for field in dependant.query_params)
+    for dependency in dependant.dependencies:
+        yield from _query_aliases(dependency)
