@@ -212,3 +212,15 @@ async def test_a_customer_id_that_looks_like_a_formula_is_text_in_the_csv_report
     [row] = [row for row in found if row["customer"] != "total"]
     assert row["customer"] == "'" + formula
     assert row["started"] == "1"
+
+
+async def test_a_query_parameter_the_route_does_not_declare_is_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    # given a misspelt filter, which would otherwise answer everything unfiltered
+    misspelt = await client.get("/v1/escalations?stat=open", headers=bearer("operator"))
+    declared = await client.get("/v1/escalations?state=active", headers=bearer("operator"))
+
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "stat"
+    assert declared.status_code == 200
