@@ -1,4 +1,4 @@
-"""How one escalation performed (issue 13), from its events and the time each
+"""How one escalation performed, from its events and the time each
 was recorded. Pure.
 
 `advance` folds the events into a `Trail` (the moments that matter and the

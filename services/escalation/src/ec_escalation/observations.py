@@ -1,4 +1,4 @@
-"""What one append tells the process metrics (issue 13). Pure.
+"""What one append tells the process metrics. Pure.
 
 An append carries an escalation's trail (ec_escalation.measures) from `before`
 to `after`; whatever became true in between is observed once: a start, a

@@ -1,4 +1,4 @@
-"""The escalation process on /metrics (issue 13): counters and duration
+"""The escalation process on /metrics: counters and duration
 histograms fed by what each committed append observed (observations.py), and
 gauges of the open escalations read from the measures table at each scrape.
 

@@ -1,4 +1,4 @@
-"""The review report (issue 13): what an escalation manager sends the customer
+"""The review report: what an escalation manager sends the customer
 and files with the problem record. Built from the escalation's recorded events
 (the same replay as every query), its measures, and the figures of the period
 before it. Pure: the renderers (report_html.py, report_pdf.py) only lay it out.
