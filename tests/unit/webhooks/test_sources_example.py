@@ -9,7 +9,8 @@ from ec_intake.webhooks import to_incidents
 from tests.unit.webhooks.golden import GOLDEN, example
 
 EXAMPLE = GOLDEN / "sources.example.yaml"
-README = Path(__file__).parents[3] / "README.md"
+# The page of the documentation that shows it (docs/http-api.md, "Incidents in").
+README = Path(__file__).parents[3] / "docs" / "http-api.md"
 
 
 def test_the_readme_shows_the_example_sources_file_verbatim() -> None:
