@@ -144,8 +144,8 @@ async def test_two_replicas_on_one_database_never_send_a_delivery_twice(
             arrived = receiver.delivery_ids()
             assert len(arrived) == events
             assert set(arrived.values()) == {1}
-            assert await sent_by(first) > 0
-            assert await sent_by(second) > 0
+            # Which replica claims which delivery is a race (one may win them
+            # all); what must hold is that together they sent each one once.
             assert await sent_by(first) + await sent_by(second) == events
 
 
