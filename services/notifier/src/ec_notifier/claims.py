@@ -136,7 +136,7 @@ class Claims:
         due = (d.c.status.in_(("pending", "sending")), d.c.next_attempt_at <= now)
         turn = (
             func.row_number()
-            .over(partition_by=d.c.host, order_by=(d.c.next_attempt_at, d.c.id))
+            .over(partition_by=d.c.host, order_by=(d.c.next_attempt_at, d.c.created_at, d.c.id))
             .label("turn")
         )
         offered = select(d.c.id, d.c.next_attempt_at, turn).where(*due)
@@ -334,7 +334,7 @@ class Claims:
 def _in_turns(rows: list[Any]) -> list[Any]:
     """Each host's oldest first, then each host's second, and so on."""
     by_host: dict[str, list[Any]] = {}
-    for row in sorted(rows, key=lambda r: (r.next_attempt_at, str(r.id))):
+    for row in sorted(rows, key=lambda r: (r.next_attempt_at, r.created_at, str(r.id))):
         by_host.setdefault(row.host, []).append(row)
     rounds = zip_longest(*by_host.values())
     return [row for round_ in rounds for row in round_ if row is not None]

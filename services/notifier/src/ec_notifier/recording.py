@@ -93,14 +93,16 @@ class Recorder:
             deliveries: list[dict[str, Any]] = []
             cloudevents: list[dict[str, Any]] = []
             for n, envelope, event in todo:
-                # A microsecond apart, so the log lists one batch in arrival order.
+                # A microsecond apart, so the log lists one batch in arrival order;
+                # all due now: a later event's deliveries wait for nothing.
                 at = now + timedelta(microseconds=n)
                 escalation_id = str(event.escalation_id)
                 before = audiences.get(escalation_id) or Audience(escalation_id)
                 after = evolve(before, event)
                 targets = targets_for(self.routing, before, after, event)
                 targets += [t for t, types in subscriptions if not types or envelope.type in types]
-                deliveries += _held_back(self._rows(envelope, event, after, targets, at), suspended)
+                rows = self._rows(envelope, event, after, targets, recorded_at=at, due_at=now)
+                deliveries += _held_back(rows, suspended)
                 if any(t.channel in CARRIES_CLOUDEVENT for t in targets):
                     cloudevents.append(
                         {
@@ -155,7 +157,9 @@ class Recorder:
         event: EscalationEvent,
         after: Audience,
         targets: list[Target],
-        now: datetime,
+        *,
+        recorded_at: datetime,
+        due_at: datetime,
     ) -> list[dict[str, Any]]:
         """The deliveries one event calls for: its audience's, its subscribers',
         and the write-backs to the ITSM platforms."""
@@ -166,9 +170,9 @@ class Recorder:
             "escalation_id": event.escalation_id,
             "status": "pending",
             "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
+            "next_attempt_at": due_at,
+            "created_at": recorded_at,
+            "updated_at": recorded_at,
             # The consumed event's trace, for the attempts to continue.
             **trace_context_values(current_trace_context()),
         }
