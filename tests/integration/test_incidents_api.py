@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from ec_intake.app import create_app
 from ec_intake.incidents import CAUGHT_UP
 from ec_intake.settings import IntakeSettings
-from ec_intake.store import define_tables
+from ec_intake.tables import define_tables
 from ec_platform.database import Database
 from tests.support.apps import serving
 from tests.support.factories import API_TOKENS, bearer, incident_body
