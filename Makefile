@@ -47,10 +47,11 @@ test: sync ## the whole suite on real Kafka and PostgreSQL (started and stopped 
 checkers: sync ## install kustomize, kubeconform and the schemas the deployment tests use
 	@deploy/checkers.sh
 
-lint: sync ## ruff format --check, ruff check, mypy --strict
+lint: sync ## ruff format --check, ruff check, mypy --strict, the import contracts (lint-imports)
 	@.venv/bin/ruff format --check .
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy
+	@.venv/bin/lint-imports
 
 format: sync ## apply ruff's formatting and fixes
 	@.venv/bin/ruff format .

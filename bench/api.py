@@ -13,7 +13,7 @@ from bench.http import Answer, LeanClient
 from bench.load import closed, steady
 from bench.report import Figure
 from bench.service import running
-from tests.support.factories import bearer
+from harness.factories import bearer
 
 RATE = 200
 SECONDS = 10.0

@@ -18,9 +18,9 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
-from tests.support.factories import API_TOKENS
-from tests.support.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess, running_processes
+from harness.factories import API_TOKENS
+from harness.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
+from harness.processes import ServiceProcess, running_processes
 
 SERVICES = ("intake", "escalation", "notifier", "monitor")
 

@@ -19,7 +19,7 @@ import httpx
 from playwright.async_api import async_playwright
 
 from bench.report import Figure
-from tests.support.processes import ServiceProcess
+from harness.processes import ServiceProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHANGES = 20

@@ -10,7 +10,7 @@ from bench.http import Answer, LeanClient
 from bench.load import closed, steady
 from bench.report import Figure
 from bench.service import running
-from tests.support.factories import bearer, incident_body
+from harness.factories import bearer, incident_body
 
 CLIENTS = 50
 SECONDS = 10.0

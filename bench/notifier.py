@@ -33,11 +33,11 @@ from ec_events import Envelope
 from ec_events.base import Event
 from ec_platform.bus import open_bus
 from ec_platform.settings import PlatformSettings
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
-from tests.support.notifier import Story
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
-from tests.support.processes import ServiceProcess, free_port
+from harness.factories import API_TOKENS, bearer
+from harness.infra import asyncpg_dsn, fresh_database, fresh_topic_prefix
+from harness.notifier import Story
+from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from harness.processes import ServiceProcess, free_port
 
 WEBHOOK_EVENTS = 3_000
 ESCALATIONS = 30

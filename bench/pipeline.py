@@ -32,7 +32,7 @@ from bench.http import Answer, LeanClient
 from bench.load import closed, collector_paused
 from bench.report import Figure
 from bench.service import running
-from tests.support.factories import bearer, incident_body
+from harness.factories import bearer, incident_body
 
 CLIENTS = 32
 SUSTAINED_SECONDS = 5.0

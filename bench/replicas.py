@@ -25,7 +25,7 @@ from bench.pipeline import (
     progress,
 )
 from bench.report import Figure
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 RATE = 200
 # Enough P1s, decided by every replica, for the consumer group to have settled

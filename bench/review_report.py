@@ -17,7 +17,7 @@ from ec_escalation.report_html import render_html
 from ec_escalation.report_pdf import render_pdf
 from ec_escalation.review_report import PeriodFigures, Recorded, ReviewReport, build_report
 from ec_escalation.state import fold
-from tests.support.escalations import MANAGER, NOW, Told, plan, start
+from harness.escalations import MANAGER, NOW, Told, plan, start
 
 PROGRESS_REPORTS = 300
 RUNS = 3

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.factories import API_TOKENS
-from tests.support.infra import fresh_database, fresh_topic_prefix
-from tests.support.processes import ServiceProcess
+from harness.factories import API_TOKENS
+from harness.infra import fresh_database, fresh_topic_prefix
+from harness.processes import ServiceProcess
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.infra import fresh_database, fresh_topic_prefix, kafka_bootstrap
+from harness.infra import fresh_database, fresh_topic_prefix, kafka_bootstrap
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from harness.processes import ServiceProcess
 from tests.browser.console import OSCAR, TOKENS, Console
-from tests.support.processes import ServiceProcess
 
 CHROMIUM = os.environ.get("EC_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("EC_BROWSER_SHOTS", ".local/browser-shots"))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from harness.notifier_receivers import SmtpSink
 from tests.browser.conftest import WAIT_MS, running_embedded
 from tests.browser.console import TOKENS, Console
 from tests.browser.test_customer_page import (
@@ -25,7 +26,6 @@ from tests.browser.test_customer_page import (
     ready_with_two_plans,
 )
 from tests.browser.test_escalation_walk import _shoot
-from tests.support.notifier_receivers import SmtpSink
 
 LINK = re.compile(r"http://[\w.:]+/customer/[\w-]+")
 

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from harness.factories import TOKENS, bearer, incident_body
+from harness.processes import ServiceProcess
 from tests.browser.conftest import CHROMIUM, WAIT_MS
 from tests.e2e.conftest import cluster  # noqa: F401 (the fixture)
-from tests.support.factories import TOKENS, bearer, incident_body
-from tests.support.processes import ServiceProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.kafka]
 

@@ -19,11 +19,11 @@ import pytest
 from playwright.sync_api import expect
 
 from ec_embedded.app import create_app
+from harness.threaded_http import ServedApp
+from harness.waiting import GENEROUS_WAIT
 from tests.browser.conftest import SHOTS
 from tests.browser.console import OSCAR, TOKENS, Console
 from tests.support.clocks import SettableClock
-from tests.support.threaded_http import ServedApp
-from tests.support.waiting import GENEROUS_WAIT
 
 HOUR, WEEK = timedelta(hours=1), timedelta(weeks=1)
 FAR = "2099-01-01T00:00:00Z"

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from harness.notifier_receivers import HttpReceiver
 from tests.browser.conftest import running_embedded
 from tests.browser.console import TOKENS, Console, api_get, post_incident
 from tests.browser.test_escalation_walk import _shoot
-from tests.support.notifier_receivers import HttpReceiver
 
 # Quick retries that never run out, and a suspension soon after: the page is
 # what is tested, not how soon it happens.

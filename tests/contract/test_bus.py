@@ -14,8 +14,8 @@ from ec_platform.bus import Bus, Delivery, InMemoryBus, PoisonMessage, Subscript
 from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.bus.processing import RetryPolicy
-from tests.support.infra import kafka_bootstrap
-from tests.support.waiting import eventually
+from harness.infra import kafka_bootstrap
+from harness.waiting import eventually
 
 FAST = RetryPolicy(max_attempts=3, backoff_s=0.01)
 

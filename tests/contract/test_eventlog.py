@@ -20,7 +20,7 @@ from ec_platform.eventlog import (
     append_only_ddl,
     event_log_table,
 )
-from tests.support.infra import DATABASES, database_of
+from harness.infra import DATABASES, database_of
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData
 
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog, NewEvent, StoredEvent, event_log_table
-from tests.support.infra import fresh_database
+from harness.infra import fresh_database
 
 WRITERS = 16
 EVENTS = 20_000

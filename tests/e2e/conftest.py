@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.factories import API_TOKENS
+from harness.factories import API_TOKENS
+from harness.processes import ServiceProcess, running_processes
 from tests.support.lifecycle import Services
-from tests.support.processes import ServiceProcess, running_processes
 
 SERVICES = ("intake", "escalation", "notifier", "monitor")
 

@@ -19,10 +19,10 @@ from ec_events import Envelope
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated
 from ec_platform.bus import open_bus
 from ec_platform.settings import PlatformSettings
+from harness.factories import incident_body
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import incident_body
-from tests.support.processes import ServiceProcess
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 INCIDENTS = 1200

@@ -16,8 +16,8 @@ from aiokafka.structs import ConsumerRecord
 from ec_events import Message
 from ec_events.cloudevents import TYPE_PREFIX
 from ec_platform.dlq import publish
+from harness.factories import bearer
 from tests.support.catalogue import channel_at, record_problems, spec_errors
-from tests.support.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.lifecycle import Services, run_whole_lifecycle
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from tests.support.factories import API_TOKENS, TOKENS
-from tests.support.processes import ServiceProcess
+from harness.factories import API_TOKENS, TOKENS
+from harness.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -19,10 +19,10 @@ import httpx
 import pytest
 
 from ec_intake.webhooks import pagerduty_signature
+from harness.factories import bearer
+from harness.processes import ServiceProcess, running_processes
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import bearer
 from tests.support.metrics_text import scrape
-from tests.support.processes import ServiceProcess, running_processes
 from tests.support.roundtrip import PD_SECRET, WEBHOOK_SECRETS, escalation_of
 from tests.unit.webhooks.golden import GOLDEN, example
 

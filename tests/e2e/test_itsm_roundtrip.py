@@ -19,11 +19,12 @@ import httpx
 import pytest
 import yaml
 
+from harness.factories import bearer
+from harness.notifier import QUICK_ENV
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import bearer
 from tests.support.itsm_fakes import FakeJira, FakePagerDuty, FakePlatform, FakeServiceNow, Received
-from tests.support.notifier import QUICK_ENV
-from tests.support.processes import ServiceProcess
 from tests.support.roundtrip import (
     WEBHOOK_SECRETS,
     escalation_of,
@@ -31,7 +32,6 @@ from tests.support.roundtrip import (
     problem_link,
     to_review,
 )
-from tests.support.waiting import eventually
 from tests.unit.webhooks.golden import GOLDEN, example
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.factories import bearer
+from harness.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
 from tests.support.lifecycle import EXPECTED_TYPES, Services, run_whole_lifecycle
 from tests.support.metrics_text import scrape

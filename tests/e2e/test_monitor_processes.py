@@ -19,12 +19,12 @@ from aiokafka import AIOKafkaProducer
 
 from ec_events import Envelope
 from ec_events.escalations import EscalationStarted, MonitoringStarted
+from harness.factories import bearer
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import bearer
 from tests.support.kafka_reader import read_all, read_until
-from tests.support.processes import ServiceProcess
 from tests.support.timers import assert_fired_when_due
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

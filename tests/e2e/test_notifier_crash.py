@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from harness.factories import bearer
+from harness.notifier import QUICK_ENV, Story, publish_to_kafka
+from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import bearer
-from tests.support.notifier import QUICK_ENV, Story, publish_to_kafka
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
-from tests.support.processes import ServiceProcess
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 ESCALATIONS = 50

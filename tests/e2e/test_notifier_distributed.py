@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.factories import bearer
+from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.e2e.conftest import SERVICES, cluster_env
-from tests.support.factories import bearer
 from tests.support.lifecycle import Services, run_whole_lifecycle
 from tests.support.notifier_lifecycle import check_what_was_told, notifier_env
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
-from tests.support.processes import ServiceProcess
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 CUSTOMER_PAGES = "http://127.0.0.1:8005/customer"

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.factories import bearer
+from harness.notifier import MANAGER, QUICK_ENV, Story, all_deliveries, publish_to_kafka
+from harness.notifier_receivers import SmtpSink
+from harness.processes import ServiceProcess, free_port
+from harness.waiting import eventually
 from tests.e2e.conftest import cluster_env
 from tests.support.escalation_http import VALID_BODIES, command, started
-from tests.support.factories import bearer
-from tests.support.notifier import MANAGER, QUICK_ENV, Story, all_deliveries, publish_to_kafka
-from tests.support.notifier_receivers import SmtpSink
-from tests.support.processes import ServiceProcess, free_port
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 ESCALATIONS = 20

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.factories import bearer
+from harness.processes import ServiceProcess
 from tests.e2e.conftest import cluster_env
-from tests.support.factories import bearer
 from tests.support.kafka_reader import headers_of, read_until
-from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 BURST = 300

@@ -12,15 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.factories import bearer, incident_body
+from harness.notifier import QUICK_ENV
+from harness.notifier_receivers import HttpReceiver, receivers
+from harness.processes import ServiceProcess, running_processes
+from harness.waiting import eventually, polled
 from tests.e2e.conftest import SERVICES, cluster_env
-from tests.support.factories import bearer, incident_body
 from tests.support.kafka_reader import headers_of, read_until
-from tests.support.notifier import QUICK_ENV
-from tests.support.notifier_receivers import HttpReceiver, receivers
 from tests.support.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.support.processes import ServiceProcess, running_processes
 from tests.support.traces import CALLER_SPAN_ID, CALLER_TRACE_ID, CALLER_TRACEPARENT
-from tests.support.waiting import eventually, polled
 
 pytestmark = pytest.mark.e2e
 

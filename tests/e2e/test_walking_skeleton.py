@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.factories import bearer, incident_body
+from harness.factories import bearer, incident_body
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 from tests.support.kafka_reader import headers_of, read_until
-from tests.support.processes import ServiceProcess
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.apps import app_on
+from harness.apps import app_on
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.factories import API_TOKENS
+from harness.factories import API_TOKENS
 
 PUBLIC = {("get", "/healthz")}
 # A customer's own routes: the personal link's token in the path is the credential.

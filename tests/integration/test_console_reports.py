@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 from ec_embedded.app import create_app
-from tests.support.apps import serving
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
+from harness.infra import DATABASES, database_of
 from tests.support.clocks import SettableClock
 from tests.support.console_http import sign_in, table_cells
 from tests.support.escalation_http import command, start_by_hand
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.infra import DATABASES, database_of
 from tests.support.lifecycle import MANAGER
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

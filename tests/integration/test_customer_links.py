@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.factories import bearer
-from tests.support.infra import DATABASES, database_of
+from harness.factories import bearer
+from harness.infra import DATABASES, database_of
+from harness.waiting import eventually
 from tests.support.metrics_text import scrape
 from tests.support.process_walk import (
     HOUR,
@@ -28,7 +29,6 @@ from tests.support.process_walk import (
     plan,
     walking_app,
 )
-from tests.support.waiting import eventually
 
 JO = {"name": "Jo Meyer", "email": "jo@customer.example"}
 REFUSED = "ec_customer_link_refusals_total"

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.factories import bearer
+from harness.infra import database_of
 from tests.integration.test_customer_links import JO, link_for, with_two_plans
-from tests.support.factories import bearer
-from tests.support.infra import database_of
 from tests.support.process_walk import Setup, walking_app
 
 

@@ -18,9 +18,9 @@ from ec_platform.bus.dead_letters import REPLAYED_FROM
 from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.bus.processing import RetryPolicy
+from harness.waiting import eventually
 from tests.support.kafka_reader import read_until
 from tests.support.operator_cli import operator_command
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 

@@ -17,9 +17,9 @@ import pytest
 from ec_embedded.app import create_app
 from ec_platform.database import Database
 from ec_platform.serve import trusted_proxies
-from tests.support.factories import API_TOKENS, bearer
+from harness.factories import API_TOKENS, bearer
+from harness.processes import ServiceProcess
 from tests.support.metrics_text import scrape
-from tests.support.processes import ServiceProcess
 
 WRONG = {"Authorization": "Bearer not-a-token-of-ours"}
 

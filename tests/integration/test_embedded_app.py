@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer, incident_body
-from tests.support.waiting import eventually
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer, incident_body
+from harness.waiting import eventually
 
 
 async def report(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:

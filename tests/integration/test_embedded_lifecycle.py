@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
 from tests.support.lifecycle import EXPECTED_TYPES, Services, run_whole_lifecycle
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.notifier import QUICK_ENV
+from harness.waiting import eventually
 from tests.support.itsm_fakes import FakeServiceNow
-from tests.support.notifier import QUICK_ENV
 from tests.support.roundtrip import (
     WEBHOOK_SECRETS,
     escalation_of,
@@ -22,7 +23,6 @@ from tests.support.roundtrip import (
     problem_link,
     to_review,
 )
-from tests.support.waiting import eventually
 from tests.unit.webhooks.golden import example
 
 

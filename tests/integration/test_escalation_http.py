@@ -21,10 +21,10 @@ from ec_escalation.schemas import (
     TimelineEntry,
     VerificationView,
 )
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.factories import bearer
+from harness.infra import DATABASES
 from tests.support.escalation_http import VALID_BODIES, command, started
-from tests.support.factories import bearer
-from tests.support.infra import DATABASES
 
 
 @pytest.fixture(params=DATABASES)

@@ -12,7 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
+from harness.infra import DATABASES
+from harness.waiting import eventually
 from tests.support.escalation_http import (
     VALID_BODIES,
     command,
@@ -20,10 +23,7 @@ from tests.support.escalation_http import (
     start_by_hand,
     started,
 )
-from tests.support.factories import bearer, incident_body
-from tests.support.infra import DATABASES
 from tests.support.lifecycle import MANAGER
-from tests.support.waiting import eventually
 
 FAR = "9999-12-31T23:59:59+00:00"
 CUSTOMER = {"id": "c-77", "name": "Northwind", "tier": "gold"}

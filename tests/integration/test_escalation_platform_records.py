@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.apps import app_on
-from tests.support.factories import bearer, incident_body
-from tests.support.infra import DATABASES
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
+from harness.infra import DATABASES
+from harness.waiting import eventually
 from tests.support.lifecycle import MANAGER, Lifecycle, Services
-from tests.support.waiting import eventually
 
 SNOW = {
     "platform": "servicenow",

@@ -21,7 +21,7 @@ from ec_escalation.service import open_store
 from ec_escalation.tables import SCHEMA
 from ec_events.base import Person
 from ec_platform.database import Database
-from tests.support.infra import DATABASES, database_of
+from harness.infra import DATABASES, database_of
 
 ACTOR = ("operator", "olivia")
 

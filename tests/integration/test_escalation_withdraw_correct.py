@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from ec_escalation.schemas import BoardItem, EscalationView, Page
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
+from harness.infra import DATABASES
+from harness.waiting import eventually
 from tests.support.escalation_http import command, plan_body, start_by_hand, started
-from tests.support.factories import bearer, incident_body
-from tests.support.infra import DATABASES
 from tests.support.lifecycle import MANAGER, soon
-from tests.support.waiting import eventually
 
 
 @pytest.fixture(params=DATABASES)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.apps import app_on
+from harness.apps import app_on
 from tests.support.catalogue import spec_errors
 
 

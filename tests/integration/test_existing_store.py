@@ -18,7 +18,7 @@ from ec_escalation.tables import SCHEMA, define_tables
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog
-from tests.support.infra import DATABASES, database_of
+from harness.infra import DATABASES, database_of
 
 
 @pytest.mark.parametrize("kind", DATABASES)

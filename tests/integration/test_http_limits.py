@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.apps import app_on
-from tests.support.factories import bearer, incident_body
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
 
 LIMIT = 4_096
 JSON = {"content-type": "application/json"}

@@ -23,9 +23,9 @@ from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolve
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 from ec_platform.pagination import PageRequest
+from harness.factories import incident_body
+from harness.infra import DATABASES, database_of
 from tests.integration.test_incident_policy import RULES, resolved
-from tests.support.factories import incident_body
-from tests.support.infra import DATABASES, database_of
 
 Messages = list[tuple[Envelope, IncidentFacts]]
 Handling = Callable[[IncidentPolicy, Messages], Awaitable[None]]

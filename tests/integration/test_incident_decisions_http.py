@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from ec_escalation.schemas import IncidentDecisionView, Page
-from tests.support.apps import app_on
-from tests.support.factories import bearer, incident_body
-from tests.support.infra import DATABASES
-from tests.support.waiting import eventually
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
+from harness.infra import DATABASES
+from harness.waiting import eventually
 
 
 @pytest.fixture(params=DATABASES)

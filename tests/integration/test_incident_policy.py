@@ -25,8 +25,8 @@ from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 from ec_platform.pagination import PageRequest
-from tests.support.factories import incident_body
-from tests.support.infra import DATABASES, database_of
+from harness.factories import incident_body
+from harness.infra import DATABASES, database_of
 
 ACTOR = ("operator", "olivia")
 MANAGER = Person(id="u1", name="Dana", email="d@p.example")

@@ -20,8 +20,8 @@ from ec_events import Envelope
 from ec_events.incidents import IncidentReported
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
-from tests.support.factories import incident_body
-from tests.support.infra import DATABASES, database_of
+from harness.factories import incident_body
+from harness.infra import DATABASES, database_of
 
 
 @pytest.fixture(params=DATABASES)

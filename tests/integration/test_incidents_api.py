@@ -16,11 +16,11 @@ from sqlalchemy import delete
 from ec_intake.app import create_app
 from ec_intake.incidents import CAUGHT_UP
 from ec_intake.settings import IntakeSettings
-from ec_intake.store import define_tables
+from ec_intake.tables import define_tables
 from ec_platform.database import Database
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer, incident_body
-from tests.support.infra import DATABASES, database_of
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer, incident_body
+from harness.infra import DATABASES, database_of
 
 DUMMY_ID = "0b3e8c52-51a4-4a0e-9d4f-6f1f6a0e9c11"
 

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from ec_intake.webhooks import ec_signature
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.factories import bearer, incident_body
+from harness.waiting import eventually
 from tests.support.escalation_http import command, plan_body, started
-from tests.support.factories import bearer, incident_body
-from tests.support.waiting import eventually
 from tests.unit.webhooks.golden import example
 
 UNDERFLOW = "0001-01-01T00:00:00+14:00"

@@ -16,9 +16,9 @@ from sqlalchemy import text
 from ec_intake.app import create_app
 from ec_intake.settings import IntakeSettings
 from ec_platform.database import Database
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer, incident_body
-from tests.support.infra import DATABASES, database_of
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer, incident_body
+from harness.infra import DATABASES, database_of
 from tests.unit.webhooks.golden import example
 
 PLATFORM_COLUMNS = ("platform", "platform_record_id", "platform_number")

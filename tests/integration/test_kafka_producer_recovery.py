@@ -18,9 +18,9 @@ from aiokafka.errors import OutOfOrderSequenceNumber
 from ec_events import Message
 from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
-from tests.support.infra import kafka_bootstrap
+from harness.infra import kafka_bootstrap
+from harness.waiting import eventually
 from tests.support.kafka_reader import read_until
-from tests.support.waiting import eventually
 
 PARTITIONS = 3
 

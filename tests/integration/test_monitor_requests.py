@@ -16,10 +16,10 @@ from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.monitor import MonitoringPeriodElapsed, RaiseRequested
 from ec_platform.bus import Bus
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
+from harness.waiting import eventually
 from tests.support.lifecycle import MANAGER, Lifecycle, Services
-from tests.support.waiting import eventually
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.apps import app_on
-from tests.support.factories import bearer
+from harness.apps import app_on
+from harness.factories import bearer
+from harness.waiting import eventually
 from tests.support.lifecycle import MANAGER, Lifecycle, Services, soon
 from tests.support.timers import assert_fired_when_due
-from tests.support.waiting import eventually
 
 
 @pytest.fixture

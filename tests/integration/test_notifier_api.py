@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ec_notifier.migrations import history
-from tests.support.factories import bearer
-from tests.support.notifier import Notifier, Story, running_notifier
+from harness.factories import bearer
+from harness.notifier import Notifier, Story, running_notifier
 
 pytestmark = pytest.mark.postgres
 HOOK = "https://itsm.example/hooks/escalations"

@@ -14,9 +14,9 @@ import pytest
 from ec_events import Envelope
 from ec_events.base import Contact
 from ec_notifier.signing import verify
-from tests.support.factories import bearer
-from tests.support.notifier import CUSTOMER, MANAGER, Notifier, Story, running_notifier
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from harness.factories import bearer
+from harness.notifier import CUSTOMER, MANAGER, Notifier, Story, running_notifier
+from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers
 
 pytestmark = pytest.mark.postgres
 

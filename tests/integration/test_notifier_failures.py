@@ -10,11 +10,11 @@ from contextlib import AsyncExitStack
 import asyncpg
 import pytest
 
-from tests.support.factories import bearer
-from tests.support.infra import asyncpg_dsn
-from tests.support.notifier import Notifier, Story, running_notifier
-from tests.support.notifier_receivers import receivers
-from tests.support.waiting import eventually
+from harness.factories import bearer
+from harness.infra import asyncpg_dsn
+from harness.notifier import Notifier, Story, running_notifier
+from harness.notifier_receivers import receivers
+from harness.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from ec_notifier.claims import Claims
+from harness.infra import DATABASES, database_of
+from harness.notifier import NOW
 from tests.support.delivery_log import delivery_log, due_delivery, write_due
-from tests.support.infra import DATABASES, database_of
-from tests.support.notifier import NOW
 
 DEAD = "http://127.0.0.1:9"
 HEALTHY = "http://127.0.0.1:8080"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ec_events.base import Person
-from tests.support.notifier import CUSTOMER, PROVIDER, Notifier, Story, running_notifier
-from tests.support.notifier_receivers import SmtpSink, receivers
+from harness.notifier import CUSTOMER, PROVIDER, Notifier, Story, running_notifier
+from harness.notifier_receivers import SmtpSink, receivers
 
 TITLE = "Payments down\r\nBcc: evil@x"
 MANAGER = Person(id="u-118", name="Dana\nOkafor", email="dana.okafor@provider.example")

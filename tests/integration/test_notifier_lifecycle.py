@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from ec_embedded.app import create_app
-from tests.support.apps import serving
-from tests.support.factories import bearer
+from harness.apps import serving
+from harness.factories import bearer
+from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers
+from harness.waiting import eventually
 from tests.support.lifecycle import Services, run_whole_lifecycle
 from tests.support.notifier_lifecycle import (
     CONTACT_HEADLINES,
     check_what_was_told,
     notifier_env,
 )
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink, receivers
-from tests.support.waiting import eventually
 
 
 @pytest.fixture

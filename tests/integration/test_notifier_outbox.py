@@ -15,12 +15,12 @@ import pytest
 
 from ec_embedded.app import create_app
 from ec_notifier.settings import NotifierSettings
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
+from harness.notifier import CUSTOMER, MANAGER, QUICK_ENV, Story, running_notifier
+from harness.notifier_receivers import SmtpSink, receivers
+from harness.waiting import eventually
 from tests.support.lifecycle import Lifecycle, Services, soon
-from tests.support.notifier import CUSTOMER, MANAGER, QUICK_ENV, Story, running_notifier
-from tests.support.notifier_receivers import SmtpSink, receivers
-from tests.support.waiting import eventually
 
 DANA = {"id": "u-117", "name": "Dana Okafor", "email": "dana@provider.example"}
 SAM = {"name": "Sam Patel", "email": "sam@provider.example"}

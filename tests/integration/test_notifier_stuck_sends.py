@@ -21,8 +21,8 @@ from ec_notifier.policy import CircuitPolicy
 from ec_platform.clock import utc_now
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell, keep_running
+from harness.waiting import eventually
 from tests.support.delivery_log import delivery_log, due_delivery, write_due
-from tests.support.waiting import eventually
 
 HOST = "http://127.0.0.1:9"
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.factories import bearer
-from tests.support.notifier import Notifier, Story, running_notifier
-from tests.support.notifier_receivers import HttpReceiver, receivers
-from tests.support.processes import free_port
-from tests.support.waiting import eventually
+from harness.factories import bearer
+from harness.notifier import Notifier, Story, running_notifier
+from harness.notifier_receivers import HttpReceiver, receivers
+from harness.processes import free_port
+from harness.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 # Short enough for a test; how soon it happens is not what is tested.

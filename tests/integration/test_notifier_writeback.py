@@ -18,11 +18,11 @@ import pytest
 
 from ec_events import escalations as esc
 from ec_events.base import PlatformRecord
-from tests.support.factories import bearer
+from harness.factories import bearer
+from harness.notifier import Notifier, Story, running_notifier
+from harness.notifier_receivers import HttpReceiver
+from harness.waiting import eventually
 from tests.support.itsm_fakes import FakeJira, FakePagerDuty, FakeServiceNow, Received
-from tests.support.notifier import Notifier, Story, running_notifier
-from tests.support.notifier_receivers import HttpReceiver
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 

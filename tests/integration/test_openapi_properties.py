@@ -37,7 +37,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.python import asgi
 
 from ec_embedded.app import create_app
-from tests.support.factories import API_TOKENS, bearer, incident_body
+from harness.factories import API_TOKENS, bearer, incident_body
 
 # Schemathesis draws from the `random` module inside its strategies; Hypothesis
 # seeds that module per example, and the warning names Schemathesis, not us.

@@ -13,12 +13,12 @@ import pytest
 from ec_events.base import Contact
 from ec_platform.outbound import OutboundPolicy, OutboundRefused
 from ec_platform.outbound_transport import OutboundTransport, Resolver, check_destination
-from tests.support.apps import app_on
+from harness.apps import app_on
+from harness.factories import bearer
+from harness.notifier import Notifier, Story, running_notifier
+from harness.notifier_receivers import HttpReceiver
+from harness.waiting import eventually
 from tests.support.escalation_http import command, started
-from tests.support.factories import bearer
-from tests.support.notifier import Notifier, Story, running_notifier
-from tests.support.notifier_receivers import HttpReceiver
-from tests.support.waiting import eventually
 
 REFUSED_URLS = [
     "file:///etc/passwd",

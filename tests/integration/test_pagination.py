@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.factories import bearer
+from harness.factories import bearer
 
 LISTS = [
     "/v1/deliveries",

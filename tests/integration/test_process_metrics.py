@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import delete
 
 from ec_escalation.rebuild import rebuild
+from harness.infra import DATABASES, database_of
+from harness.waiting import eventually
 from tests.support.clocks import SettableClock
-from tests.support.infra import DATABASES, database_of
 from tests.support.metrics_text import Scrape, scrape
 from tests.support.process_walk import (
     HOUR,
@@ -26,7 +27,6 @@ from tests.support.process_walk import (
     two_escalations,
     walking_app,
 )
-from tests.support.waiting import eventually
 
 
 @pytest.fixture(params=DATABASES)

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from ec_notifier.settings import NotifierSettings
-from tests.support.notifier_receivers import SmtpSink
-from tests.support.processes import ServiceProcess
-from tests.support.waiting import eventually
+from harness.notifier_receivers import SmtpSink
+from harness.processes import ServiceProcess
+from harness.waiting import eventually
 
 OPERATOR = "olivia:public-url-test"
 JO = {"name": "Jo Meyer", "email": "jo@customer.example"}

@@ -16,8 +16,8 @@ from sqlalchemy import delete
 
 from ec_escalation.rebuild import rebuild
 from ec_escalation.schemas import EscalationReport
-from tests.support.factories import bearer
-from tests.support.infra import DATABASES
+from harness.factories import bearer
+from harness.infra import DATABASES
 from tests.support.process_walk import (
     HOUR,
     MANAGER,

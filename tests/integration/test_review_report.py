@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.factories import bearer
-from tests.support.infra import DATABASES
+from harness.factories import bearer
+from harness.infra import DATABASES
 from tests.support.process_walk import HOUR, MANAGER, Setup, act, manual_start, reporting_app
 from tests.support.review_report import (
     inked_share,

@@ -31,6 +31,7 @@ from ec_platform.migrations import (
     migrate,
     migrate_at_start,
 )
+from harness.infra import DATABASES, database_of
 from tests.support.first_release import (
     EVENT_LOGS,
     a_first_release_database,
@@ -38,7 +39,6 @@ from tests.support.first_release import (
     later_revisions,
     read_back,
 )
-from tests.support.infra import DATABASES, database_of
 
 # The trace columns came in the last release that created its tables at start-up.
 LAST_RELEASE_BEFORE_MIGRATIONS = "0002"

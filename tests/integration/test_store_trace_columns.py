@@ -20,8 +20,8 @@ from ec_platform.database import Database
 from ec_platform.event_records import NewEvent
 from ec_platform.eventlog import EventLog
 from ec_platform.tracing import TraceContext, continued_span
+from harness.infra import DATABASES, database_of
 from tests.support.first_release import AT, a_first_release_database, fill
-from tests.support.infra import DATABASES, database_of
 from tests.support.traces import CALLER_TRACE_ID, CALLER_TRACEPARENT, recorded_spans
 
 

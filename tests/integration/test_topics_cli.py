@@ -14,8 +14,8 @@ from ec_platform.bus import Delivery
 from ec_platform.bus.kafka import KafkaBus
 from ec_platform.bus.kafka_common import KafkaOptions
 from ec_platform.topics import group_lag, partition_counts
+from harness.waiting import eventually
 from tests.support.operator_cli import operator_command
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.apps import app_on
-from tests.support.notifier import QUICK_ENV
-from tests.support.notifier_receivers import HttpReceiver, receivers
+from harness.apps import app_on
+from harness.notifier import QUICK_ENV
+from harness.notifier_receivers import HttpReceiver, receivers
+from harness.waiting import eventually, polled
 from tests.support.traces import (
     CALLER_SPAN_ID,
     CALLER_TRACE_ID,
@@ -26,7 +27,6 @@ from tests.support.traces import (
     subscribe_to_started,
     whole_trace,
 )
-from tests.support.waiting import eventually, polled
 
 
 @pytest.fixture

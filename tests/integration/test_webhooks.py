@@ -22,9 +22,9 @@ from ec_embedded.app import create_app
 from ec_events import Envelope
 from ec_intake.webhooks import ec_signature, pagerduty_signature
 from ec_platform.bus import InMemoryBus
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.waiting import eventually
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
+from harness.waiting import eventually
 from tests.unit.webhooks.golden import GOLDEN, example
 from tests.unit.webhooks.test_generic import ACME
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.factories import bearer
+from harness.factories import bearer
 from tests.support.lifecycle import MANAGER, soon
 
 

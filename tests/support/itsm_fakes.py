@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.threaded_http import ThreadedAsgiServer, request_body, request_headers
+from harness.threaded_http import ThreadedAsgiServer, request_body, request_headers
 
 Answer = tuple[int, Any, dict[str, str]]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
-from tests.support.waiting import GENEROUS_WAIT
+from harness.waiting import GENEROUS_WAIT
 
 
 async def read_until(

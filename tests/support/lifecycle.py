@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from tests.support.escalations import WHOLE_LIFECYCLE
-from tests.support.factories import bearer, incident_body
-from tests.support.waiting import GENEROUS_WAIT, eventually
+from harness.escalations import WHOLE_LIFECYCLE
+from harness.factories import bearer, incident_body
+from harness.waiting import GENEROUS_WAIT, eventually
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.factories import bearer
+from harness.factories import bearer
 
 # The sample names each kind of metric family exports, after its family name
 # (the parser reads a `_created` sample as a gauge family of its own).

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ec_notifier.signing import verify
-from tests.support.factories import API_TOKENS
+from harness.factories import API_TOKENS
+from harness.notifier import QUICK_ENV
+from harness.notifier_receivers import HttpReceiver, SmtpSink
 from tests.support.lifecycle import EXPECTED_TYPES
-from tests.support.notifier import QUICK_ENV
-from tests.support.notifier_receivers import HttpReceiver, SmtpSink
 
 DIRECTORS = "directors@provider.example"
 ROUTING = f"""

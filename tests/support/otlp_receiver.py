@@ -12,7 +12,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from tests.support.threaded_http import ThreadedAsgiServer, request_body
+from harness.threaded_http import ThreadedAsgiServer, request_body
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ import pytest
 
 from ec_embedded.app import create_app
 from ec_escalation.api_context import EscalationContext
-from tests.support.apps import serving
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer, incident_body
+from harness.infra import database_of
+from harness.waiting import eventually
 from tests.support.clocks import SettableClock
-from tests.support.factories import API_TOKENS, bearer, incident_body
-from tests.support.infra import database_of
-from tests.support.waiting import eventually
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)

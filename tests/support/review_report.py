@@ -18,7 +18,8 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from tests.support.factories import bearer
+from harness.factories import bearer
+from harness.waiting import eventually
 from tests.support.process_walk import (
     HOUR,
     MANAGER,
@@ -32,7 +33,6 @@ from tests.support.process_walk import (
     reporting_app,
     state_of,
 )
-from tests.support.waiting import eventually
 
 DAY = timedelta(days=1)
 CUSTOMER = {"id": "cust-zoe", "name": "Zoë Ångström Logistik GmbH", "tier": "gold"}

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from ec_intake.webhooks import ec_signature, pagerduty_signature
-from tests.support.factories import bearer
-from tests.support.waiting import eventually
+from harness.factories import bearer
+from harness.waiting import eventually
 
 SN_SECRET, PD_SECRET = "sn-webhook-secret", "pd-webhook-secret"
 WEBHOOK_SECRETS = f"pagerduty:{PD_SECRET},servicenow:{SN_SECRET}"

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.apps import app_on
-from tests.support.notifier import QUICK_ENV
-from tests.support.notifier_receivers import receivers
+from harness.apps import app_on
+from harness.notifier import QUICK_ENV
+from harness.notifier_receivers import receivers
 from tests.support.traces import (
     SpanNode,
     recorded_spans,

@@ -15,8 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ec_platform.tracing import install_tracer_provider
-from tests.support.factories import bearer, incident_body
-from tests.support.waiting import eventually
+from harness.factories import bearer, incident_body
+from harness.waiting import eventually
 
 # A trace id and parent span id of the kind an ITSM platform's own tracing sends.
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

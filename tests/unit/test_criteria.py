@@ -9,7 +9,7 @@ import pytest
 
 from ec_escalation.criteria import default_rules
 from ec_events.incidents import IncidentReported
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 
 def incident(**overrides: Any) -> IncidentReported:

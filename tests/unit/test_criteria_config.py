@@ -20,7 +20,7 @@ from ec_escalation.criteria import (
 )
 from ec_events.base import Priority
 from ec_events.incidents import IncidentReported
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 DAY = timedelta(days=1)
 

@@ -23,7 +23,7 @@ from ec_escalation.customer_links import (
 from ec_escalation.customer_view import customer_view
 from ec_events.escalations import PlanRevised
 from ec_platform.throttle import Pacing, WindowLimiter
-from tests.support.escalations import (
+from harness.escalations import (
     JO,
     NOW,
     PROVIDER_CONTACT,

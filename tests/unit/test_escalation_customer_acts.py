@@ -12,7 +12,7 @@ from ec_escalation import commands as c
 from ec_escalation.errors import InvalidCommand, NotAllowed
 from ec_escalation.views import describe
 from ec_events import escalations as e
-from tests.support.escalations import (
+from harness.escalations import (
     JO,
     NOW,
     agreed_to_closure,

@@ -17,7 +17,7 @@ from ec_escalation.state import Escalation, Link, MissedDeadline, evolve, fold
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, PlatformRecord
 from ec_events.incidents import IncidentReported
-from tests.support.escalations import (
+from harness.escalations import (
     ACCEPTED_IN,
     ACTS_IN,
     CUSTOMER_CONTACT,
@@ -44,7 +44,7 @@ from tests.support.escalations import (
     started,
     withdrawn,
 )
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 HOUR = timedelta(hours=1)
 LATER = NOW + 3 * HOUR

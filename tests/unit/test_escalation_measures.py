@@ -10,7 +10,7 @@ import pytest
 from ec_escalation import commands as c
 from ec_escalation.measures import Trail, advance, measures, trail_of, with_incident_time
 from ec_events.base import Customer, TeamMember
-from tests.support.escalations import (
+from harness.escalations import (
     JO,
     MANAGER,
     NOW,

@@ -23,7 +23,7 @@ from ec_events import escalations as e
 from ec_events import parse_event
 from ec_events.base import Customer, Event, PlanAction
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput
-from tests.support.escalations import (
+from harness.escalations import (
     ACCEPTED_IN,
     ACTS_IN,
     ARROWS,

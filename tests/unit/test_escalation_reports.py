@@ -20,7 +20,7 @@ from ec_escalation.reports import (
     week_of,
     weeks_between,
 )
-from tests.support.escalations import NOW
+from harness.escalations import NOW
 
 HOUR = timedelta(hours=1)
 

@@ -20,7 +20,7 @@ from ec_escalation.review_report import (
 )
 from ec_events.base import Contact, Customer, PlatformRecord, TeamMember
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput
-from tests.support.escalations import MANAGER, NOW, Told, plan, progress, resolve, start
+from harness.escalations import MANAGER, NOW, Told, plan, progress, resolve, start
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 ACTOR = "olivia (operator)"

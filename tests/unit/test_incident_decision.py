@@ -22,7 +22,7 @@ from ec_escalation.incident_decision import (
 from ec_events.base import PlatformRecord
 from ec_events.escalations import IncidentRecord
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 RULES = default_rules()
 DAY = timedelta(days=1)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ec_events.incidents import IncidentReported, IncidentResolved, IncidentUpdated
 from ec_intake.domain import IncidentIn, changes, decide, incident_id_for, is_resolved
-from tests.support.factories import incident_body
+from harness.factories import incident_body
 
 
 def incoming(**overrides: Any) -> IncidentIn:

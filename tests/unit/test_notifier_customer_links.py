@@ -12,7 +12,7 @@ import pytest
 from ec_notifier.claims import Claimed, Outcome
 from ec_notifier.customer_links import HIDDEN, WithCustomerLink, masked
 from ec_platform.observability import Metrics
-from tests.support.notifier import NOW
+from harness.notifier import NOW
 
 PAGES = "https://ec.example/customer"
 

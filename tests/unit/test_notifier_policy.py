@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ec_notifier.hosts import HostGates
 from ec_notifier.policy import CircuitPolicy, HostHealth, RetryPolicy
-from tests.support.notifier import NOW
+from harness.notifier import NOW
 
 POLICY = RetryPolicy(max_attempts=8, base_s=5, cap_s=600)
 

@@ -21,7 +21,7 @@ from ec_notifier.routing import (
     targets_for,
 )
 from ec_notifier.routing_file import RoutingFileError, load_routing, parse_routing
-from tests.support.notifier import CUSTOMER, MANAGER, MEMBER, NOW, PROVIDER, Story
+from harness.notifier import CUSTOMER, MANAGER, MEMBER, NOW, PROVIDER, Story
 
 LEVELS = """
 management:

@@ -20,7 +20,7 @@ from ec_notifier.suspension import (
     newly_suspended,
     resumed,
 )
-from tests.support.notifier import NOW
+from harness.notifier import NOW
 
 DAY = timedelta(days=1)
 FAILED = Attempts(delivered=False, last_error="HTTP 503")

@@ -17,7 +17,7 @@ from ec_notifier.audience import Audience, evolve
 from ec_notifier.messages import email_message, slack_payload, teams_payload
 from ec_notifier.signing import signature, verify
 from ec_notifier.templates import duration, render
-from tests.support.notifier import NOW, Story
+from harness.notifier import NOW, Story
 
 STORY = Story()
 AGREEMENT = esc.CustomerAgreement(by="Jo Meyer", note="agreed on the call")

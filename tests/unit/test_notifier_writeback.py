@@ -27,7 +27,7 @@ from ec_notifier.platform_requests import (
     retry_after_s,
 )
 from ec_notifier.writeback import WriteBack, writebacks_for
-from tests.support.notifier import Story
+from harness.notifier import Story
 
 CONSOLE = "https://ec.example/console"
 SN = PlatformRecord(platform="servicenow", record_id="a" * 32, number="INC0012345")

@@ -11,7 +11,7 @@ from ec_escalation.measures import Trail, with_incident_time
 from ec_escalation.observations import Count, Duration, observations
 from ec_escalation.process_metrics import ProcessMetrics
 from ec_platform.observability import Metrics
-from tests.support.escalations import (
+from harness.escalations import (
     MANAGER,
     NOW,
     Told,

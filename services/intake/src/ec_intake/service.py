@@ -12,7 +12,8 @@ from ec_events import TopicName
 from ec_intake.api import IntakeContext, build_router
 from ec_intake.settings import IntakeSettings
 from ec_intake.sources import load_sources
-from ec_intake.store import SCHEMA, IncidentStore, Recorder, define_tables
+from ec_intake.store import IncidentStore, Recorder
+from ec_intake.tables import SCHEMA, define_tables
 from ec_platform.app import Runtime
 from ec_platform.channels import BusUse
 from ec_platform.tasks import keep_running

@@ -12,48 +12,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import MetaData, Table, insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
-from ec_intake.deliveries import deliveries_table, known_of
+from ec_intake.deliveries import known_of
 from ec_intake.domain import IncidentIn, decide, incident_id_for
 from ec_intake.freshness import Delivery, Known, StaleReason, after_taking, stale
-from ec_intake.incidents import catch_up, incidents_table, project
+from ec_intake.incidents import catch_up, project
 from ec_intake.migrations import history
-from ec_platform.checkpoints import checkpoint_table
+from ec_intake.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
-from ec_platform.eventlog import Append, EventLog, NewEvent, event_log_table
+from ec_platform.eventlog import Append, EventLog, NewEvent
 from ec_platform.migrations import migrate_at_start
 from ec_platform.retry import retry_on_conflict
 from ec_platform.tracing import TraceContext, current_trace_context, joined_span
 
-SCHEMA = "intake"
 MAX_BATCH = 200
 log = logging.getLogger(__name__)
 Actor = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Tables:
-    metadata: MetaData
-    events: Table
-    checkpoints: Table
-    incidents: Table
-    deliveries: Table
-
-
-def define_tables() -> Tables:
-    metadata = MetaData()
-    return Tables(
-        metadata=metadata,
-        events=event_log_table(metadata, schema=SCHEMA),
-        checkpoints=checkpoint_table(metadata, schema=SCHEMA),
-        incidents=incidents_table(metadata, schema=SCHEMA),
-        deliveries=deliveries_table(metadata, schema=SCHEMA),
-    )
 
 
 @dataclass(frozen=True)

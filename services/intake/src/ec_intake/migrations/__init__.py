@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ec_intake.tables import SCHEMA, define_tables
 from ec_platform.migrations import History
 
 
 def history() -> History:
-    # Imported here: the store, which declares the tables, migrates through this.
-    from ec_intake.store import SCHEMA, define_tables
-
     return History(service=SCHEMA, scripts=Path(__file__).parent, metadata=define_tables().metadata)

@@ -20,8 +20,8 @@ from typing import Any, Literal
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.support.processes import free_port
-from tests.support.threaded_http import ThreadedAsgiServer, request_body, request_headers
+from harness.processes import free_port
+from harness.threaded_http import ThreadedAsgiServer, request_body, request_headers
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from ec_embedded.app import create_app
-from tests.support.factories import API_TOKENS
-from tests.support.infra import database_of
+from harness.factories import API_TOKENS
+from harness.infra import database_of
 
 
 @asynccontextmanager

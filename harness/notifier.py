@@ -21,9 +21,9 @@ from ec_platform.app import create_service_app
 from ec_platform.auth import TokenRegistry
 from ec_platform.bus import InMemoryBus, open_bus
 from ec_platform.settings import PlatformSettings
-from tests.support.apps import serving
-from tests.support.factories import API_TOKENS, bearer
-from tests.support.waiting import GENEROUS_WAIT, eventually
+from harness.apps import serving
+from harness.factories import API_TOKENS, bearer
+from harness.waiting import GENEROUS_WAIT, eventually
 
 QUICK = {
     # The tests' receivers listen on 127.0.0.1, which the outbound policy

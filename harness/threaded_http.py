@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import uvicorn
 
-from tests.support.processes import free_port
+from harness.processes import free_port
 
 
 class ThreadedAsgiServer:
