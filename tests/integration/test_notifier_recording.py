@@ -18,9 +18,9 @@ from ec_notifier.claims import Claims
 from ec_notifier.connections import load_connections
 from ec_notifier.recording import Recorder
 from ec_notifier.routing_file import load_routing
+from harness.infra import DATABASES, database_of
+from harness.notifier import CUSTOMER, NOW, Story
 from tests.support.delivery_log import delivery_log
-from tests.support.infra import DATABASES, database_of
-from tests.support.notifier import CUSTOMER, NOW, Story
 
 
 @dataclass
