@@ -9,8 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import AliasChoices
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from ec_console.settings import ConsoleSettings
@@ -18,7 +16,7 @@ from ec_escalation.settings import EscalationSettings
 from ec_intake.settings import IntakeSettings
 from ec_monitor.settings import MonitorSettings
 from ec_notifier.settings import NotifierSettings
-from ec_platform.settings import FORMER_NAMES, PlatformSettings
+from ec_platform.settings import FORMER_NAMES, PlatformSettings, variable_of
 
 ROOT = Path(__file__).parents[2]
 SETTINGS_PAGE = ROOT / "docs" / "running" / "settings.md"
@@ -38,15 +36,6 @@ NOT_IN_A_SETTINGS_CLASS = {
     "EC_JIRA_API_TOKEN": "the connections file's example names it to hold a platform secret",
     "EC_PAGERDUTY_API_TOKEN": "the connections file's example names it to hold a platform secret",
 }
-
-
-def variable_of(settings: type[BaseSettings], name: str, field: FieldInfo) -> str:
-    """The environment variable that sets the field."""
-    alias = field.validation_alias
-    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
-        return alias.choices[0]
-    prefix = str(settings.model_config.get("env_prefix", ""))
-    return f"{prefix}{name}".upper()
 
 
 def _duration(value: timedelta) -> str:
@@ -73,7 +62,7 @@ def every_field() -> list[tuple[str, str, object]]:
     fields = {}
     for settings in SETTINGS_CLASSES:
         for name, field in settings.model_fields.items():
-            variable = variable_of(settings, name, field)
+            variable = variable_of(settings, name)
             fields[variable] = (variable, name, field.default)
     return sorted(fields.values())
 

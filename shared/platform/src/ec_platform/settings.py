@@ -32,6 +32,15 @@ def renamed(variable: str, *, formerly: str) -> AliasChoices:
     return AliasChoices(variable, formerly)
 
 
+def variable_of(settings: type[BaseSettings], field: str) -> str:
+    """The environment variable that sets a field: its renamed variable, else
+    the class's prefix and the field's name, in capitals."""
+    alias = settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
 def warn_of_former_names(
     settings: BaseSettings, environ: Mapping[str, str] | None = None
 ) -> list[str]:
