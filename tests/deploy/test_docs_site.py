@@ -99,3 +99,13 @@ def test_the_readme_cites_no_page_outside_the_repository() -> None:
 
     # then none names the design notes that live outside the repository
     assert not [t for t in texts if "PROCESS.md" in t or "ARCHITECTURE.md" in t]
+
+
+def test_every_link_of_the_readme_reaches_a_file_of_the_repository() -> None:
+    # given the README's relative links (the site's build checks the site's own)
+    readme = (ROOT / "README.md").read_text()
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", readme) if "://" not in t]
+
+    # then each names a file or folder that exists
+    assert targets
+    assert [t for t in targets if not (ROOT / t).exists()] == []
