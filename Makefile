@@ -10,7 +10,7 @@ UV      := $(LOCAL)/uv/bin/uv
 PYTHON  := $(CURDIR)/.venv/bin/python
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help sync run up down status test checkers lint format bench kafka-up kafka-down postgres-up postgres-down topics
+.PHONY: help sync run up down status test checkers lint format bench docs docs-serve kafka-up kafka-down postgres-up postgres-down topics
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ format: sync ## apply ruff's formatting and fixes
 bench: sync ## the benchmarks, each printing its figure and its baseline
 	@deploy/browser.sh
 	@deploy/with-infra.sh $(PYTHON) -m bench $(BENCH_ARGS)
+
+docs: sync ## build the documentation site into site/ (strict: any warning fails)
+	@NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet
+
+docs-serve: sync ## serve the documentation site on http://127.0.0.1:8008 while editing it
+	@NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$${DOCS_PORT:-8008}
 
 kafka-up: ; @deploy/kafka.sh start
 kafka-down: ; @deploy/kafka.sh stop

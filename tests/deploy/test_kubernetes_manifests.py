@@ -158,7 +158,7 @@ def test_the_readme_names_every_key_of_the_secret_and_no_other(
     }
 
     # when the documentation's table of the Secret's keys is read
-    readme = (ROOT / "docs" / "kubernetes.md").read_text()
+    readme = (ROOT / "docs" / "running" / "kubernetes.md").read_text()
     section = readme[readme.index("**The Secret.**") : readme.index("**The database schema.**")]
     rows = [line for line in section.splitlines() if line.startswith("| `EC_")]
     documented = {key for row in rows for key in re.findall(r"`(EC_[A-Z_]+)`", row.split("|")[1])}

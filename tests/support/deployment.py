@@ -18,6 +18,8 @@ import yaml
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from ec_platform.settings import variable_of
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
@@ -58,7 +60,7 @@ def settings_class(process: str) -> type[BaseSettings]:
 
 
 def _variable(settings: type[BaseSettings], field: str) -> str:
-    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
+    return variable_of(settings, field)
 
 
 def settings_read_by(process: str) -> frozenset[str]:

@@ -9,8 +9,8 @@ from ec_intake.webhooks import to_incidents
 from tests.unit.webhooks.golden import GOLDEN, example
 
 EXAMPLE = GOLDEN / "sources.example.yaml"
-# The page of the documentation that shows it (docs/http-api.md, "Incidents in").
-README = Path(__file__).parents[3] / "docs" / "http-api.md"
+# The page of the documentation that shows it (Integrating, "Webhook field mappings").
+README = Path(__file__).parents[3] / "docs" / "integrating" / "webhook-mappings.md"
 
 
 def test_the_readme_shows_the_example_sources_file_verbatim() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
-from ec_platform.settings import PlatformSettings
+from ec_platform.settings import PlatformSettings, renamed
 
 DEFAULT_PORT = 8003
 
@@ -16,7 +16,9 @@ class NotifierSettings(PlatformSettings):
     # even with EC_SMTP_URL set. Unset: the embedded mode keeps it there when
     # EC_SMTP_URL is unset; a service on its own never does.
     email_outbox: bool | None = Field(
-        default=None, description="keep email in the outbox (GET /v1/outbox) instead of sending"
+        default=None,
+        description="keep email in the outbox (GET /v1/outbox) instead of sending",
+        validation_alias=renamed("EC_NOTIFIER_EMAIL_OUTBOX", formerly="EC_EMAIL_OUTBOX"),
     )
     notifier_routing_file: str | None = Field(
         default=None, description="YAML routing file; unset means the shipped defaults"

@@ -1,16 +1,68 @@
-"""Settings every service reads from the environment (prefix EC_)."""
+"""Settings every service reads from the environment (prefix EC_).
+
+The naming rule (docs/running/settings.md): every variable is EC_ and the
+setting's name in capitals; one that belongs to a single service carries that
+service's name; units are suffixes. A variable renamed to follow it is still
+read under its former name for one release, with a warning naming the new one.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+import logging
+import os
+from collections.abc import Mapping
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ec_events import Topics
 from ec_platform.outbound import OutboundPolicy, parse_networks
 
+log = logging.getLogger(__name__)
+
+# Former variable name -> the name that replaced it, for every renamed setting.
+FORMER_NAMES: dict[str, str] = {}
+
+
+def renamed(variable: str, *, formerly: str) -> AliasChoices:
+    """A setting read from `variable`, or else from its former name for one
+    release. Given as a field's validation_alias; the field's own name still
+    works as a keyword (populate_by_name)."""
+    FORMER_NAMES[formerly] = variable
+    return AliasChoices(variable, formerly)
+
+
+def variable_of(settings: type[BaseSettings], field: str) -> str:
+    """The environment variable that sets a field: its renamed variable, else
+    the class's prefix and the field's name, in capitals."""
+    alias = settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def warn_of_former_names(
+    settings: BaseSettings, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Log one warning per former variable name these settings were given,
+    naming the variable to use instead; answers the former names found."""
+    env = {k.upper(): v for k, v in (os.environ if environ is None else environ).items()}
+    found = []
+    for field in type(settings).model_fields.values():
+        alias = field.validation_alias
+        if not isinstance(alias, AliasChoices):
+            continue
+        for choice in alias.choices:
+            if isinstance(choice, str) and choice in FORMER_NAMES and choice in env:
+                new = FORMER_NAMES[choice]
+                ignored = " (ignored: both are set)" if new in env else ""
+                log.warning("%s is renamed %s: set %s instead%s", choice, new, new, ignored)
+                found.append(choice)
+    return found
+
 
 class PlatformSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EC_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="EC_", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(
         default=None, description="postgresql+asyncpg://… or sqlite+aiosqlite:///…"
@@ -43,6 +95,11 @@ class PlatformSettings(BaseSettings):
     outbound_allowed_networks: str = Field(
         default="", description="comma-separated CIDRs allowed although not global"
     )
+
+    @model_validator(mode="after")
+    def _former_names_warned(self) -> PlatformSettings:
+        warn_of_former_names(self)
+        return self
 
     @field_validator("outbound_allowed_networks")
     @classmethod
