@@ -1,0 +1,1 @@
+"""The escalation process itself: pure, no I/O."""
