@@ -13,6 +13,9 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import given as for_all
+from hypothesis import strategies as st
 
 from ec_escalation.domain.duty import (
     DAILY,
@@ -28,6 +31,7 @@ from ec_escalation.domain.duty import (
     Rotation,
     Shift,
     Turn,
+    Weekday,
     on_duty,
     shifts,
     upcoming,
@@ -508,3 +512,124 @@ def test_follow_the_sun_shows_the_gap_when_new_york_and_berlin_have_moved_their_
     opening = on_duty(given, utc(2026, 7, 15, 23, 30))
     assert opening is not None
     assert opening.start == utc(2026, 7, 15, 23)
+
+
+# --- properties over any rota -------------------------------------------------------------
+
+# Lord Howe moves its clocks by half an hour; UTC and Tokyo never move them.
+ZONES = (BERLIN, NEW_YORK, TOKYO, "Australia/Lord_Howe", "UTC")
+YEAR_START = utc(2026, 1, 1)
+# Durations of running code are never checked: hypothesis' deadline is one, so it is off.
+PROPERTIES = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+
+clock_times = st.builds(time, st.integers(0, 23), st.sampled_from((0, 15, 30, 45)))
+windows = st.tuples(clock_times, clock_times).filter(lambda ends: ends[0] != ends[1])
+restrictions = st.builds(
+    Restrictions,
+    days=st.frozensets(st.sampled_from(list(Weekday)), min_size=1),
+    window=st.none() | windows.map(lambda ends: DailyWindow(*ends)),
+)
+
+
+@st.composite
+def layers(draw: st.DrawFn, name: str, restricted: bool = True) -> Layer:
+    return Layer(
+        name=name,
+        people=tuple(draw(st.lists(st.sampled_from(("ann", "bob", "cy")), min_size=1, max_size=3))),
+        rotation=Rotation(days=draw(st.integers(1, 8))),
+        hand_off=draw(clock_times),
+        zone=draw(st.sampled_from(ZONES)),
+        start=draw(st.dates(date(2025, 12, 1), date(2026, 12, 31))),
+        restrictions=draw(restrictions) if restricted and draw(st.booleans()) else Restrictions(),
+    )
+
+
+@st.composite
+def overrides(draw: st.DrawFn) -> Override:
+    start = YEAR_START + timedelta(minutes=15 * draw(st.integers(0, 400 * 96)))
+    hours = timedelta(minutes=15 * draw(st.integers(1, 5 * 96)))
+    return Override(draw(st.sampled_from(("ann", "dee"))), start, start + hours)
+
+
+@st.composite
+def any_rota(draw: st.DrawFn) -> Rota:
+    count = draw(st.integers(1, 3))
+    return Rota(
+        name="any",
+        role=draw(st.sampled_from(("escalation manager", "director"))),
+        layers=tuple(draw(layers(f"layer {index}")) for index in range(count)),
+        overrides=tuple(draw(st.lists(overrides(), max_size=2))),
+    )
+
+
+@st.composite
+def spans(draw: st.DrawFn) -> tuple[datetime, datetime]:
+    start = YEAR_START + timedelta(minutes=draw(st.integers(0, 400 * 24 * 60)))
+    return start, start + timedelta(minutes=draw(st.integers(1, 12 * 24 * 60)))
+
+
+@PROPERTIES
+@for_all(given_rota=any_rota(), window=spans())
+def test_the_shifts_of_a_window_come_in_order_never_overlap_and_each_touches_the_window(
+    given_rota: Rota, window: tuple[datetime, datetime]
+) -> None:
+    timeline = shifts(given_rota, *window)
+
+    assert all(shift.start < shift.end for shift in timeline)
+    assert all(one.end <= two.start for one, two in pairwise(timeline))
+    assert all(shift.start < window[1] and window[0] < shift.end for shift in timeline)
+
+
+@PROPERTIES
+@for_all(given_rota=any_rota(), window=spans())
+def test_shifts_that_touch_differ_in_person_or_in_turn_or_override(
+    given_rota: Rota, window: tuple[datetime, datetime]
+) -> None:
+    timeline = shifts(given_rota, *window)
+
+    for one, two in pairwise(timeline):
+        if one.end == two.start:
+            assert (one.person, one.source) != (two.person, two.source)
+
+
+@PROPERTIES
+@for_all(given_rota=any_rota(), window=spans(), samples=st.lists(st.floats(0, 1), max_size=12))
+def test_a_window_shows_at_every_moment_exactly_the_shift_on_duty_names(
+    given_rota: Rota, window: tuple[datetime, datetime], samples: list[float]
+) -> None:
+    start, end = window
+    timeline = shifts(given_rota, start, end)
+    edges = [edge for shift in timeline for edge in (shift.start, shift.end)]
+    moments = [start + (end - start) * share for share in samples] + edges
+
+    for moment in (m for m in moments if start <= m < end):
+        running = [shift for shift in timeline if shift.covers(moment)]
+        assert len(running) <= 1
+        assert on_duty(given_rota, moment) == (running[0] if running else None)
+
+
+@PROPERTIES
+@for_all(only=layers("only", restricted=False), window=spans())
+def test_every_hand_off_is_at_the_wall_clock_time_or_just_after_the_clocks_skip_it(
+    only: Layer, window: tuple[datetime, datetime]
+) -> None:
+    given_rota = Rota(name="one layer", role="director", layers=(only,))
+    zone = ZoneInfo(only.zone)
+
+    for shift in shifts(given_rota, *window):
+        local = shift.start.astimezone(zone)
+        if local.time() != only.hand_off:
+            meant = datetime.combine(local.date(), only.hand_off, zone)
+            assert meant.astimezone(UTC).astimezone(zone).time() != only.hand_off  # skipped
+            assert (shift.start - timedelta(seconds=1)).astimezone(zone).time() < only.hand_off
+            assert local.time() > only.hand_off
+
+
+@PROPERTIES
+@for_all(given_rota=any_rota(), window=spans(), person=st.sampled_from(("ann", "bob", "dee")))
+def test_upcoming_is_the_window_seen_by_one_person(
+    given_rota: Rota, window: tuple[datetime, datetime], person: str
+) -> None:
+    everyone = shifts(given_rota, *window)
+
+    assert upcoming(given_rota, person, *window) == [s for s in everyone if s.person == person]
