@@ -188,6 +188,19 @@ def test_a_night_window_belongs_to_the_day_it_starts_and_reaches_past_midnight()
     assert on_duty(given, wall(BERLIN, 2026, 1, 11, 3)) is None  # no Saturday night
 
 
+def test_a_hand_off_inside_the_window_passes_the_rest_of_it_to_the_next_person() -> None:
+    ann, bob = people(2)
+    office = Restrictions(window=OFFICE_HOURS)
+    given = rota(layer((ann, bob), hand_off=time(12), start=date(2026, 1, 5), restrictions=office))
+
+    day = shifts(given, wall(BERLIN, 2026, 1, 6, 0), wall(BERLIN, 2026, 1, 6, 23))
+
+    assert [(s.person, s.start, s.end) for s in day] == [
+        (ann, wall(BERLIN, 2026, 1, 6, 9), wall(BERLIN, 2026, 1, 6, 12)),
+        (bob, wall(BERLIN, 2026, 1, 6, 12), wall(BERLIN, 2026, 1, 6, 17)),
+    ]
+
+
 # --- layers and overrides -----------------------------------------------------------------
 
 

@@ -46,7 +46,9 @@ class DailyWindow:
 class Restrictions:
     """When a layer has someone on duty at all: on these days, within this window.
 
-    A window belongs to the day it starts on, so a Friday night window reaches into Saturday.
+    Days and hours are read on the layer's wall clock. A window belongs to the day it starts
+    on, so a Friday night window reaches into Saturday. Restrictions never move hand-offs:
+    a hand-off inside a window passes the rest of it to the next person.
     """
 
     days: frozenset[Weekday] = EVERY_DAY
