@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ec_escalation.criteria import load_rules
-from ec_notifier.connections import load_connections
+from ec_notifier.domain.connections import load_connections
 from ec_notifier.routing_file import load_routing
 from tests.support.deployment import (
     K8S,

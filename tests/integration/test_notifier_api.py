@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ec_notifier.migrations import history
+from ec_notifier.store.migrations import history
 from harness.factories import bearer
 from harness.notifier import Notifier, Story, running_notifier
 

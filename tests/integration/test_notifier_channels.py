@@ -13,7 +13,7 @@ import pytest
 
 from ec_events import Envelope
 from ec_events.base import Contact
-from ec_notifier.signing import verify
+from ec_notifier.domain.signing import verify
 from harness.factories import bearer
 from harness.notifier import CUSTOMER, MANAGER, Notifier, Story, running_notifier
 from harness.notifier_receivers import HttpReceiver, SmtpSink, receivers

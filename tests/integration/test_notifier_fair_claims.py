@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ec_notifier.claims import Claims
+from ec_notifier.store.claims import Claims
 from harness.infra import DATABASES, database_of
 from harness.notifier import NOW
 from tests.support.delivery_log import delivery_log, due_delivery, write_due

@@ -14,10 +14,10 @@ import pytest
 
 from ec_events import Envelope
 from ec_events.base import Event
-from ec_notifier.claims import Claims
-from ec_notifier.connections import load_connections
-from ec_notifier.recording import Recorder
+from ec_notifier.domain.connections import load_connections
 from ec_notifier.routing_file import load_routing
+from ec_notifier.store.claims import Claims
+from ec_notifier.store.recording import Recorder
 from harness.infra import DATABASES, database_of
 from harness.notifier import CUSTOMER, NOW, Story
 from tests.support.delivery_log import delivery_log

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ec_notifier.claims import Claimed, Claims, Outcome
 from ec_notifier.dispatcher import Dispatcher
-from ec_notifier.hosts import HostGates
-from ec_notifier.policy import CircuitPolicy
+from ec_notifier.domain.hosts import HostGates
+from ec_notifier.domain.policy import CircuitPolicy
+from ec_notifier.store.claims import Claimed, Claims, Outcome
 from ec_platform.clock import utc_now
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell, keep_running

@@ -21,7 +21,7 @@ from ec_escalation.audit import verify
 from ec_escalation.migrations import history as escalation_history
 from ec_intake.migrations import history as intake_history
 from ec_monitor.migrations import history as monitor_history
-from ec_notifier.migrations import history as notifier_history
+from ec_notifier.store.migrations import history as notifier_history
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog
 from ec_platform.migrations import (

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from ec_notifier.claims import Claims
-from ec_notifier.migrations import history
-from ec_notifier.policy import RetryPolicy
-from ec_notifier.suspensions import SubscriptionHealth
-from ec_notifier.tables import SCHEMA, define_tables
+from ec_notifier.domain.policy import RetryPolicy
+from ec_notifier.store.claims import Claims
+from ec_notifier.store.migrations import history
+from ec_notifier.store.suspensions import SubscriptionHealth
+from ec_notifier.store.tables import SCHEMA, define_tables
 from ec_platform.database import Database
 from ec_platform.migrations import migrate
 from ec_platform.observability import Metrics

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ec_notifier.signing import verify
+from ec_notifier.domain.signing import verify
 from harness.factories import API_TOKENS
 from harness.notifier import QUICK_ENV
 from harness.notifier_receivers import HttpReceiver, SmtpSink

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from ec_notifier.answers import EXCERPT_CHARS, excerpt
-from ec_notifier.channels import HttpChannel
-from ec_notifier.claims import Claimed
-from ec_notifier.routing import WEBHOOK
+from ec_notifier.channels.adapters import HttpChannel
+from ec_notifier.channels.answers import EXCERPT_CHARS, excerpt
+from ec_notifier.domain.routing import WEBHOOK
+from ec_notifier.store.claims import Claimed
 from ec_platform.outbound import OutboundPolicy
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from datetime import datetime
 import httpx
 import pytest
 
-from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.customer_links import HIDDEN, WithCustomerLink, masked
+from ec_notifier.channels.customer_links import HIDDEN, WithCustomerLink, masked
+from ec_notifier.store.claims import Claimed, Outcome
 from ec_platform.observability import Metrics
 from harness.notifier import NOW
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec_notifier.headers import MAX_HEADER_CHARS, header_safe
-from ec_notifier.messages import email_message
+from ec_notifier.channels.messages import email_message
+from ec_notifier.domain.headers import MAX_HEADER_CHARS, header_safe
 
 
 @given(st.text())

@@ -8,8 +8,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec_notifier.hosts import HostGates
-from ec_notifier.policy import CircuitPolicy, HostHealth, RetryPolicy
+from ec_notifier.domain.hosts import HostGates
+from ec_notifier.domain.policy import CircuitPolicy, HostHealth, RetryPolicy
 from harness.notifier import NOW
 
 POLICY = RetryPolicy(max_attempts=8, base_s=5, cap_s=600)

@@ -9,8 +9,8 @@ import pytest
 
 from ec_events import escalations as esc
 from ec_events.base import Contact, Event, Person, TeamMember
-from ec_notifier.audience import Audience, evolve
-from ec_notifier.routing import (
+from ec_notifier.domain.audience import Audience, evolve
+from ec_notifier.domain.routing import (
     EMAIL,
     LOG,
     SLACK,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec_notifier.suspension import (
+from ec_notifier.domain.suspension import (
     Attempts,
     NotSuspended,
     Standing,

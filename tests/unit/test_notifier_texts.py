@@ -13,10 +13,10 @@ from ec_events import escalations as esc
 from ec_events.base import Event, PlanAction
 from ec_events.registry import TOPIC_OF
 from ec_events.topics import TopicName
-from ec_notifier.audience import Audience, evolve
-from ec_notifier.messages import email_message, slack_payload, teams_payload
-from ec_notifier.signing import signature, verify
-from ec_notifier.templates import duration, render
+from ec_notifier.channels.messages import email_message, slack_payload, teams_payload
+from ec_notifier.domain.audience import Audience, evolve
+from ec_notifier.domain.signing import signature, verify
+from ec_notifier.domain.templates import duration, render
 from harness.notifier import NOW, Story
 
 STORY = Story()

@@ -13,20 +13,20 @@ import pytest
 
 from ec_events import escalations as esc
 from ec_events.base import Event, PlatformRecord
-from ec_notifier.audience import Audience, evolve
-from ec_notifier.connections import (
-    ConnectionsFileError,
-    load_connections,
-    parse_connections,
-)
-from ec_notifier.platform_requests import (
+from ec_notifier.channels.platform_requests import (
     adf,
     created_problem,
     error_message,
     request_for,
     retry_after_s,
 )
-from ec_notifier.writeback import WriteBack, writebacks_for
+from ec_notifier.domain.audience import Audience, evolve
+from ec_notifier.domain.connections import (
+    ConnectionsFileError,
+    load_connections,
+    parse_connections,
+)
+from ec_notifier.domain.writeback import WriteBack, writebacks_for
 from harness.notifier import Story
 
 CONSOLE = "https://ec.example/console"

@@ -4,8 +4,8 @@ its database to this version's schema and stops."""
 import sys
 
 from ec_notifier.app import create_app
-from ec_notifier.migrations import history
 from ec_notifier.settings import DEFAULT_PORT
+from ec_notifier.store.migrations import history
 from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
 

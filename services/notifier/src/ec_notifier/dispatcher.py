@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ec_notifier.claims import Claimed, Claims, Outcome
-from ec_notifier.hosts import HostGates, HostView, Slot
+from ec_notifier.domain.hosts import HostGates, HostView, Slot
+from ec_notifier.store.claims import Claimed, Claims, Outcome
 from ec_platform.clock import Clock
 from ec_platform.observability import Metrics
 from ec_platform.tasks import Doorbell

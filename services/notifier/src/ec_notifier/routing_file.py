@@ -10,11 +10,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ec_events import TOPIC_OF, TopicName
-from ec_notifier.routing import ChatRouting, Hears, ManagementList, Member, Routing
+from ec_notifier.domain.routing import (
+    ESCALATION_EVENTS,
+    ChatRouting,
+    Hears,
+    ManagementList,
+    Member,
+    Routing,
+)
 from ec_platform.outbound import OutboundPolicy, OutboundRefused
-
-ESCALATION_EVENTS = frozenset(n for n, t in TOPIC_OF.items() if t == TopicName.ESCALATIONS)
 
 
 class RoutingFileError(ValueError):

@@ -12,26 +12,26 @@ from fastapi import APIRouter
 from starlette.datastructures import State
 
 from ec_events import TopicName
-from ec_notifier.api import build_router
-from ec_notifier.backlog import report_backlog
-from ec_notifier.channels import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
-from ec_notifier.claims import Claims
-from ec_notifier.connections import Connections, ConnectionsFileError, load_connections
-from ec_notifier.context import NotifierContext
-from ec_notifier.customer_links import WithCustomerLink
+from ec_notifier.channels.adapters import Channel, Channels, EmailChannel, HttpChannel, SmtpServer
+from ec_notifier.channels.customer_links import WithCustomerLink
+from ec_notifier.channels.outbox import OutboxEmail
+from ec_notifier.channels.platforms import EscalationLinkChannel, PlatformChannel
 from ec_notifier.dispatcher import Dispatcher
-from ec_notifier.hosts import HostGates
-from ec_notifier.migrations import history
-from ec_notifier.outbox import OutboxEmail
-from ec_notifier.platforms import EscalationLinkChannel, PlatformChannel
-from ec_notifier.policy import CircuitPolicy, RetryPolicy
-from ec_notifier.recording import Recorder
+from ec_notifier.domain.connections import Connections, ConnectionsFileError, load_connections
+from ec_notifier.domain.hosts import HostGates
+from ec_notifier.domain.policy import CircuitPolicy, RetryPolicy
+from ec_notifier.domain.writeback import ESCALATION_LINK, WRITEBACK_CHANNELS
+from ec_notifier.gauges import report_backlog
+from ec_notifier.http.api import build_router
+from ec_notifier.http.context import NotifierContext
 from ec_notifier.routing_file import RoutingFileError, load_routing
 from ec_notifier.settings import NotifierSettings
-from ec_notifier.subscriptions import Subscriptions
-from ec_notifier.suspensions import SubscriptionHealth
-from ec_notifier.tables import SCHEMA, Tables, define_tables
-from ec_notifier.writeback import ESCALATION_LINK, WRITEBACK_CHANNELS
+from ec_notifier.store.claims import Claims
+from ec_notifier.store.migrations import history
+from ec_notifier.store.recording import Recorder
+from ec_notifier.store.subscriptions import Subscriptions
+from ec_notifier.store.suspensions import SubscriptionHealth
+from ec_notifier.store.tables import SCHEMA, Tables, define_tables
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
 from ec_platform.channels import BusUse, Consumer

@@ -20,9 +20,9 @@ from datetime import datetime
 
 import httpx
 
-from ec_notifier.channels import Channel
-from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.routing import CUSTOMER_CONTACT
+from ec_notifier.channels.adapters import Channel
+from ec_notifier.domain.routing import CUSTOMER_CONTACT
+from ec_notifier.store.claims import Claimed, Outcome
 from ec_platform.observability import Metrics
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from ec_notifier.claims import Outcome
+from ec_notifier.store.claims import Outcome
 from ec_platform.outbound import OutboundRefused
 
 EXCERPT_CHARS = 100

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_notifier.suspension import (
+from ec_notifier.domain.suspension import (
     HELD,
     PENDING,
     Standing,
@@ -22,11 +22,12 @@ from ec_notifier.suspension import (
     attempts_by_subscription,
     newly_suspended,
 )
-from ec_notifier.tables import Tables
+from ec_notifier.store.tables import Tables
 from ec_platform.database import Database
 from ec_platform.observability import Metrics
 
-log = logging.getLogger(__name__)
+# The name operators filter on (the README names it), kept whatever the module.
+log = logging.getLogger("ec_notifier.suspensions")
 
 
 @dataclass(frozen=True)

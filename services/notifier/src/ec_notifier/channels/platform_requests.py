@@ -12,9 +12,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
-from ec_notifier.answers import excerpt
-from ec_notifier.connections import JIRA, PAGERDUTY, SERVICENOW, Connection
-from ec_notifier.writeback import JIRA_PROBLEM, SERVICENOW_PROBLEM
+from ec_notifier.channels.answers import excerpt
+from ec_notifier.domain.connections import JIRA, PAGERDUTY, SERVICENOW, Connection
+from ec_notifier.domain.writeback import JIRA_PROBLEM, SERVICENOW_PROBLEM
 
 JSON = "application/json"
 # The longest Retry-After honoured: a platform asking for more is retried

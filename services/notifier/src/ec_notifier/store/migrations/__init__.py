@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ec_notifier.tables import SCHEMA, define_tables
+from ec_notifier.store.tables import SCHEMA, define_tables
 from ec_platform.migrations import History
 
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from email.message import EmailMessage, MIMEPart
 from typing import Any
 
-from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.messages import email_for
-from ec_notifier.tables import Tables
+from ec_notifier.channels.messages import email_for
+from ec_notifier.store.claims import Claimed, Outcome
+from ec_notifier.store.tables import Tables
 from ec_platform.database import Database
 from ec_platform.upsert import insert_on_conflict
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 
-from ec_notifier.context import context_of
-from ec_notifier.views import OutboxMessage, OutboxMessageView
+from ec_notifier.http.context import context_of
+from ec_notifier.http.views import OutboxMessage, OutboxMessageView
 from ec_platform.auth import Reader
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 from ec_platform.problems import ProblemError

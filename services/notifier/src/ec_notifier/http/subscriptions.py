@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ec_notifier.context import context_of
-from ec_notifier.routing_file import ESCALATION_EVENTS
-from ec_notifier.subscriptions import NoSuchSubscription
-from ec_notifier.suspension import NotSuspended
-from ec_notifier.views import SubscriptionCreated, SubscriptionView
+from ec_notifier.domain.routing import ESCALATION_EVENTS
+from ec_notifier.domain.suspension import NotSuspended
+from ec_notifier.http.context import context_of
+from ec_notifier.http.views import SubscriptionCreated, SubscriptionView
+from ec_notifier.store.subscriptions import NoSuchSubscription
 from ec_platform.auth import Admin
 from ec_platform.openapi import problems
 from ec_platform.outbound import OutboundRefused

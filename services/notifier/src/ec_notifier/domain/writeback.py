@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from ec_events import escalations as esc
 from ec_events.base import Event, PlatformRecord
-from ec_notifier.audience import Audience
-from ec_notifier.connections import JIRA, PAGERDUTY, SERVICENOW, Connections
-from ec_notifier.templates import when
+from ec_notifier.domain.audience import Audience
+from ec_notifier.domain.connections import JIRA, PAGERDUTY, SERVICENOW, Connections
+from ec_notifier.domain.templates import when
 
 # Channels of the delivery log: a note on an incident record, a new problem
 # record, and the problem record linked back to the escalation.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ec_notifier.policy import CircuitPolicy, HostHealth
+from ec_notifier.domain.policy import CircuitPolicy, HostHealth
 
 
 @dataclass(eq=False)

@@ -14,11 +14,11 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import httpx
 
-from ec_notifier.answers import excerpt, unanswered
-from ec_notifier.claims import Claimed, Outcome
-from ec_notifier.messages import email_for, slack_payload, teams_payload
-from ec_notifier.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, WEBHOOK
-from ec_notifier.signing import HEADER, signature
+from ec_notifier.channels.answers import excerpt, unanswered
+from ec_notifier.channels.messages import email_for, slack_payload, teams_payload
+from ec_notifier.domain.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, WEBHOOK
+from ec_notifier.domain.signing import HEADER, signature
+from ec_notifier.store.claims import Claimed, Outcome
 from ec_platform.inputs import redact_url
 from ec_platform.outbound import OutboundPolicy, OutboundRefused
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from ec_events import escalations as esc
 from ec_events.base import Customer, Event
-from ec_notifier.audience import Audience
-from ec_notifier.headers import header_safe
+from ec_notifier.domain.audience import Audience
+from ec_notifier.domain.headers import header_safe
 
 Lines = list[str]
 

@@ -8,10 +8,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
-from ec_notifier.headers import header_safe
+from ec_notifier.domain.headers import header_safe
 
 if TYPE_CHECKING:
-    from ec_notifier.claims import Claimed
+    from ec_notifier.store.claims import Claimed
 
 
 def email_message(

@@ -7,18 +7,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ec_events import TOPIC_OF, TopicName
 from ec_events.base import Contact, Event, Person
 from ec_events.escalations import (
     CustomerAskedForLink,
     EscalationManagerAssigned,
     EscalationTeamAssigned,
 )
-from ec_notifier.audience import Audience
+from ec_notifier.domain.audience import Audience
 
 EMAIL, SLACK, TEAMS, WEBHOOK, LOG = "email", "slack", "teams", "webhook", "log"
 SUBSCRIPTION = "subscription"
 OPERATIONS_LOG = "operations-log"
 CHAT_KINDS = (SLACK, TEAMS)
+
+# The events a routing rule or a subscription may name.
+ESCALATION_EVENTS = frozenset(n for n, t in TOPIC_OF.items() if t == TopicName.ESCALATIONS)
 
 # Where each product's incoming webhooks live; any other chat host is told by
 # the routing file (`chat.hosts`), else `chat.default`.

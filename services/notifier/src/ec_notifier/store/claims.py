@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_notifier.policy import RetryPolicy
-from ec_notifier.suspensions import SubscriptionHealth
-from ec_notifier.tables import Tables
+from ec_notifier.domain.policy import RetryPolicy
+from ec_notifier.store.suspensions import SubscriptionHealth
+from ec_notifier.store.tables import Tables
 from ec_platform.database import Database
 from ec_platform.tracing import TraceContext, trace_context_values
 from ec_platform.upsert import insert_on_conflict

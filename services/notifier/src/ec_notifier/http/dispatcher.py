@@ -9,8 +9,8 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from ec_notifier.backlog import due_by_host
-from ec_notifier.context import context_of
+from ec_notifier.http.context import context_of
+from ec_notifier.store.backlog import due_by_host
 from ec_platform.auth import Reader
 
 

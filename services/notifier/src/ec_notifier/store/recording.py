@@ -16,13 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.escalations import EscalationEvent
-from ec_notifier.audience import Audience, evolve
-from ec_notifier.connections import NO_CONNECTIONS, Connections
-from ec_notifier.routing import EMAIL, LOG, SUBSCRIPTION, WEBHOOK, Routing, Target, targets_for
-from ec_notifier.suspension import HELD
-from ec_notifier.tables import Tables
-from ec_notifier.templates import render
-from ec_notifier.writeback import writebacks_for
+from ec_notifier.domain.audience import Audience, evolve
+from ec_notifier.domain.connections import NO_CONNECTIONS, Connections
+from ec_notifier.domain.routing import (
+    EMAIL,
+    LOG,
+    SUBSCRIPTION,
+    WEBHOOK,
+    Routing,
+    Target,
+    targets_for,
+)
+from ec_notifier.domain.suspension import HELD
+from ec_notifier.domain.templates import render
+from ec_notifier.domain.writeback import writebacks_for
+from ec_notifier.store.tables import Tables
 from ec_platform.database import Database
 from ec_platform.inbox import first_deliveries
 from ec_platform.tracing import current_trace_context, trace_context_values

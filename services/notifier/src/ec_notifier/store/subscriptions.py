@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_notifier.signing import new_secret
-from ec_notifier.suspension import HELD, PENDING, Standing, resumed
-from ec_notifier.tables import Tables
+from ec_notifier.domain.signing import new_secret
+from ec_notifier.domain.suspension import HELD, PENDING, Standing, resumed
+from ec_notifier.store.tables import Tables
 from ec_platform.database import Database
 from ec_platform.pagination import PageRequest, TimeIdKeyset
 

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ec_notifier.api_dispatcher import add_dispatcher_routes
-from ec_notifier.api_outbox import add_outbox_routes
-from ec_notifier.api_subscriptions import add_subscription_routes
-from ec_notifier.claims import NotFailed, NotFound
-from ec_notifier.context import NotifierContext, context_of
-from ec_notifier.views import DeliveryDetail, DeliveryView, Status
+from ec_notifier.http.context import NotifierContext, context_of
+from ec_notifier.http.dispatcher import add_dispatcher_routes
+from ec_notifier.http.outbox import add_outbox_routes
+from ec_notifier.http.subscriptions import add_subscription_routes
+from ec_notifier.http.views import DeliveryDetail, DeliveryView, Status
+from ec_notifier.store.claims import NotFailed, NotFound
 from ec_platform.auth import Operator, Reader
 from ec_platform.openapi import problems
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page

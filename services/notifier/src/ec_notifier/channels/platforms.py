@@ -9,19 +9,24 @@ from datetime import datetime
 
 import httpx
 
-from ec_notifier.answers import excerpt, unanswered
-from ec_notifier.channels import DELIVERED, USER_AGENT
-from ec_notifier.claims import Claimed, FollowUp, Outcome
-from ec_notifier.connections import Connections, SecretMissing
-from ec_notifier.platform_requests import (
+from ec_notifier.channels.adapters import DELIVERED, USER_AGENT
+from ec_notifier.channels.answers import excerpt, unanswered
+from ec_notifier.channels.platform_requests import (
     created_problem,
     error_message,
     record_path,
     request_for,
     retry_after_s,
 )
-from ec_notifier.recording import host_of
-from ec_notifier.writeback import ESCALATION_LINK, JIRA_PROBLEM, PROBLEM_CHANNEL, SERVICENOW_PROBLEM
+from ec_notifier.domain.connections import Connections, SecretMissing
+from ec_notifier.domain.writeback import (
+    ESCALATION_LINK,
+    JIRA_PROBLEM,
+    PROBLEM_CHANNEL,
+    SERVICENOW_PROBLEM,
+)
+from ec_notifier.store.claims import Claimed, FollowUp, Outcome
+from ec_notifier.store.recording import host_of
 from ec_platform.outbound import OutboundRefused
 
 PLATFORM_OF = {v: k for k, v in PROBLEM_CHANNEL.items()}

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from ec_notifier.claims import Claims
 from ec_notifier.dispatcher import Dispatcher
-from ec_notifier.subscriptions import Subscriptions
-from ec_notifier.tables import Tables
+from ec_notifier.store.claims import Claims
+from ec_notifier.store.subscriptions import Subscriptions
+from ec_notifier.store.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.outbound import OutboundPolicy
