@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ec_console.chart_shapes import Series, bar_chart, line_chart
-from ec_console.charts import (
+from ec_console.views.chart_shapes import Series, bar_chart, line_chart
+from ec_console.views.charts import (
     Bands,
     Box,
     Scale,

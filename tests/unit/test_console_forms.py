@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ec_console.board_data import BoardQuery, select
-from ec_console.commands import COMMANDS
-from ec_console.display import countdown, is_overdue
-from ec_console.escalation_data import changed_since, plan_history
-from ec_console.forms import Invalid, renumbered
-from ec_console.sessions import SessionStore, User, csrf_matches
+from ec_console.data.board import BoardQuery, select
+from ec_console.data.escalation import changed_since, plan_history
+from ec_console.security.sessions import SessionStore, User, csrf_matches
+from ec_console.views.commands import COMMANDS
+from ec_console.views.display import countdown, is_overdue
+from ec_console.views.forms import Invalid, renumbered
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 OLIVIA = User(role="operator", name="olivia")
@@ -181,7 +181,7 @@ def test_a_correction_sends_only_what_changed_and_the_whole_customer() -> None:
 
 
 def test_withdrawal_is_offered_only_before_any_monitoring() -> None:
-    from ec_console.commands import offered
+    from ec_console.views.commands import offered
 
     assert "withdrawal" in offered("active", 0)
     assert "withdrawal" not in offered("active", 1)
@@ -190,7 +190,7 @@ def test_withdrawal_is_offered_only_before_any_monitoring() -> None:
 
 
 def test_withdrawal_and_correction_read_as_sentences() -> None:
-    from ec_console.escalation_data import told_in_sentences
+    from ec_console.data.escalation import told_in_sentences
 
     told = [
         {"version": 3, "type": "EscalationDetailsCorrected", "summary": "raw"},
@@ -212,7 +212,7 @@ def test_withdrawal_and_correction_read_as_sentences() -> None:
 
 
 def test_an_incident_reads_as_escalated_by_a_decision_or_by_hand() -> None:
-    from ec_console.pages_incidents import verdict
+    from ec_console.pages.incidents import verdict
 
     nothing = {"outcome": "nothing", "escalation_id": None, "explanation": "no rule fired"}
     started = {"outcome": "started", "escalation_id": "e1", "explanation": "p1"}

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from ec_console.display import incident_platforms, link_platform, platform_label
+from ec_console.views.display import incident_platforms, link_platform, platform_label
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ec_console.report_query import ReportQuery, quick_choices, read_query
-from ec_console.report_view import table, trend_charts, week_label
+from ec_console.views.report_query import ReportQuery, quick_choices, read_query
+from ec_console.views.report_view import table, trend_charts, week_label
 
 TODAY = date(2026, 5, 14)
 

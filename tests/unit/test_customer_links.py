@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from ec_console.customer_guard import csrf_ok, csrf_value
+from ec_console.security.customer_guard import csrf_ok, csrf_value
 from ec_escalation import commands as c
 from ec_escalation.customer_links import (
     MAILER,

@@ -16,26 +16,26 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
-from ec_console import (
-    pages_audit,
-    pages_auth,
-    pages_board,
-    pages_escalation,
-    pages_incidents,
-    pages_outbox,
-    pages_reports,
-    pages_subscriptions,
+from ec_console.data.live import Hub
+from ec_console.data.services import Services
+from ec_console.data.statecache import StateSince
+from ec_console.pages import (
+    audit,
+    auth,
+    board,
+    escalation,
+    incidents,
+    outbox,
+    reports,
+    subscriptions,
 )
-from ec_console.context import Console, SignedOut
-from ec_console.customer_pages import MOUNT as CUSTOMER_MOUNT
-from ec_console.customer_pages import create_customer_pages, guarded
-from ec_console.live import Hub
-from ec_console.rendering import base_path, create_templates
-from ec_console.security import SecurityHeaders
-from ec_console.services import Services
-from ec_console.sessions import COOKIE, SessionStore
+from ec_console.pages.context import Console, SignedOut
+from ec_console.pages.customer import MOUNT as CUSTOMER_MOUNT
+from ec_console.pages.customer import create_customer_pages, guarded
+from ec_console.pages.rendering import base_path, create_templates
+from ec_console.security.headers import SecurityHeaders
+from ec_console.security.sessions import COOKIE, SessionStore
 from ec_console.settings import ConsoleSettings
-from ec_console.statecache import StateSince
 from ec_platform.app import SERVER_SPANS, Runtime
 from ec_platform.channels import BusUse
 from ec_platform.throttle import Guesses, WindowLimiter
@@ -87,14 +87,14 @@ def create_console(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     for module in (
-        pages_auth,
-        pages_board,
-        pages_escalation,
-        pages_incidents,
-        pages_outbox,
-        pages_reports,
-        pages_audit,
-        pages_subscriptions,
+        auth,
+        board,
+        escalation,
+        incidents,
+        outbox,
+        reports,
+        audit,
+        subscriptions,
     ):
         app.include_router(module.build_router())
     app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ec_console.display import parse_time
-from ec_console.forms import FormState
-from ec_console.sessions import User
+from ec_console.security.sessions import User
+from ec_console.views.display import parse_time
+from ec_console.views.forms import FormState
 
 BLANK_ROWS = 2
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ec_console.context import CurrentSession, console_of, session_of
-from ec_console.rendering import base_path, go, render
-from ec_console.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
+from ec_console.pages.context import CurrentSession, console_of, session_of
+from ec_console.pages.rendering import base_path, go, render
+from ec_console.security.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
 from ec_platform.throttle import client_address
 
 CONSOLE_ROLES = ("operator", "auditor", "admin")

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ec_console.context import CurrentSession, console_of
-from ec_console.outbox_data import why, with_bodies
-from ec_console.rendering import go, render
+from ec_console.data.outbox import why, with_bodies
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import go, render
 
 PAGE = 25
 

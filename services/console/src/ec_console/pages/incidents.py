@@ -15,12 +15,12 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ec_console.context import CurrentSession, console_of
-from ec_console.forms import FormState, text, values_of
-from ec_console.pages_auth import CSRF_MESSAGE
-from ec_console.rendering import go, render
-from ec_console.services import Answer, Services
-from ec_console.sessions import Session, csrf_matches
+from ec_console.data.services import Answer, Services
+from ec_console.pages.auth import CSRF_MESSAGE
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import go, render
+from ec_console.security.sessions import Session, csrf_matches
+from ec_console.views.forms import FormState, text, values_of
 
 FILTERS = ("source", "customer_id", "service", "priority", "status", "q")
 PAGE = 25

@@ -17,11 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment
 
-from ec_console.customer_guard import CustomerGuard, csrf_ok, csrf_value
-from ec_console.forms import values_of
-from ec_console.rendering import create_templates
-from ec_console.services import Answer, Services
+from ec_console.data.services import Answer, Services
+from ec_console.pages.rendering import create_templates
+from ec_console.security.customer_guard import CustomerGuard, csrf_ok, csrf_value
 from ec_console.settings import ConsoleSettings
+from ec_console.views.forms import values_of
 from ec_platform.inputs import parse_count
 from ec_platform.throttle import Pacing, client_address
 

@@ -10,10 +10,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ec_console import display
-from ec_console.context import console_of
-from ec_console.escalation_data import changed_since
-from ec_console.sessions import Session
+from ec_console.data.escalation import changed_since
+from ec_console.pages.context import console_of
+from ec_console.security.sessions import Session
+from ec_console.views import display
 
 
 def create_templates() -> Environment:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ec_console.chart_shapes import Chart, Series, bar_chart, line_chart
-from ec_console.charts import duration_unit
-from ec_console.display import span
+from ec_console.views.chart_shapes import Chart, Series, bar_chart, line_chart
+from ec_console.views.charts import duration_unit
+from ec_console.views.display import span
 
 COUNTS = {
     "started": "Started",

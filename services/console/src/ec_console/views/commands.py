@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ec_console.forms import Invalid, items, lines, local_time, optional, rows, text
+from ec_console.views.forms import Invalid, items, lines, local_time, optional, rows, text
 from ec_platform.inputs import parse_count
 
 MAX_ROWS = 50

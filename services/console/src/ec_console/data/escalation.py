@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ec_console import outbox_data as outbox
-from ec_console.display import actor_text, clock, parse_time
-from ec_console.services import Answer, Services
+from ec_console.data import outbox
+from ec_console.views.display import actor_text, clock, parse_time
+from ec_console.data.services import Answer, Services
 
 
 @dataclass
@@ -51,7 +51,7 @@ class EscalationData:
 
     @property
     def state_since(self) -> str | None:
-        from ec_console.statecache import state_entered_at
+        from ec_console.data.statecache import state_entered_at
 
         return state_entered_at(self.events)
 

@@ -9,16 +9,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console import board_data
-from ec_console.board_data import SORTS, BoardQuery
-from ec_console.context import CurrentSession, console_of
-from ec_console.display import ALL_STATES, OPEN_STATES, is_overdue
-from ec_console.forms import FormState, items, optional, text, values_of
-from ec_console.live import sse_stream
-from ec_console.pages_auth import CSRF_MESSAGE
-from ec_console.pages_escalation import SSE_HEADERS
-from ec_console.rendering import go, render
-from ec_console.sessions import Session, csrf_matches
+from ec_console.data import board as board_data
+from ec_console.data.board import SORTS, BoardQuery
+from ec_console.data.live import sse_stream
+from ec_console.pages.auth import CSRF_MESSAGE
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.escalation import SSE_HEADERS
+from ec_console.pages.rendering import go, render
+from ec_console.security.sessions import Session, csrf_matches
+from ec_console.views.display import ALL_STATES, OPEN_STATES, is_overdue
+from ec_console.views.forms import FormState, items, optional, text, values_of
 
 
 async def _board(

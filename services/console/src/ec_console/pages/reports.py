@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ec_console.context import CurrentSession, console_of
-from ec_console.rendering import go, render
-from ec_console.report_query import GROUPINGS, ReportQuery, quick_choices, read_query
-from ec_console.report_view import COUNTS, DURATIONS, table, trend_charts
-from ec_console.services import Answer
-from ec_console.sessions import Session
+from ec_console.data.services import Answer
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import go, render
+from ec_console.security.sessions import Session
+from ec_console.views.report_query import GROUPINGS, ReportQuery, quick_choices, read_query
+from ec_console.views.report_view import COUNTS, DURATIONS, table, trend_charts
 
 REPORT = "/v1/reports/escalations"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ec_console.charts import HEIGHT, WIDTH, Bands, Box, Scale, labelled, line_path, ticks
+from ec_console.views.charts import HEIGHT, WIDTH, Bands, Box, Scale, labelled, line_path, ticks
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console.context import CurrentSession, console_of
-from ec_console.rendering import render
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import render
 
 
 def build_router() -> APIRouter:

@@ -10,11 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ec_console.context import CurrentSession, console_of
-from ec_console.pages_auth import CSRF_MESSAGE
-from ec_console.rendering import go, render
-from ec_console.services import Answer, Services
-from ec_console.sessions import Session, csrf_matches
+from ec_console.data.services import Answer, Services
+from ec_console.pages.auth import CSRF_MESSAGE
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import go, render
+from ec_console.security.sessions import Session, csrf_matches
 
 PAGE = 200
 # Subscriptions are few; a page this long shows them all, and stops a runaway listing.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ec_console.services import Answer, Services
+from ec_console.data.services import Answer, Services
 
 
 async def with_bodies(

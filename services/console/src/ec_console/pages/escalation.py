@@ -9,15 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console.commands import COMMANDS, offered, primary
-from ec_console.context import CurrentSession, console_of
-from ec_console.escalation_data import EscalationData, changed_since, load
-from ec_console.forms import FormState, Invalid, local_time, renumbered, values_of
-from ec_console.live import sse_stream
-from ec_console.pages_auth import CSRF_MESSAGE
-from ec_console.prefill import prefill
-from ec_console.rendering import go, render
-from ec_console.sessions import Session, csrf_matches
+from ec_console.data.escalation import EscalationData, changed_since, load
+from ec_console.data.live import sse_stream
+from ec_console.pages.auth import CSRF_MESSAGE
+from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.rendering import go, render
+from ec_console.security.sessions import Session, csrf_matches
+from ec_console.views.commands import COMMANDS, offered, primary
+from ec_console.views.forms import FormState, Invalid, local_time, renumbered, values_of
+from ec_console.views.prefill import prefill
 from ec_platform.inputs import parse_count
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

@@ -8,7 +8,7 @@ import asyncio
 from collections import OrderedDict
 from typing import Any
 
-from ec_console.services import Services
+from ec_console.data.services import Services
 
 STATE_EVENTS = frozenset(
     {

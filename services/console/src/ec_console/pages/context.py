@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from jinja2 import Environment
 
-from ec_console.live import Hub
-from ec_console.services import Services
-from ec_console.sessions import COOKIE, Session, SessionStore
+from ec_console.data.live import Hub
+from ec_console.data.services import Services
+from ec_console.data.statecache import StateSince
+from ec_console.security.sessions import COOKIE, Session, SessionStore
 from ec_console.settings import ConsoleSettings
-from ec_console.statecache import StateSince
 from ec_platform.throttle import Guesses
 
 

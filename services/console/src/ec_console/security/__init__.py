@@ -1,0 +1,2 @@
+"""Who may see a page: sessions, CSRF, the headers every answer carries, and the
+customer page's guard."""
