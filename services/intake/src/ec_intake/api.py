@@ -4,51 +4,32 @@ webhooks (and, in api_incidents, reading what came in)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import Counter
 from pydantic import BaseModel, Field
 
 from ec_intake.api_incidents import add_incident_routes
+from ec_intake.context import Context, IntakeContext
 from ec_intake.domain import IncidentIn
-from ec_intake.settings import IntakeSettings
-from ec_intake.store import Accepted, IncidentStore, Recorder, Report
+from ec_intake.store import Accepted, Report
 from ec_intake.webhooks import (
     BadSignature,
     InvalidPayload,
     NotAnIncident,
-    SourceConfig,
     delivery_id_of,
     to_incidents,
     verify_request,
 )
 from ec_platform.auth import IntakeCaller, require
-from ec_platform.clock import Clock
 from ec_platform.openapi import BEARER, problems
 from ec_platform.problems import ProblemError, invalid_input
-from ec_platform.relay import Relay
 from ec_platform.requests import body_schema, parse_json_body, read_body
 
 _intake_role = require("intake")
-
-
-@dataclass(frozen=True)
-class IntakeContext:
-    settings: IntakeSettings
-    store: IncidentStore
-    recorder: Recorder
-    relay: Relay
-    clock: Clock
-    sources: dict[str, SourceConfig]
-    rejected: Counter
-    ignored: Counter
-    unresolved: Counter
-    stale: Counter
 
 
 class IncidentAccepted(BaseModel):
@@ -74,11 +55,6 @@ class WebhookIgnored(BaseModel):
     reason: str = Field(description="ping, event_type, record_type or no_alerts")
     detail: str
     incidents: list[IncidentAccepted] = Field(description="always empty")
-
-
-def _context(request: Request) -> IntakeContext:
-    context: IntakeContext = request.app.state.intake
-    return context
 
 
 def _view(incoming: IncidentIn, accepted: Accepted) -> dict[str, Any]:
@@ -130,8 +106,9 @@ def build_router() -> APIRouter:
         response_model=IncidentAccepted,
         responses={202: {"description": "durably recorded; events follow on the incidents topic"}},
     )
-    async def post_incident(request: Request, caller: IntakeCaller) -> JSONResponse:
-        context = _context(request)
+    async def post_incident(
+        request: Request, context: Context, caller: IntakeCaller
+    ) -> JSONResponse:
         try:
             body = await read_body(request, max_bytes=context.settings.intake_max_body_bytes)
             incoming = parse_json_body(IncidentIn, body)
@@ -167,8 +144,7 @@ def build_router() -> APIRouter:
             **problems(404, why={404: "no such source"}),
         },
     )
-    async def post_webhook(request: Request, source: str) -> JSONResponse:
-        context = _context(request)
+    async def post_webhook(request: Request, context: Context, source: str) -> JSONResponse:
         try:
             incoming, actor, delivery_id = await _read_webhook(request, context, source)
         except ProblemError as problem:

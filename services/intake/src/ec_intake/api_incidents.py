@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 
 from ec_events.base import PlatformRecord, Priority
 from ec_events.incidents import IncidentFacts
+from ec_intake.context import Context
 from ec_intake.deliveries import ignored_of
 from ec_intake.domain import changes
 from ec_intake.store import IncidentStore
@@ -87,11 +88,6 @@ class IncidentDetail(IncidentView):
     history: list[HistoryEntry] = Field(
         description="every event recorded for it, in order, with the deliveries ignored as stale"
     )
-
-
-def _store(request: Request) -> IncidentStore:
-    store: IncidentStore = request.app.state.intake.store
-    return store
 
 
 def _time(value: Any) -> str | None:
@@ -201,7 +197,7 @@ def add_incident_routes(router: APIRouter) -> None:
         response_model=Page[IncidentView],
     )
     async def list_incidents(
-        request: Request,
+        context: Context,
         _: Reader,
         paging: Paging,
         source: Annotated[str | None, Query(max_length=100)] = None,
@@ -227,7 +223,7 @@ def add_incident_routes(router: APIRouter) -> None:
             ),
         ] = None,
     ) -> dict[str, Any]:
-        store = _store(request)
+        store = context.store
         filters = {
             "source": source,
             "external_id": external_id,
@@ -248,8 +244,8 @@ def add_incident_routes(router: APIRouter) -> None:
         summary="One incident as last reported, with its history",
         response_model=IncidentDetail,
     )
-    async def get_incident(request: Request, _: Reader, incident_id: UUID) -> dict[str, Any]:
-        store = _store(request)
+    async def get_incident(context: Context, _: Reader, incident_id: UUID) -> dict[str, Any]:
+        store = context.store
         table = store.tables.incidents
         async with store.db.read() as conn:
             row = (await conn.execute(select(table).where(table.c.id == incident_id))).first()

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from starlette.datastructures import State
 
 from ec_events import TopicName
-from ec_intake.api import IntakeContext, build_router
+from ec_intake.api import build_router
+from ec_intake.context import IntakeContext
 from ec_intake.settings import IntakeSettings
 from ec_intake.sources import load_sources
 from ec_intake.store import IncidentStore, Recorder

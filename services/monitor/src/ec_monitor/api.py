@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from ec_monitor.context import Context
 from ec_monitor.policy import TimerKind
-from ec_monitor.timers import TimerBook
 from ec_platform.auth import Reader
 from ec_platform.openapi import Timestamp
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
 
 # Filters are checked against what a timer can be, so a typo is a 422, not an empty page.
 TimerStatus = Literal["pending", "fired", "cancelled"]
-
-
-@dataclass(frozen=True)
-class MonitorContext:
-    timers: TimerBook
 
 
 class TimerView(BaseModel):
@@ -51,14 +45,14 @@ def build_router() -> APIRouter:
         response_model=Page[TimerView],
     )
     async def list_timers(
-        request: Request,
+        context: Context,
         _: Reader,
         paging: Paging,
         escalation_id: UUID | None = None,
         kind: TimerKind | None = None,
         status: TimerStatus | None = None,
     ) -> dict[str, Any]:
-        book: TimerBook = request.app.state.monitor.timers
+        book = context.timers
         table = book.tables.timers
         query = select(table)
         for column, value in (

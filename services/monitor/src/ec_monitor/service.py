@@ -10,7 +10,8 @@ from prometheus_client import Histogram
 from starlette.datastructures import State
 
 from ec_events import TopicName
-from ec_monitor.api import MonitorContext, build_router
+from ec_monitor.api import build_router
+from ec_monitor.context import MonitorContext
 from ec_monitor.policy import RaisePolicy
 from ec_monitor.settings import MonitorSettings
 from ec_monitor.tables import SCHEMA, define_tables

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Context, CurrentSession
 from ec_console.pages.rendering import render
 
 
@@ -17,16 +17,15 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/audit")
-    async def audit(request: Request, session: CurrentSession) -> Response:
-        return render(request, "audit.html", session=session, result=None, error=None)
+    async def audit(request: Request, console: Context, session: CurrentSession) -> Response:
+        return render(request, console, "audit.html", session=session, result=None, error=None)
 
     @router.get("/audit/verify")
-    async def verify(request: Request, session: CurrentSession) -> Response:
-        answer = await console_of(request).services.get(
-            "escalation", "/v1/audit/verify", token=session.token
-        )
+    async def verify(request: Request, console: Context, session: CurrentSession) -> Response:
+        answer = await console.services.get("escalation", "/v1/audit/verify", token=session.token)
         return render(
             request,
+            console,
             "audit.html",
             session=session,
             status_code=200 if answer.ok else answer.status,
@@ -35,8 +34,8 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/audit/export")
-    async def export(request: Request, session: CurrentSession) -> Response:
-        services = console_of(request).services
+    async def export(request: Request, console: Context, session: CurrentSession) -> Response:
+        services = console.services
         # A first small read tells a refusal (403 for an operator) from the export.
         probe = await services.get(
             "escalation", "/v1/events", token=session.token, params={"limit": 1}
@@ -44,6 +43,7 @@ def build_router() -> APIRouter:
         if not probe.ok:
             return render(
                 request,
+                console,
                 "audit.html",
                 session=session,
                 status_code=probe.status,

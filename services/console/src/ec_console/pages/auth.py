@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ec_console.pages.context import CurrentSession, console_of, session_of
+from ec_console.pages.context import Console, Context, CurrentSession, MaybeSession
 from ec_console.pages.rendering import base_path, go, render
 from ec_console.security.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
 from ec_platform.throttle import client_address
@@ -15,18 +15,25 @@ from ec_platform.throttle import client_address
 CONSOLE_ROLES = ("operator", "auditor", "admin")
 
 
-def secure_cookies(request: Request) -> bool:
+def secure_cookies(request: Request, console: Console) -> bool:
     """Behind a TLS proxy the console sees plain http unless the proxy is
     trusted (EC_TRUSTED_PROXIES); EC_CONSOLE_SECURE_COOKIES=true says so outright."""
-    forced = console_of(request).settings.secure_cookies
+    forced = console.settings.secure_cookies
     return forced if forced is not None else request.url.scheme == "https"
 
 
-def _login_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
-    console = console_of(request)
+def _login_page(
+    request: Request, console: Console, *, error: str | None = None, status_code: int = 200
+) -> Response:
     nonce, cookie = console.sessions.login_nonce()
     response = render(
-        request, "login.html", session=None, nonce=nonce, error=error, status_code=status_code
+        request,
+        console,
+        "login.html",
+        session=None,
+        nonce=nonce,
+        error=error,
+        status_code=status_code,
     )
     response.set_cookie(
         LOGIN_COOKIE,
@@ -35,14 +42,13 @@ def _login_page(request: Request, *, error: str | None = None, status_code: int 
         path=base_path(request) or "/",
         httponly=True,
         samesite="strict",
-        secure=secure_cookies(request),
+        secure=secure_cookies(request, console),
     )
     return response
 
 
-async def _who(request: Request, token: str) -> User | str:
+async def _who(request: Request, console: Console, token: str) -> User | str:
     """The token's holder, as the escalation service knows it, or why not."""
-    console = console_of(request)
     address = client_address(request.client)
     wait = console.sign_ins.wait_for(address)
     if wait is not None:
@@ -70,28 +76,31 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/login")
-    async def login_form(request: Request) -> Response:
-        if session_of(request) is not None:
+    async def login_form(request: Request, console: Context, session: MaybeSession) -> Response:
+        if session is not None:
             return RedirectResponse(base_path(request) + "/", status_code=303)
-        return _login_page(request)
+        return _login_page(request, console)
 
     @router.post("/login")
     async def login(
         request: Request,
+        console: Context,
         token: Annotated[str, Form(max_length=1_000)] = "",
         nonce: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
-        console = console_of(request)
         if not console.sessions.login_nonce_matches(request.cookies.get(LOGIN_COOKIE), nonce):
             return _login_page(
-                request, error="The form had expired; please sign in again.", status_code=403
+                request,
+                console,
+                error="The form had expired; please sign in again.",
+                status_code=403,
             )
         token = token.strip()
         if not token:
-            return _login_page(request, error="Enter your token.", status_code=422)
-        who = await _who(request, token)
+            return _login_page(request, console, error="Enter your token.", status_code=422)
+        who = await _who(request, console, token)
         if isinstance(who, str):
-            return _login_page(request, error=who, status_code=401)
+            return _login_page(request, console, error=who, status_code=401)
         _, cookie = console.sessions.create(token, who)
         response = RedirectResponse(base_path(request) + "/", status_code=303)
         response.set_cookie(
@@ -101,7 +110,7 @@ def build_router() -> APIRouter:
             path=base_path(request) or "/",
             httponly=True,
             samesite="lax",
-            secure=secure_cookies(request),
+            secure=secure_cookies(request, console),
         )
         response.delete_cookie(LOGIN_COOKIE, path=base_path(request) or "/")
         return response
@@ -109,14 +118,20 @@ def build_router() -> APIRouter:
     @router.post("/logout")
     async def logout(
         request: Request,
+        console: Context,
         session: CurrentSession,
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         if not csrf_matches(session, csrf):
             return render(
-                request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+                request,
+                console,
+                "error.html",
+                session=session,
+                status_code=403,
+                message=CSRF_MESSAGE,
             )
-        console_of(request).sessions.end(session)
+        console.sessions.end(session)
         response = go(request, "/login")
         response.delete_cookie(COOKIE, path=base_path(request) or "/")
         return response

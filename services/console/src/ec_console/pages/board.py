@@ -13,7 +13,7 @@ from ec_console.data import board as board_data
 from ec_console.data.board import SORTS, BoardQuery
 from ec_console.data.live import sse_stream
 from ec_console.pages.auth import CSRF_MESSAGE
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Console, Context, CurrentSession
 from ec_console.pages.escalation import SSE_HEADERS
 from ec_console.pages.rendering import go, render
 from ec_console.security.sessions import Session, csrf_matches
@@ -23,13 +23,13 @@ from ec_console.views.forms import FormState, items, optional, text, values_of
 
 async def _board(
     request: Request,
+    console: Console,
     session: Session,
     *,
     start: FormState | None = None,
     status_code: int = 200,
     template: str = "board.html",
 ) -> Response:
-    console = console_of(request)
     query = BoardQuery.from_params(dict(request.query_params))
     states = tuple(dict.fromkeys((*OPEN_STATES, *query.states())))
     found, failed = await board_data.fetch_items(
@@ -50,6 +50,7 @@ async def _board(
     await console.state_since.fill(shown, token=session.token)
     return render(
         request,
+        console,
         template,
         session=session,
         status_code=status_code,
@@ -73,20 +74,20 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/")
-    async def board(request: Request, session: CurrentSession) -> Response:
-        return await _board(request, session)
+    async def board(request: Request, console: Context, session: CurrentSession) -> Response:
+        return await _board(request, console, session)
 
     @router.get("/board")
-    async def board_part(request: Request, session: CurrentSession) -> Response:
-        return await _board(request, session, template="board_live.html")
+    async def board_part(request: Request, console: Context, session: CurrentSession) -> Response:
+        return await _board(request, console, session, template="board_live.html")
 
     @router.get("/stream")
     async def stream(
         request: Request,
+        console: Context,
         session: CurrentSession,
         since: Annotated[str | None, Query(max_length=40)] = None,
     ) -> StreamingResponse:
-        console = console_of(request)
 
         async def marks() -> str | None:
             found, failed = await board_data.fetch_items(
@@ -102,16 +103,18 @@ def build_router() -> APIRouter:
         )
 
     @router.post("/escalations")
-    async def start(request: Request, session: CurrentSession) -> Response:
-        return await _start(request, session)
+    async def start(request: Request, console: Context, session: CurrentSession) -> Response:
+        return await _start(request, console, session)
 
     return router
 
 
-async def _start(request: Request, session: Session) -> Response:
+async def _start(request: Request, console: Console, session: Session) -> Response:
     form = await request.form()
     if not csrf_matches(session, str(form.get("csrf", ""))):
-        return render(request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE)
+        return render(
+            request, console, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+        )
     values = values_of(form)
     body: dict[str, object] = {
         "incident_ids": items(values, "incident_ids"),
@@ -123,7 +126,7 @@ async def _start(request: Request, session: Session) -> Response:
     customer = {k: text(values, f"customer.{k}") for k in ("id", "name", "tier")}
     if any(customer.values()):
         body["customer"] = customer
-    answer = await console_of(request).services.call(
+    answer = await console.services.call(
         "escalation", "POST", "/v1/escalations", token=session.token, body=body
     )
     if answer.ok:
@@ -131,4 +134,4 @@ async def _start(request: Request, session: Session) -> Response:
         return go(request, f"/escalations/{answer.body['id']}")
     state = FormState("start", values=values, errors=answer.field_errors(), message=answer.detail)
     code = answer.status if answer.status in (409, 422) else 400
-    return await _board(request, session, start=state, status_code=code)
+    return await _board(request, console, session, start=state, status_code=code)

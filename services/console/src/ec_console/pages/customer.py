@@ -15,18 +15,24 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment
 
 from ec_console.data.services import Answer, Services
+from ec_console.pages.context import CustomerContext
+from ec_console.pages.customer_answers import (
+    ASK_FOR_LINK,
+    LONGEST_WORDS,
+    TRY_LATER,
+    CustomerPages,
+    client_of,
+)
 from ec_console.pages.rendering import create_templates
-from ec_console.security.customer_guard import CustomerGuard, csrf_ok, csrf_value
+from ec_console.security.customer_guard import CustomerGuard, csrf_ok
 from ec_console.settings import ConsoleSettings
 from ec_console.views.forms import values_of
 from ec_platform.inputs import parse_count
-from ec_platform.throttle import Pacing, client_address
+from ec_platform.throttle import Pacing
 
 MOUNT = "/customer"
-LONGEST_WORDS = 2_000
 # Each act: the escalation service's path after /v1/customer/{token}/, and
 # which fields of the form it takes.
 ACTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
@@ -36,8 +42,6 @@ ACTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "report_recurrence": ("recurrence", ("note",)),
     "agree_closure": ("closure-agreement", ("comment",)),
 }
-# The act of the refusal page's form: a new link, by mail.
-ASK_FOR_LINK = "ask_link"
 DONE = {
     "agree_plan": "Thank you: your agreement to the plan is recorded.",
     "decline_plan": "Your answer is recorded; the escalation manager will come back to you.",
@@ -45,67 +49,6 @@ DONE = {
     "report_recurrence": "Your report is recorded: the escalation is active again.",
     "agree_closure": "Thank you: your agreement to close is recorded.",
 }
-REFUSED = (
-    "It may have expired, been replaced by a newer one, or been copied incompletely. "
-    "Ask your escalation manager for a new link, or have one sent to you by mail."
-)
-TRY_LATER = "We could not take your request just now; please try again in a moment."
-LINK_ASKED = (
-    "If this link was sent to you and your escalation still has a page, a new link is on its "
-    "way to you by mail."
-)
-
-
-class CustomerPages:
-    def __init__(self, services: Services, templates: Environment, secret: str) -> None:
-        self.services = services
-        self.templates = templates
-        self.secret = secret
-
-    async def read(self, request: Request, token: str) -> Answer:
-        return await self.services.call(
-            "escalation", "GET", f"/v1/customer/{token}", token=None, for_client=_client(request)
-        )
-
-    def render(self, request: Request, token: str, page: Any, **extra: Any) -> HTMLResponse:
-        html = self.templates.get_template("customer.html").render(
-            page=page,
-            csrf=csrf_value(self.secret, token),
-            action=f"{request.scope.get('root_path', '')}/{token}",
-            longest=LONGEST_WORDS,
-            **{"done": None, "problem": None, **extra},
-        )
-        return HTMLResponse(html)
-
-    def refusal(self, request: Request, token: str, status: int = 404) -> HTMLResponse:
-        """One answer for every link that does not open, offering a new link by mail."""
-        return self._plain(
-            request,
-            "This link does not open a page",
-            REFUSED,
-            status=status,
-            # The page's own address: nothing in the refusal tells links apart
-            # but the CSRF value, which is bound to the link and says nothing.
-            ask_act=ASK_FOR_LINK,
-            csrf=csrf_value(self.secret, token),
-        )
-
-    def link_asked(self, request: Request) -> HTMLResponse:
-        return self._plain(request, "A new link by mail", LINK_ASKED, status=200)
-
-    def try_later(self, request: Request) -> HTMLResponse:
-        return self._plain(request, "Please try again", TRY_LATER, status=503)
-
-    def _plain(
-        self, request: Request, heading: str, message: str, *, status: int, **form: str
-    ) -> HTMLResponse:
-        html = self.templates.get_template("customer_refused.html").render(
-            heading=heading,
-            message=message,
-            static=f"{request.scope.get('root_path', '')}/static",
-            **{"ask_act": None, **form},
-        )
-        return HTMLResponse(html, status_code=status)
 
 
 def _body(fields: tuple[str, ...], values: Mapping[str, str]) -> dict[str, Any]:
@@ -138,13 +81,8 @@ def create_customer_pages(
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(packages=[("ec_console", "static")]), name="static")
 
-    def pages_of(request: Request) -> CustomerPages:
-        pages: CustomerPages = request.app.state.pages
-        return pages
-
     @app.get("/{token}", response_class=HTMLResponse)
-    async def show(token: str, request: Request) -> Response:
-        pages = pages_of(request)
+    async def show(token: str, request: Request, pages: CustomerContext) -> Response:
         answer = await pages.read(request, token)
         if not answer.ok:
             return pages.refusal(request, token)
@@ -152,8 +90,7 @@ def create_customer_pages(
         return pages.render(request, token, answer.body, done=done)
 
     @app.post("/{token}", response_class=HTMLResponse)
-    async def record(token: str, request: Request) -> Response:
-        pages = pages_of(request)
+    async def record(token: str, request: Request, pages: CustomerContext) -> Response:
         form = await request.form()
         values = values_of(form)
         given = form.get("csrf")
@@ -183,7 +120,7 @@ async def _record(
         f"/v1/customer/{token}/{path}",
         token=None,
         body=body,
-        for_client=_client(request),
+        for_client=client_of(request),
     )
     if answer.status == 404:
         return pages.refusal(request, token)
@@ -202,7 +139,7 @@ async def _ask_for_link(pages: CustomerPages, request: Request, token: str) -> R
         f"/v1/customer/{token}/link-request",
         token=None,
         body={},
-        for_client=_client(request),
+        for_client=client_of(request),
     )
     if not answer.ok:
         return pages.try_later(request)
@@ -214,10 +151,6 @@ def guarded(
 ) -> CustomerGuard:
     """`app` behind its strict headers and its own rate limit."""
     return CustomerGuard(app, Pacing.per_minute(settings.customer_requests_per_minute, clock))
-
-
-def _client(request: Request) -> str:
-    return client_address(request.client)
 
 
 def _friendly(answer: Answer) -> str:

@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from ec_console.data.escalation import EscalationData, changed_since, load
 from ec_console.data.live import sse_stream
 from ec_console.pages.auth import CSRF_MESSAGE
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Console, Context, CurrentSession
 from ec_console.pages.rendering import go, render
 from ec_console.security.sessions import Session, csrf_matches
 from ec_console.views.commands import COMMANDS, offered, primary
@@ -25,6 +25,7 @@ SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 async def _page(
     request: Request,
+    console: Console,
     session: Session,
     escalation_id: UUID,
     *,
@@ -33,14 +34,18 @@ async def _page(
     status_code: int = 200,
     template: str = "escalation.html",
 ) -> Response:
-    console = console_of(request)
     data = await load(console.services, session.token, str(escalation_id), as_of=as_of)
     if not isinstance(data, EscalationData):
         if data.status == 401:
             console.sessions.end(session)
             return go(request, "/login")
         return render(
-            request, "error.html", session=session, status_code=data.status, message=data.detail
+            request,
+            console,
+            "error.html",
+            session=session,
+            status_code=data.status,
+            message=data.detail,
         )
     state = str(data.escalation["state"])
     names = (
@@ -53,6 +58,7 @@ async def _page(
         forms[form.name] = form
     return render(
         request,
+        console,
         template,
         session=session,
         status_code=status_code,
@@ -87,25 +93,32 @@ def build_router() -> APIRouter:
     @router.get("/escalations/{escalation_id}")
     async def escalation_page(
         request: Request,
+        console: Context,
         escalation_id: UUID,
         session: CurrentSession,
         as_of: Annotated[str | None, Query(max_length=40)] = None,
         tz_offset: Annotated[str | None, Query(max_length=6)] = None,
     ) -> Response:
-        return await _page(request, session, escalation_id, as_of=_moment(as_of, tz_offset))
+        return await _page(
+            request, console, session, escalation_id, as_of=_moment(as_of, tz_offset)
+        )
 
     @router.get("/escalations/{escalation_id}/live")
-    async def live_part(request: Request, escalation_id: UUID, session: CurrentSession) -> Response:
-        return await _page(request, session, escalation_id, template="escalation_live.html")
+    async def live_part(
+        request: Request, console: Context, escalation_id: UUID, session: CurrentSession
+    ) -> Response:
+        return await _page(
+            request, console, session, escalation_id, template="escalation_live.html"
+        )
 
     @router.get("/escalations/{escalation_id}/stream")
     async def stream(
         request: Request,
+        console: Context,
         escalation_id: UUID,
         session: CurrentSession,
         since: Annotated[str | None, Query(max_length=40)] = None,
     ) -> StreamingResponse:
-        console = console_of(request)
         path = f"/v1/escalations/{escalation_id}"
 
         async def version() -> str | None:
@@ -122,20 +135,29 @@ def build_router() -> APIRouter:
 
     @router.post("/escalations/{escalation_id}/commands/{name}")
     async def command(
-        request: Request, escalation_id: UUID, name: str, session: CurrentSession
+        request: Request, console: Context, escalation_id: UUID, name: str, session: CurrentSession
     ) -> Response:
-        return await _command(request, escalation_id, name, session)
+        return await _command(request, console, escalation_id, name, session)
 
     @router.post("/escalations/{escalation_id}/deliveries/{delivery_id}/retry")
     async def retry(
-        request: Request, escalation_id: UUID, delivery_id: UUID, session: CurrentSession
+        request: Request,
+        console: Context,
+        escalation_id: UUID,
+        delivery_id: UUID,
+        session: CurrentSession,
     ) -> Response:
         form = await request.form()
         if not csrf_matches(session, str(form.get("csrf", ""))):
             return render(
-                request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+                request,
+                console,
+                "error.html",
+                session=session,
+                status_code=403,
+                message=CSRF_MESSAGE,
             )
-        answer = await console_of(request).services.call(
+        answer = await console.services.call(
             "notifier", "POST", f"/v1/deliveries/{delivery_id}/retry", token=session.token
         )
         session.flash.append(
@@ -146,24 +168,32 @@ def build_router() -> APIRouter:
     return router
 
 
-async def _command(request: Request, escalation_id: UUID, name: str, session: Session) -> Response:
+async def _command(
+    request: Request, console: Console, escalation_id: UUID, name: str, session: Session
+) -> Response:
     spec = COMMANDS.get(name)
     if spec is None:
         return render(
-            request, "error.html", session=session, status_code=404, message="No such form."
+            request,
+            console,
+            "error.html",
+            session=session,
+            status_code=404,
+            message="No such form.",
         )
     form = await request.form()
     values = values_of(form)
     if not csrf_matches(session, str(form.get("csrf", ""))):
-        return render(request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE)
+        return render(
+            request, console, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+        )
     state = FormState(name, values=values)
     version = parse_count(values.get("version", ""))
     try:
         body, placed = spec.build(values)
     except Invalid as error:
         state.errors = error.errors
-        return await _refused(request, session, escalation_id, state, 422)
-    console = console_of(request)
+        return await _refused(request, console, session, escalation_id, state, 422)
     answer = await console.services.call(
         "escalation",
         spec.method,
@@ -186,15 +216,20 @@ async def _command(request: Request, escalation_id: UUID, name: str, session: Se
         )
         who = changed_since(events.body.get("items", []) if events.ok else [], version or 0)
         state.stale = f"Changed by {who} meanwhile: reload to see it, then try again."
-    return await _refused(request, session, escalation_id, state, answer.status)
+    return await _refused(request, console, session, escalation_id, state, answer.status)
 
 
 async def _refused(
-    request: Request, session: Session, escalation_id: UUID, state: FormState, status: int
+    request: Request,
+    console: Console,
+    session: Session,
+    escalation_id: UUID,
+    state: FormState,
+    status: int,
 ) -> Response:
     """The page again, the form as typed with its errors. htmx swaps in just
     that form (hx-select), so nothing else the person typed is lost."""
     # The form keeps the version it was rendered from (it is among the values):
     # after a 412 it stays stale until the person reloads and sees the change.
     code = status if status in (409, 412, 422) else 400 if status < 500 else 502
-    return await _page(request, session, escalation_id, form=state, status_code=code)
+    return await _page(request, console, session, escalation_id, form=state, status_code=code)

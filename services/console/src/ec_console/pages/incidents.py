@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from ec_console.data.services import Answer, Services
 from ec_console.pages.auth import CSRF_MESSAGE
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Console, Context, CurrentSession
 from ec_console.pages.rendering import go, render
 from ec_console.security.sessions import Session, csrf_matches
 from ec_console.views.forms import FormState, text, values_of
@@ -79,8 +79,7 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/incidents")
-    async def incidents(request: Request, session: CurrentSession) -> Response:
-        console = console_of(request)
+    async def incidents(request: Request, console: Context, session: CurrentSession) -> Response:
         chosen = {k: request.query_params.get(k, "").strip()[:200] for k in FILTERS}
         params: dict[str, str | int] = {k: v for k, v in chosen.items() if v}
         params["limit"] = PAGE
@@ -108,6 +107,7 @@ def build_router() -> APIRouter:
         kept = {k: v for k, v in chosen.items() if v}
         return render(
             request,
+            console,
             "incidents.html",
             session=session,
             items=found,
@@ -119,23 +119,34 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/incidents/{incident_id}")
-    async def incident(request: Request, incident_id: UUID, session: CurrentSession) -> Response:
-        return await _incident(request, session, incident_id)
+    async def incident(
+        request: Request, console: Context, incident_id: UUID, session: CurrentSession
+    ) -> Response:
+        return await _incident(request, console, session, incident_id)
 
     @router.post("/incidents/{incident_id}/escalations")
-    async def start(request: Request, incident_id: UUID, session: CurrentSession) -> Response:
+    async def start(
+        request: Request, console: Context, incident_id: UUID, session: CurrentSession
+    ) -> Response:
         form = await request.form()
         if not csrf_matches(session, str(form.get("csrf", ""))):
             return render(
-                request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+                request,
+                console,
+                "error.html",
+                session=session,
+                status_code=403,
+                message=CSRF_MESSAGE,
             )
         values = values_of(form)
         state = FormState("start", values=values)
         if not text(values, "reason"):
             state.errors = {"reason": "say why it needs an escalation"}
-            return await _incident(request, session, incident_id, start=state, status_code=422)
+            return await _incident(
+                request, console, session, incident_id, start=state, status_code=422
+            )
         body = {"incident_ids": [str(incident_id)], "reason": text(values, "reason")}
-        answer = await console_of(request).services.call(
+        answer = await console.services.call(
             "escalation", "POST", "/v1/escalations", token=session.token, body=body
         )
         if answer.ok:
@@ -144,20 +155,22 @@ def build_router() -> APIRouter:
         state.errors = answer.field_errors()
         state.message = answer.detail
         code = answer.status if answer.status in (409, 422) else 400
-        return await _incident(request, session, incident_id, start=state, status_code=code)
+        return await _incident(
+            request, console, session, incident_id, start=state, status_code=code
+        )
 
     return router
 
 
 async def _incident(
     request: Request,
+    console: Console,
     session: Session,
     incident_id: UUID,
     *,
     start: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
-    console = console_of(request)
     found, decided, started = await asyncio.gather(
         console.services.get("intake", f"/v1/incidents/{incident_id}", token=session.token),
         _decisions(console.services, session.token, str(incident_id)),
@@ -168,11 +181,17 @@ async def _incident(
         return go(request, "/login")
     if not found.ok:
         return render(
-            request, "error.html", session=session, status_code=found.status, message=found.detail
+            request,
+            console,
+            "error.html",
+            session=session,
+            status_code=found.status,
+            message=found.detail,
         )
     decisions = _items(decided)
     return render(
         request,
+        console,
         "incident.html",
         session=session,
         status_code=status_code,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ec_console.data.outbox import why, with_bodies
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Context, CurrentSession
 from ec_console.pages.rendering import go, render
 
 PAGE = 25
@@ -18,8 +18,7 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/outbox")
-    async def outbox(request: Request, session: CurrentSession) -> Response:
-        console = console_of(request)
+    async def outbox(request: Request, console: Context, session: CurrentSession) -> Response:
         to = request.query_params.get("to", "").strip()[:2000]
         params: dict[str, str | int] = {"limit": PAGE}
         if to:
@@ -38,6 +37,7 @@ def build_router() -> APIRouter:
         kept = {"to": to} if to else {}
         return render(
             request,
+            console,
             "outbox.html",
             session=session,
             mails=await with_bodies(console.services, session.token, listed),

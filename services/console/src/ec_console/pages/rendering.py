@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ec_console.data.escalation import changed_since
-from ec_console.pages.context import console_of
+from ec_console.pages.context import Console
 from ec_console.security.sessions import Session
 from ec_console.views import display
 
@@ -48,13 +48,13 @@ def base_path(request: Request) -> str:
 
 def render(
     request: Request,
+    console: Console,
     template: str,
     *,
     session: Session | None,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    console = console_of(request)
     # Only a whole page shows (and so uses up) the messages; a live part that
     # happens to be read first must leave them for it.
     whole_page = not template.endswith("_live.html")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ec_console.data.services import Answer
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Console, Context, CurrentSession
 from ec_console.pages.rendering import go, render
 from ec_console.security.sessions import Session
 from ec_console.views.report_query import GROUPINGS, ReportQuery, quick_choices, read_query
@@ -28,6 +28,7 @@ def _filename(query: ReportQuery) -> str:
 
 def _page(
     request: Request,
+    console: Console,
     session: Session,
     query: ReportQuery,
     answer: Answer,
@@ -36,6 +37,7 @@ def _page(
     today = datetime.now(UTC).date()
     return render(
         request,
+        console,
         "reports.html",
         session=session,
         status_code=200 if answer.ok else answer.status,
@@ -57,8 +59,7 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/reports")
-    async def reports(request: Request, session: CurrentSession) -> Response:
-        console = console_of(request)
+    async def reports(request: Request, console: Context, session: CurrentSession) -> Response:
         query = read_query(request.query_params, datetime.now(UTC).date())
         answer = await console.services.get(
             "escalation", REPORT, token=session.token, params=query.api_params()
@@ -79,11 +80,10 @@ def build_router() -> APIRouter:
                     params=query.api_params(group_by="week"),
                 )
             )
-        return _page(request, session, query, answer, weekly)
+        return _page(request, console, session, query, answer, weekly)
 
     @router.get("/reports.csv")
-    async def reports_csv(request: Request, session: CurrentSession) -> Response:
-        console = console_of(request)
+    async def reports_csv(request: Request, console: Context, session: CurrentSession) -> Response:
         query = read_query(request.query_params, datetime.now(UTC).date())
         answer = await console.services.text(
             "escalation", REPORT, token=session.token, params=query.api_params(format="csv")
@@ -92,7 +92,7 @@ def build_router() -> APIRouter:
             console.sessions.end(session)
             return go(request, "/login")
         if not answer.ok:
-            return _page(request, session, query, answer, None)
+            return _page(request, console, session, query, answer, None)
         return Response(
             answer.body,
             media_type="text/csv; charset=utf-8",

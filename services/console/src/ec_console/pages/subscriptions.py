@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from ec_console.data.services import Answer, Services
 from ec_console.pages.auth import CSRF_MESSAGE
-from ec_console.pages.context import CurrentSession, console_of
+from ec_console.pages.context import Context, CurrentSession
 from ec_console.pages.rendering import go, render
 from ec_console.security.sessions import Session, csrf_matches
 
@@ -25,8 +25,9 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/subscriptions")
-    async def subscriptions(request: Request, session: CurrentSession) -> Response:
-        console = console_of(request)
+    async def subscriptions(
+        request: Request, console: Context, session: CurrentSession
+    ) -> Response:
         listed, refused = await _every_subscription(console.services, session)
         if refused is not None and refused.status == 401:
             console.sessions.end(session)
@@ -34,6 +35,7 @@ def build_router() -> APIRouter:
         if refused is not None:
             return render(
                 request,
+                console,
                 "error.html",
                 session=session,
                 status_code=refused.status,
@@ -41,16 +43,23 @@ def build_router() -> APIRouter:
             )
         # Suspended ones first, the longest suspended at the top: they want action.
         listed.sort(key=lambda s: (s["status"] != "suspended", s["suspended_at"] or ""))
-        return render(request, "subscriptions.html", session=session, subscriptions=listed)
+        return render(request, console, "subscriptions.html", session=session, subscriptions=listed)
 
     @router.post("/subscriptions/{subscription_id}/resume")
-    async def resume(request: Request, subscription_id: UUID, session: CurrentSession) -> Response:
+    async def resume(
+        request: Request, console: Context, subscription_id: UUID, session: CurrentSession
+    ) -> Response:
         form = await request.form()
         if not csrf_matches(session, str(form.get("csrf", ""))):
             return render(
-                request, "error.html", session=session, status_code=403, message=CSRF_MESSAGE
+                request,
+                console,
+                "error.html",
+                session=session,
+                status_code=403,
+                message=CSRF_MESSAGE,
             )
-        answer = await console_of(request).services.call(
+        answer = await console.services.call(
             "notifier", "POST", f"/v1/subscriptions/{subscription_id}/resume", token=session.token
         )
         session.flash.append(

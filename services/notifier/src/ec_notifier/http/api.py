@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ec_notifier.http.context import NotifierContext, context_of
+from ec_notifier.http.context import Context, NotifierContext
 from ec_notifier.http.dispatcher import add_dispatcher_routes
 from ec_notifier.http.outbox import add_outbox_routes
 from ec_notifier.http.subscriptions import add_subscription_routes
@@ -31,13 +31,12 @@ def build_router() -> APIRouter:
         response_model=Page[DeliveryView],
     )
     async def list_deliveries(
-        request: Request,
+        context: Context,
         _: Reader,
         paging: Paging,
         escalation_id: UUID | None = None,
         status: Status | None = None,
     ) -> dict[str, Any]:
-        context = context_of(request)
         table = context.tables.deliveries
         query = select(table)
         if escalation_id is not None:
@@ -52,8 +51,8 @@ def build_router() -> APIRouter:
         summary="One delivery, with its text",
         response_model=DeliveryDetail,
     )
-    async def get_delivery(request: Request, _: Reader, delivery_id: UUID) -> dict[str, Any]:
-        row = await _delivery(context_of(request), delivery_id)
+    async def get_delivery(context: Context, _: Reader, delivery_id: UUID) -> dict[str, Any]:
+        row = await _delivery(context, delivery_id)
         return {**delivery_view(row), "body": row["body"]}
 
     @router.post(
@@ -63,8 +62,7 @@ def build_router() -> APIRouter:
         response_model=DeliveryView,
         responses=problems(409, why={409: "only a failed delivery can be retried"}),
     )
-    async def retry_delivery(request: Request, _: Operator, delivery_id: UUID) -> JSONResponse:
-        context = context_of(request)
+    async def retry_delivery(context: Context, _: Operator, delivery_id: UUID) -> JSONResponse:
         try:
             await context.claims.retry(delivery_id, now=context.clock())
         except NotFound:

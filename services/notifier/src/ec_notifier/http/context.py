@@ -1,10 +1,12 @@
-"""What the notifier's routes reach through `app.state.notifier`."""
+"""What every notifier route runs with, as the `Context` dependency: the one
+place that reads the service's objects from the app (`app.state.notifier`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.store.claims import Claims
@@ -32,6 +34,9 @@ class NotifierContext:
     resolver: Resolver = system_resolver
 
 
-def context_of(request: Request) -> NotifierContext:
+async def context_of(request: Request) -> NotifierContext:
     context: NotifierContext = request.app.state.notifier
     return context
+
+
+Context = Annotated[NotifierContext, Depends(context_of)]

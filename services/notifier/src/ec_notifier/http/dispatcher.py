@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ec_notifier.http.context import context_of
+from ec_notifier.http.context import Context
 from ec_notifier.store.backlog import due_by_host
 from ec_platform.auth import Reader
 
@@ -39,8 +39,7 @@ def add_dispatcher_routes(router: APIRouter) -> None:
         summary="This process's sends and circuits, host by host, beside the log's backlog",
         response_model=DispatcherState,
     )
-    async def dispatcher_state(request: Request, _: Reader) -> DispatcherState:
-        context = context_of(request)
+    async def dispatcher_state(context: Context, _: Reader) -> DispatcherState:
         now = context.clock()
         view = context.dispatcher.view()
         backlog = {b.host: b for b in await due_by_host(context.db, context.tables, now)}

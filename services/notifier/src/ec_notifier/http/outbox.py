@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 
-from ec_notifier.http.context import context_of
+from ec_notifier.http.context import Context
 from ec_notifier.http.views import OutboxMessage, OutboxMessageView
 from ec_platform.auth import Reader
 from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
@@ -42,7 +42,7 @@ def add_outbox_routes(router: APIRouter) -> None:
         response_model_by_alias=True,
     )
     async def list_outbox(
-        request: Request,
+        context: Context,
         _: Reader,
         paging: Paging,
         escalation_id: UUID | None = None,
@@ -51,7 +51,6 @@ def add_outbox_routes(router: APIRouter) -> None:
             Query(max_length=2000, description="the recipient's address, exactly"),
         ] = None,
     ) -> dict[str, Any]:
-        context = context_of(request)
         table = context.tables.outbox
         query = select(table)
         if escalation_id is not None:
@@ -75,9 +74,8 @@ def add_outbox_routes(router: APIRouter) -> None:
         },
     )
     async def get_outbox_message(
-        request: Request, _: Reader, delivery_id: UUID
+        request: Request, context: Context, _: Reader, delivery_id: UUID
     ) -> dict[str, Any] | Response:
-        context = context_of(request)
         table = context.tables.outbox
         async with context.db.read() as conn:
             row = (await conn.execute(select(table).where(table.c.id == delivery_id))).first()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ec_notifier.domain.routing import ESCALATION_EVENTS
 from ec_notifier.domain.suspension import NotSuspended
-from ec_notifier.http.context import context_of
+from ec_notifier.http.context import Context
 from ec_notifier.http.views import SubscriptionCreated, SubscriptionView
 from ec_notifier.store.subscriptions import NoSuchSubscription
 from ec_platform.auth import Admin
@@ -66,8 +66,7 @@ def add_subscription_routes(router: APIRouter) -> None:
         openapi_extra=body_schema(SubscriptionIn),
         response_model=SubscriptionCreated,
     )
-    async def create_subscription(request: Request, who: Admin) -> JSONResponse:
-        context = context_of(request)
+    async def create_subscription(request: Request, context: Context, who: Admin) -> JSONResponse:
         wanted = parse_json_body(
             SubscriptionIn, await read_body(request, max_bytes=context.max_body_bytes)
         )
@@ -89,8 +88,8 @@ def add_subscription_routes(router: APIRouter) -> None:
         summary="The subscriptions (never their secrets)",
         response_model=Page[SubscriptionView],
     )
-    async def list_subscriptions(request: Request, _: Admin, paging: Paging) -> dict[str, Any]:
-        page, following = await context_of(request).subscriptions.page(paging)
+    async def list_subscriptions(context: Context, _: Admin, paging: Paging) -> dict[str, Any]:
+        page, following = await context.subscriptions.page(paging)
         return {"items": [s.view() for s in page], "next": following}
 
     @router.get(
@@ -98,8 +97,8 @@ def add_subscription_routes(router: APIRouter) -> None:
         summary="One subscription",
         response_model=SubscriptionView,
     )
-    async def get_subscription(request: Request, _: Admin, subscription_id: UUID) -> dict[str, Any]:
-        found = await context_of(request).subscriptions.get(subscription_id)
+    async def get_subscription(context: Context, _: Admin, subscription_id: UUID) -> dict[str, Any]:
+        found = await context.subscriptions.get(subscription_id)
         if found is None:
             raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
         return found.view()
@@ -109,8 +108,7 @@ def add_subscription_routes(router: APIRouter) -> None:
         status_code=204,
         summary="Unsubscribe; deliveries not yet made fail as the subscription is gone",
     )
-    async def delete_subscription(request: Request, _: Admin, subscription_id: UUID) -> Response:
-        context = context_of(request)
+    async def delete_subscription(context: Context, _: Admin, subscription_id: UUID) -> Response:
         if not await context.subscriptions.delete(subscription_id, now=context.clock()):
             raise ProblemError(404, "Not Found", f"no subscription {subscription_id}")
         return Response(status_code=204)
@@ -127,9 +125,8 @@ def add_resume_route(router: APIRouter) -> None:
         responses=problems(409, why={409: "only a suspended subscription can be resumed"}),
     )
     async def resume_subscription(
-        request: Request, _: Admin, subscription_id: UUID
+        context: Context, _: Admin, subscription_id: UUID
     ) -> JSONResponse:
-        context = context_of(request)
         try:
             await context.subscriptions.resume(subscription_id, now=context.clock())
         except NoSuchSubscription:
