@@ -53,7 +53,10 @@ async def _page(
         if session.user.may_change and not as_of
         else ()
     )
-    forms = {name: prefill(FormState(name), data.escalation, session.user) for name in names}
+    forms = {
+        name: prefill(FormState(name), data.escalation, signed_in_as=session.user.name)
+        for name in names
+    }
     if form is not None:
         forms[form.name] = form
     return render(

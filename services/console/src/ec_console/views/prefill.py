@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ec_console.security.sessions import User
 from ec_console.views.display import parse_time
 from ec_console.views.forms import FormState
 
@@ -30,8 +29,9 @@ def _rows(
     state.rows[prefix] = len(found) + BLANK_ROWS
 
 
-def prefill(state: FormState, escalation: dict[str, Any], user: User) -> FormState:
-    """Fills an untouched form; a form coming back with errors keeps what was typed."""
+def prefill(state: FormState, escalation: dict[str, Any], *, signed_in_as: str) -> FormState:
+    """Fills an untouched form; a form coming back with errors keeps what was typed.
+    A new manager is, unless the escalation names one, whoever is signed in."""
     if state.values:
         return state
     name = state.name
@@ -40,7 +40,7 @@ def prefill(state: FormState, escalation: dict[str, Any], user: User) -> FormSta
         manager = escalation.get("manager") or {}
         state.values.update(
             {
-                "manager.id": manager.get("id") or user.name,
+                "manager.id": manager.get("id") or signed_in_as,
                 "manager.name": manager.get("name") or "",
                 "manager.email": manager.get("email") or "",
             }
