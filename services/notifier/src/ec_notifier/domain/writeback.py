@@ -1,7 +1,7 @@
 """What goes back to the ITSM platforms for an escalation event: a note on each
 of the escalation's incident records at its milestones, and a problem record
 for each `open_problem` input of the review. Pure: the deliveries are recorded
-by recording.py, sent by platforms.py."""
+by store/recording.py, sent by channels/platforms.py."""
 
 from __future__ import annotations
 

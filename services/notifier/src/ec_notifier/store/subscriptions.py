@@ -1,5 +1,5 @@
 """Subscriptions of other systems to escalation events: signed webhooks, each
-active or suspended (its receiver gone: see suspension.py)."""
+active or suspended (its receiver gone: see domain/suspension.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Subscriptions' health in the database: each batch of outcomes updates the
 run of failures of the subscriptions it concerns, in the transaction that
 records the outcomes, and suspends those failing for too long (see
-suspension.py for the rules); the admin is told in the log and the metrics."""
+domain/suspension.py for the rules); the admin is told in the log and the metrics."""
 
 from __future__ import annotations
 
