@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_escalation.schemas import BoardItem, EscalationView, Page
+from ec_escalation.http.schemas import BoardItem, EscalationView, Page
 from tests.support.apps import app_on
 from tests.support.escalation_http import command, plan_body, start_by_hand, started
 from tests.support.factories import bearer, incident_body

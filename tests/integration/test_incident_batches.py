@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from ec_escalation import queries
-from ec_escalation.handlers import Escalations
-from ec_escalation.incident_policy import IncidentPolicy
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store import queries
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
 from ec_platform.clock import utc_now

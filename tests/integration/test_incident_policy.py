@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation import queries
-from ec_escalation.criteria import parse_rules
-from ec_escalation.handlers import Escalations
-from ec_escalation.incident_decision import LinkedEscalation
-from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.criteria import parse_rules
+from ec_escalation.domain.incident_decision import LinkedEscalation
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store import queries
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.base import Person
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated

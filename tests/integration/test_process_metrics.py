@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from ec_escalation.rebuild import rebuild
+from ec_escalation.store.rebuild import rebuild
 from tests.support.clocks import SettableClock
 from tests.support.infra import DATABASES, database_of
 from tests.support.metrics_text import Scrape, scrape

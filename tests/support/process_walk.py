@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ec_embedded.app import create_app
-from ec_escalation.api_context import EscalationContext
+from ec_escalation.http.context import EscalationContext
 from tests.support.apps import serving
 from tests.support.clocks import SettableClock
 from tests.support.factories import API_TOKENS, bearer, incident_body

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.errors import InvalidCommand, NotAllowed
-from ec_escalation.views import describe
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.errors import InvalidCommand, NotAllowed
+from ec_escalation.http.views import describe
 from ec_events import escalations as e
 from tests.support.escalations import (
     JO,
