@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ec_escalation.http.views import decision_view
 from ec_escalation.service import open_store
 from ec_escalation.store import queries
 from ec_escalation.store.tables import SCHEMA
@@ -69,7 +70,9 @@ async def outcomes(policy: IncidentPolicy, messages: Messages) -> list[tuple[str
     decided: dict[str, tuple[str, str | None]] = {}
     store = policy.escalations.store
     for incident_id in dict.fromkeys(event.incident_id for _, event in messages):
-        page = await queries.decisions_page(store, incident_id, PageRequest(limit=100, cursor=None))
+        page = await queries.decisions_page(
+            store, incident_id, PageRequest(limit=100, cursor=None), view=decision_view
+        )
         assert page is not None
         for row in page["items"]:
             assert row["message_id"] not in decided, "one decision per message"

@@ -10,7 +10,7 @@ import pytest
 
 from ec_escalation.domain import commands as c
 from ec_escalation.domain.errors import InvalidCommand, NotAllowed
-from ec_escalation.http.views import describe
+from ec_escalation.domain.sentences import describe
 from ec_events import escalations as e
 from tests.support.escalations import (
     JO,

@@ -12,11 +12,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from ec_escalation.http.context import Context
 from ec_escalation.http.schemas import Page, RecordedEvent, VerificationView
 from ec_escalation.http.views import event_view
-from ec_escalation.store import queries
-from ec_escalation.store.audit import verify
+from ec_escalation.use_cases import reads
+from ec_escalation.use_cases.escalations import Escalations
 from ec_events.registry import EVENT_TYPES
 from ec_platform.auth import Auditor
-from ec_platform.eventlog import EventLog
 from ec_platform.inputs import DB_INT_MAX
 from ec_platform.problems import invalid_input
 
@@ -49,15 +48,15 @@ def build_router() -> APIRouter:
         type: Annotated[list[str] | None, Query(description="only these event types")] = None,
         format: Annotated[str | None, Query(pattern="^(json|ndjson)$")] = None,
     ) -> Any:
-        log = context.escalations.store.log
+        escalations = context.escalations
         types = [t for value in type or [] for t in value.split(",") if t]
         unknown = sorted({t for t in types if t not in EVENT_TYPES})
         if unknown:
             # A misspelt type would otherwise match nothing and look like an empty history.
             raise invalid_input("type", f"unknown event type {unknown[0]!r}")
         if format == "ndjson" or NDJSON in request.headers.get("accept", ""):
-            return StreamingResponse(_export(log, after, types), media_type=NDJSON)
-        stored = await queries.events_after(log, after, limit=limit, types=types)
+            return StreamingResponse(_export(escalations, after, types), media_type=NDJSON)
+        stored = await reads.events_after(escalations, after, limit=limit, types=types)
         following = str(stored[-1].position) if len(stored) == limit else None
         return JSONResponse({"items": [event_view(s) for s in stored], "next": following})
 
@@ -67,11 +66,13 @@ def build_router() -> APIRouter:
         response_model=VerificationView,
     )
     async def verify_chain(context: Context, _: Auditor) -> JSONResponse:
-        return JSONResponse((await verify(context.escalations.store.log)).as_dict())
+        return JSONResponse((await reads.verification(context.escalations)).as_dict())
 
     return router
 
 
-async def _export(log: EventLog, after: int, types: Sequence[str]) -> AsyncIterator[bytes]:
-    async for batch in queries.export(log, after, types):
+async def _export(
+    escalations: Escalations, after: int, types: Sequence[str]
+) -> AsyncIterator[bytes]:
+    async for batch in reads.export(escalations, after, types):
         yield "".join(json.dumps(event_view(s)) + "\n" for s in batch).encode()

@@ -3,25 +3,20 @@ accepting If-Match (checked before the state's rules)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from ec_escalation.domain import commands as c
-from ec_escalation.domain import customer_links
 from ec_escalation.domain.errors import DomainError
-from ec_escalation.domain.manual_start import start_command
+from ec_escalation.domain.state import Escalation
 from ec_escalation.http import bodies as b
 from ec_escalation.http.context import Context, EscalationContext, problem_for
 from ec_escalation.http.outbound import check_contact_addresses
 from ec_escalation.http.schemas import EscalationView
 from ec_escalation.http.views import escalation_view
-from ec_escalation.store import customer_links as links
-from ec_escalation.store import queries
-from ec_escalation.store.event_store import Recorded
+from ec_escalation.use_cases import commands
 from ec_platform.auth import Operator, Principal
 from ec_platform.eventlog import VersionConflict
 from ec_platform.inputs import parse_count
@@ -79,49 +74,24 @@ async def run(
     if_match: str | None,
 ) -> JSONResponse:
     await check_contact_addresses(context, body)
-    command = await _completed(context, body.command())
-    escalations = context.escalations
-    before = (
-        await queries.escalation(escalations, escalation_id)
-        if isinstance(command, c.SetContacts)
-        else None
-    )
     try:
-        recorded = await escalations.execute(
+        recorded = await commands.run(
+            context.escalations,
             escalation_id,
-            command,
+            body.command(),
             actor=(caller.role, caller.name),
             if_match=parse_if_match(if_match),
         )
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
-    if before is not None:
-        # A contact taken off the escalation loses their personal links.
-        removed = customer_links.removed_contacts(before, recorded.state)
-        await links.revoke(escalations.store, escalation_id, removed, now=escalations.clock())
-    return answer(recorded)
+    return answer(recorded.state)
 
 
-async def _completed(context: EscalationContext, command: c.Command) -> c.Command:
-    """An incident linked by its Escalation Center id brings the platform record
-    the service knows for it, so write-backs reach it too."""
-    if not isinstance(command, c.LinkRecord) or command.kind != "incident":
-        return command
-    if command.platform_record is not None:
-        return command
-    try:
-        incident_id = UUID(command.ref)
-    except ValueError:
-        return command
-    record = await queries.platform_record_of(context.escalations.store, incident_id)
-    return replace(command, platform_record=record) if record else command
-
-
-def answer(recorded: Recorded, *, status_code: int = 200) -> JSONResponse:
-    headers = {"ETag": f'"{recorded.state.version}"'}
+def answer(state: Escalation, *, status_code: int = 200) -> JSONResponse:
+    headers = {"ETag": f'"{state.version}"'}
     if status_code == 201:
-        headers["Location"] = f"/v1/escalations/{recorded.state.id}"
-    return JSONResponse(escalation_view(recorded.state), status_code=status_code, headers=headers)
+        headers["Location"] = f"/v1/escalations/{state.id}"
+    return JSONResponse(escalation_view(state), status_code=status_code, headers=headers)
 
 
 # Routes whose use needs more than their summary.
@@ -183,15 +153,13 @@ def build_router() -> APIRouter:
         responses=problems(409, why={409: "an incident named already has an open escalation"}),
     )
     async def start(body: b.StartBody, context: Context, caller: Operator) -> JSONResponse:
-        escalations = context.escalations
-        request = body.request()
         try:
-            seen = await queries.incidents_seen(escalations.store, request.incident_ids)
-            command = start_command(request, seen)
-            recorded = await escalations.start(command, actor=(caller.role, caller.name))
+            recorded = await commands.start_by_hand(
+                context.escalations, body.request(), actor=(caller.role, caller.name)
+            )
         except (DomainError, VersionConflict) as error:
             raise problem_for(error) from None
-        return answer(recorded, status_code=201)
+        return answer(recorded.state, status_code=201)
 
     for method, suffix, model, summary in COMMANDS:
         _command_route(router, method, suffix, model, summary)

@@ -5,9 +5,8 @@ contact removed) always gets the same 404, counted in /metrics."""
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import replace
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -16,13 +15,10 @@ from pydantic import Field
 
 from ec_escalation.domain import commands as c
 from ec_escalation.domain import customer_links
-from ec_escalation.domain.customer_view import customer_view
 from ec_escalation.domain.errors import DomainError
-from ec_escalation.domain.state import Escalation
 from ec_escalation.http import bodies as b
-from ec_escalation.http.context import Context, EscalationContext, not_found, problem_for
-from ec_escalation.store import customer_links as links
-from ec_escalation.store import queries
+from ec_escalation.http.context import Context, EscalationContext, problem_for
+from ec_escalation.use_cases import customers
 from ec_events import escalations as e
 from ec_events.base import Email
 from ec_platform.auth import Operator
@@ -32,7 +28,6 @@ from ec_platform.openapi import problems
 from ec_platform.problems import ProblemError, too_many_requests
 from ec_platform.throttle import client_address
 
-CUSTOMER_ACTOR_ROLE = "customer"
 REFUSAL = "This link does not open a page (it may have expired). Ask for a new one."
 LINK_ON_ITS_WAY = (
     "If this link was issued to you and may still be renewed, a new one is on its way to you by "
@@ -126,87 +121,52 @@ def refused(context: EscalationContext) -> ProblemError:
     return ProblemError(404, "Not Found", REFUSAL, type="/problems/customer-link-refused")
 
 
-async def _ended_at(context: EscalationContext, escalation: Escalation) -> Any:
-    if escalation.status not in customer_links.ENDED:
-        return None
-    stored = await queries.stream(context.escalations.store, escalation.id)
-    ends = ("EscalationClosed", "EscalationWithdrawn")
-    return next((s.recorded_at for s in reversed(stored) if s.type in ends), None)
-
-
-async def _found(
-    context: EscalationContext, token: str, *, even_revoked: bool = False
-) -> tuple[customer_links.Link, Escalation] | None:
-    """The link and its escalation when the link opens its page now (or would,
-    but for a revocation, with `even_revoked`)."""
-    link = await links.find(context.escalations.store, customer_links.token_hash(token))
-    escalation = await queries.escalation(context.escalations, link.escalation_id) if link else None
-    if link is None or escalation is None:
-        return None
-    ended_at = await _ended_at(context, escalation)
-    if not customer_links.honoured(
-        replace(link, revoked_at=None) if even_revoked else link,
-        escalation,
-        ended_at=ended_at,
-        now=context.escalations.clock(),
-        lifetime_after_end=context.customers.lifetime_after_end,
-    ):
-        return None
-    return link, escalation
-
-
-async def opened(context: EscalationContext, token: str) -> tuple[customer_links.Link, Escalation]:
+async def opened(context: EscalationContext, token: str) -> customers.Opened:
     """The link and its escalation, or the one refusal for every reason."""
-    found = await _found(context, token)
+    found = await customers.open_link(
+        context.escalations, token, lifetime_after_end=context.customers.lifetime_after_end
+    )
     if found is None:
         raise refused(context)
     return found
 
 
-def _as_customer(link: customer_links.Link) -> tuple[e.CustomerContact, tuple[str, str]]:
-    contact = e.CustomerContact(name=link.contact_name, email=link.contact_email)
-    return contact, (CUSTOMER_ACTOR_ROLE, f"{contact.name} <{contact.email}>")
-
-
 async def ask_for_link(context: EscalationContext, token: str) -> None:
-    """Records that the link's contact asked for a new link, which the notifier
-    then mails to them, when the link is one of ours that still could open:
-    its contact is still a contact and the escalation within its links'
-    lifetime. A revoked link may ask, as the new one goes to the contact's own
-    mailbox, never to whoever holds the old link. Nothing tells the caller
-    which it was."""
-    found = await _found(context, token, even_revoked=True)
-    if found is None:
+    """Nothing tells the caller whether the link could ask, nor whether the
+    ask was recorded (e.g. not within the hour of the last one)."""
+    try:
+        await customers.ask_for_link(
+            context.escalations, token, lifetime_after_end=context.customers.lifetime_after_end
+        )
+    except customers.LinkRefused:
         context.customers.refused()
-        return
-    link, _ = found
-    contact, actor = _as_customer(link)
-    with contextlib.suppress(DomainError, VersionConflict):  # e.g. asked within the hour
-        await context.escalations.execute(link.escalation_id, c.AskForLink(contact), actor=actor)
+    except (DomainError, VersionConflict):
+        pass
 
 
-async def page(context: EscalationContext, link: customer_links.Link, state: Escalation) -> Any:
-    stored = await queries.stream(context.escalations.store, state.id)
-    plans = [s.event() for s in stored if s.type == "PlanRevised"]
-    return customer_view(
-        state,
-        [p for p in plans if isinstance(p, e.PlanRevised)],
-        contact_email=link.contact_email,
-        show_names=context.customers.show_names,
+async def page(context: EscalationContext, opened: customers.Opened) -> JSONResponse:
+    return JSONResponse(
+        await customers.page(context.escalations, opened, show_names=context.customers.show_names)
     )
 
 
-async def act(context: EscalationContext, token: str, command_for: Any) -> JSONResponse:
-    link, _ = await opened(context, token)
-    contact, actor = _as_customer(link)
-    # The actor stays the customer (it is their link), but an act through a link
-    # someone issued by hand may have been theirs: the event says whose link it was.
-    command = replace(command_for(contact), via_link_issued_by=customer_links.issued_by_hand(link))
+async def act(
+    context: EscalationContext,
+    token: str,
+    command_for: Callable[[e.CustomerContact], c.CustomerCommand],
+) -> JSONResponse:
     try:
-        recorded = await context.escalations.execute(link.escalation_id, command, actor=actor)
+        acted = await customers.act(
+            context.escalations,
+            token,
+            command_for,
+            lifetime_after_end=context.customers.lifetime_after_end,
+        )
+    except customers.LinkRefused:
+        raise refused(context) from None
     except (DomainError, VersionConflict) as error:
         raise problem_for(error) from None
-    return JSONResponse(await page(context, link, recorded.state))
+    return await page(context, acted)
 
 
 def _operator_routes(router: APIRouter) -> None:
@@ -220,19 +180,15 @@ def _operator_routes(router: APIRouter) -> None:
     async def issue(
         escalation_id: UUID, body: LinkRequest, context: Context, caller: Operator
     ) -> JSONResponse:
-        state = await queries.escalation(context.escalations, escalation_id)
-        if state is None:
-            raise not_found(f"no escalation {escalation_id}")
         try:
-            issued = customer_links.issue(
-                state,
+            issued = await customers.issue_link(
+                context.escalations,
+                escalation_id,
                 body.email,
-                now=context.escalations.clock(),
                 issued_by=customer_links.issuer(caller.role, caller.name),
             )
-        except ValueError as error:
-            raise ProblemError(409, "Conflict", str(error), type="/problems/not-allowed") from None
-        await links.add(context.escalations.store, issued.link)
+        except DomainError as error:
+            raise problem_for(error) from None
         contact = {"name": issued.link.contact_name, "email": issued.link.contact_email}
         answer = {
             "token": issued.token,
@@ -250,8 +206,7 @@ def _operator_routes(router: APIRouter) -> None:
     async def revoke(
         escalation_id: UUID, body: LinkRequest, context: Context, caller: Operator
     ) -> Revoked:
-        now = context.escalations.clock()
-        count = await links.revoke(context.escalations.store, escalation_id, (body.email,), now=now)
+        count = await customers.revoke_links(context.escalations, escalation_id, body.email)
         return Revoked(revoked=count)
 
 
@@ -265,8 +220,7 @@ def _customer_routes(router: APIRouter) -> None:
         responses=problems(404, why=why),
     )
     async def read(token: Token, context: Context) -> JSONResponse:
-        link, state = await opened(context, token)
-        return JSONResponse(await page(context, link, state))
+        return await page(context, await opened(context, token))
 
     @router.post(
         "/v1/customer/{token}/plan-agreement",

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 
 from ec_escalation.http.context import Context, not_found
 from ec_escalation.http.schemas import IncidentDecisionView, Page
-from ec_escalation.store import queries
+from ec_escalation.http.views import decision_view
+from ec_escalation.use_cases import reads
 from ec_platform.auth import Reader
 from ec_platform.pagination import Paging
 
@@ -31,7 +32,7 @@ def build_router() -> APIRouter:
         _: Reader,
         paging: Paging,
     ) -> JSONResponse:
-        page = await queries.decisions_page(context.escalations.store, incident_id, paging)
+        page = await reads.decisions(context.escalations, incident_id, paging, view=decision_view)
         if page is None:
             raise not_found(f"the escalation service has not received incident {incident_id}")
         return JSONResponse(page)

@@ -14,8 +14,8 @@ from ec_escalation.domain.state import Status
 from ec_escalation.http.bodies import MAX_LEVEL
 from ec_escalation.http.context import Context, not_found
 from ec_escalation.http.schemas import BoardItem, EscalationView, Page, RecordedEvent, TimelineEntry
-from ec_escalation.http.views import escalation_view, event_view, timeline_entry
-from ec_escalation.store import queries
+from ec_escalation.http.views import board_item, escalation_view, event_view, timeline_entry
+from ec_escalation.use_cases import reads
 from ec_platform.auth import Reader
 from ec_platform.inputs import Instant
 from ec_platform.pagination import Paging
@@ -49,7 +49,7 @@ def build_router() -> APIRouter:
             ),
         ] = False,
     ) -> JSONResponse:
-        filters = queries.BoardFilters(
+        filters = reads.BoardFilters(
             state=state,
             level=level,
             customer_id=customer_id,
@@ -58,9 +58,7 @@ def build_router() -> APIRouter:
             overdue=overdue,
             include_withdrawn=include_withdrawn,
         )
-        page = await queries.board_page(
-            context.escalations.store, filters, paging, now=context.escalations.clock()
-        )
+        page = await reads.board(context.escalations, filters, paging, view=board_item)
         return JSONResponse(page)
 
     @router.get(
@@ -74,7 +72,7 @@ def build_router() -> APIRouter:
         _: Reader,
         as_of: Annotated[Instant | None, Query(description="the state as it was then")] = None,
     ) -> JSONResponse:
-        state = await queries.escalation(context.escalations, escalation_id, as_of=as_of)
+        state = await reads.escalation(context.escalations, escalation_id, as_of=as_of)
         if state is None:
             then = f" as of {as_of.isoformat()}" if as_of else ""
             raise not_found(f"no escalation {escalation_id}{then}")
@@ -86,7 +84,7 @@ def build_router() -> APIRouter:
         response_model=Page[RecordedEvent],
     )
     async def escalation_events(escalation_id: UUID, context: Context, _: Reader) -> JSONResponse:
-        stored = await queries.stream(context.escalations.store, escalation_id)
+        stored = await reads.stream(context.escalations, escalation_id)
         if not stored:
             raise not_found(f"no escalation {escalation_id}")
         return JSONResponse({"items": [event_view(s) for s in stored], "next": None})
@@ -97,7 +95,7 @@ def build_router() -> APIRouter:
         response_model=Page[TimelineEntry],
     )
     async def timeline(escalation_id: UUID, context: Context, _: Reader) -> JSONResponse:
-        stored = await queries.stream(context.escalations.store, escalation_id)
+        stored = await reads.stream(context.escalations, escalation_id)
         if not stored:
             raise not_found(f"no escalation {escalation_id}")
         return JSONResponse({"items": [timeline_entry(s) for s in stored], "next": None})

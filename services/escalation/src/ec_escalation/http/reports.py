@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from ec_escalation.http.context import Context
 from ec_escalation.http.schemas import EscalationReport
 from ec_escalation.reports.period import WEEK, Grouping, as_csv, report, weeks_between
-from ec_escalation.store import queries
+from ec_escalation.use_cases import reads
 from ec_platform.auth import Reader
 from ec_platform.inputs import Instant
 from ec_platform.problems import invalid_input
@@ -52,7 +52,7 @@ def build_router() -> APIRouter:
         if group_by == "week" and until - start > MAX_WEEKS * WEEK:
             raise invalid_input("from", f"group_by=week covers at most {MAX_WEEKS} weeks")
         weeks = weeks_between(start, until) if group_by == "week" else []
-        items = await queries.measures_started(context.escalations.store, start, until, now=now)
+        items = await reads.measures_started(context.escalations, start, until, now=now)
         answer = report(items, group_by, every=weeks)
         if format == "csv" or (format is None and CSV in request.headers.get("accept", "")):
             return Response(as_csv(answer), media_type=f"{CSV}; charset=utf-8")

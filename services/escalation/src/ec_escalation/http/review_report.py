@@ -19,8 +19,8 @@ from ec_escalation.reports.html import content_security_policy, render_html
 from ec_escalation.reports.pdf import render_pdf
 from ec_escalation.reports.period import aggregate, duration_names
 from ec_escalation.reports.review import PeriodFigures, Recorded, build_report
-from ec_escalation.store import queries
-from ec_escalation.store.event_store import EscalationStore
+from ec_escalation.use_cases import reads
+from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.auth import Reader
 from ec_platform.eventlog import StoredEvent
 from ec_platform.inputs import Instant
@@ -69,10 +69,10 @@ def recorded(stored: StoredEvent) -> Recorded:
 
 
 async def period_figures(
-    store: EscalationStore, started_at: datetime, now: datetime
+    escalations: Escalations, started_at: datetime, now: datetime
 ) -> PeriodFigures:
     since = started_at - PERIOD
-    items = await queries.measures_started(store, since, started_at, now=now)
+    items = await reads.measures_started(escalations, since, started_at, now=now)
     summed = aggregate(items, duration_names(level for m in items for level in m.time_at_level))
     return PeriodFigures(
         since=since,
@@ -115,9 +115,9 @@ def build_router() -> APIRouter:
                 f"the report is {HTML} or {PDF} (or ask with ?format=html or ?format=pdf)",
                 type="/problems/not-acceptable",
             )
-        store = context.escalations.store
-        now = context.escalations.clock()
-        stored, incident_at = await queries.report_inputs(store, escalation_id, as_of=as_of)
+        escalations = context.escalations
+        now = escalations.clock()
+        stored, incident_at = await reads.report_inputs(escalations, escalation_id, as_of=as_of)
         if not stored:
             then = f" as of {as_of.isoformat()}" if as_of else ""
             raise not_found(f"no escalation {escalation_id}{then}")
@@ -128,7 +128,7 @@ def build_router() -> APIRouter:
         report = build_report(
             events,
             measured=measured,
-            period=await period_figures(store, trail.started_at, now),
+            period=await period_figures(escalations, trail.started_at, now),
             generated_at=now,
             as_of=as_of,
         )

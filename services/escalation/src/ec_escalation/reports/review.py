@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ec_escalation.domain.measures import Measures
+from ec_escalation.domain.sentences import describe
 from ec_escalation.domain.state import Escalation, fold
-from ec_escalation.http.views import describe
 from ec_escalation.reports.words import moment
 from ec_events import escalations as e
 from ec_events.base import Contact, Event, PlanAction, PlatformRecord

@@ -1,31 +1,32 @@
-"""Every read the HTTP routes make, in one place: the board, one escalation
-(now or as it was), its events, the global history, and what a manual start
-needs to know about the incidents it names."""
+"""The reads over the store: the board, an escalation's events, the global
+history, the decisions on an incident, the measures of a period, and what a
+manual start or a link needs to know about the incidents it names. The use
+cases call these (use_cases/reads.py for the routes); the views that shape
+rows into answers are passed in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.domain.manual_start import SeenIncidents
 from ec_escalation.domain.measures import Measures, Trail, measures
-from ec_escalation.domain.state import Escalation
-from ec_escalation.http.views import board_item, decision_view
 from ec_escalation.store.event_store import EscalationStore
 from ec_escalation.store.measures_projection import incident_times
 from ec_escalation.store.tables import Tables
-from ec_escalation.use_cases.escalations import Escalations
 from ec_events.base import PlatformRecord
 from ec_events.escalations import EscalationStarted
 from ec_platform.eventlog import EventLog, StoredEvent
 from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
 
 EXPORT_BATCH = 2_000
+View = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -76,27 +77,30 @@ def _filtered(
 
 
 async def board_page(
-    store: EscalationStore, filters: BoardFilters, paging: PageRequest, *, now: datetime
+    store: EscalationStore,
+    filters: BoardFilters,
+    paging: PageRequest,
+    *,
+    now: datetime,
+    view: View,
 ) -> dict[str, Any]:
-    """One page of the board, as the list route answers it."""
+    """One page of the board, each row through `view`."""
     query = _filtered(select(store.tables.board), store.tables, filters, now=now)
-    return await keyset_page(store.db, _board_keyset(store.tables), query, paging, view=board_item)
-
-
-async def escalation(
-    escalations: Escalations, escalation_id: UUID, *, as_of: datetime | None = None
-) -> Escalation | None:
-    """The current state (from the cache when it has it), or the state as of a past moment."""
-    store = escalations.store
-    async with store.db.read() as conn:
-        if as_of is not None:
-            return await store.load_as_of(conn, escalation_id, as_of)
-        return await store.load(conn, escalation_id, known=escalations.cache.get(escalation_id))
+    return await keyset_page(store.db, _board_keyset(store.tables), query, paging, view=view)
 
 
 async def stream(store: EscalationStore, escalation_id: UUID) -> list[StoredEvent]:
     async with store.db.read() as conn:
         return await store.log.read_stream(conn, str(escalation_id))
+
+
+async def ended_at(
+    conn: AsyncConnection, store: EscalationStore, escalation_id: UUID
+) -> datetime | None:
+    """When the escalation was closed or withdrawn, if it was."""
+    stored = await store.log.read_stream(conn, str(escalation_id))
+    ends = ("EscalationClosed", "EscalationWithdrawn")
+    return next((s.recorded_at for s in reversed(stored) if s.type in ends), None)
 
 
 async def events_after(
@@ -116,14 +120,14 @@ async def export(
 
 
 async def decisions_page(
-    store: EscalationStore, incident_id: UUID, paging: PageRequest
+    store: EscalationStore, incident_id: UUID, paging: PageRequest, *, view: View
 ) -> dict[str, Any] | None:
     """One page of the decisions on an incident's events, oldest first; None
     when the service never heard of the incident."""
     decisions, incidents = store.tables.incident_decisions, store.tables.incidents
     keyset = TimeIdKeyset(decisions.c.decided_at, decisions.c.id, "decided_at", "id")
     query = select(decisions).where(decisions.c.incident_id == incident_id)
-    page = await keyset_page(store.db, keyset, query, paging, view=decision_view)
+    page = await keyset_page(store.db, keyset, query, paging, view=view)
     if page["items"] or paging.cursor is not None:
         return page
     async with store.db.read() as conn:
@@ -133,28 +137,29 @@ async def decisions_page(
     return None if known is None else page
 
 
-async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -> SeenIncidents:
+async def incidents_seen(
+    conn: AsyncConnection, tables: Tables, incident_ids: Sequence[UUID]
+) -> SeenIncidents:
     """Which of these incidents the service has heard of, which already have an
     open escalation, and the latest facts of the first one."""
     if not incident_ids:
         return SeenIncidents()
-    incidents, links = store.tables.incidents, store.tables.incident_links
-    async with store.db.read() as conn:
-        known = (
-            await conn.execute(
-                select(incidents.c.incident_id, incidents.c.facts["platform_record"]).where(
-                    incidents.c.incident_id.in_(incident_ids)
-                )
-            )
-        ).all()
-        taken = await conn.execute(
-            select(links.c.incident_id, links.c.escalation_id).where(
-                links.c.incident_id.in_(incident_ids), links.c.open
+    incidents, links = tables.incidents, tables.incident_links
+    known = (
+        await conn.execute(
+            select(incidents.c.incident_id, incidents.c.facts["platform_record"]).where(
+                incidents.c.incident_id.in_(incident_ids)
             )
         )
-        facts = await conn.scalar(
-            select(incidents.c.facts).where(incidents.c.incident_id == incident_ids[0])
+    ).all()
+    taken = await conn.execute(
+        select(links.c.incident_id, links.c.escalation_id).where(
+            links.c.incident_id.in_(incident_ids), links.c.open
         )
+    )
+    facts = await conn.scalar(
+        select(incidents.c.facts).where(incidents.c.incident_id == incident_ids[0])
+    )
     return SeenIncidents(
         known=frozenset(incident_id for incident_id, _ in known),
         open_escalations={row.incident_id: row.escalation_id for row in taken},
@@ -167,15 +172,14 @@ async def incidents_seen(store: EscalationStore, incident_ids: Sequence[UUID]) -
     )
 
 
-async def platform_record_of(store: EscalationStore, incident_id: UUID) -> PlatformRecord | None:
+async def platform_record_of(
+    conn: AsyncConnection, tables: Tables, incident_id: UUID
+) -> PlatformRecord | None:
     """The platform record of an incident this service has heard of, if it has one."""
-    incidents = store.tables.incidents
-    async with store.db.read() as conn:
-        record = await conn.scalar(
-            select(incidents.c.facts["platform_record"]).where(
-                incidents.c.incident_id == incident_id
-            )
-        )
+    incidents = tables.incidents
+    record = await conn.scalar(
+        select(incidents.c.facts["platform_record"]).where(incidents.c.incident_id == incident_id)
+    )
     return PlatformRecord.model_validate(record) if record else None
 
 

@@ -1,4 +1,5 @@
-"""Use cases: load the escalation, decide, append. Dependencies are parameters."""
+"""Use cases: load the escalation, decide, append, and write what the command
+implies, all in one transaction. Dependencies are parameters."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_escalation.domain.commands import Command, StartEscalation
+from ec_escalation.domain import customer_links
+from ec_escalation.domain.commands import Command, SetContacts, StartEscalation
 from ec_escalation.domain.decide import decide
 from ec_escalation.domain.errors import StaleVersion
 from ec_escalation.domain.observations import Observation
 from ec_escalation.domain.state import Escalation
+from ec_escalation.store import customer_links as links
 from ec_escalation.store.event_store import Change, EscalationStore, Recorded
 from ec_events import Envelope
 from ec_platform.clock import Clock
@@ -24,6 +27,7 @@ from ec_platform.retry import retry_on_conflict
 
 Actor = tuple[str, str]
 CommandChoice = Callable[[AsyncConnection], Awaitable[tuple[UUID, Command] | None]]
+Work = Callable[[AsyncConnection], Awaitable[Recorded]]
 SERVICE_ACTOR: Actor = ("service", "escalation")
 
 
@@ -93,11 +97,21 @@ class Escalations:
         """Runs one command in its own transaction; a lost race is retried on
         the fresh state unless the caller pinned a version with If-Match."""
 
+        async def work(conn: AsyncConnection) -> Recorded:
+            return await self.execute_in(
+                conn, escalation_id, command, actor=actor, if_match=if_match
+            )
+
+        return await self.transaction(work, if_match=if_match)
+
+    async def transaction(self, work: Work, *, if_match: int | None = None) -> Recorded:
+        """Runs `work` (its reads, a command, what it implies) in one
+        transaction, retried whole on a lost race unless the caller pinned a
+        version with If-Match."""
+
         async def attempt() -> Recorded:
             async with self.store.db.transaction() as conn:
-                return await self.execute_in(
-                    conn, escalation_id, command, actor=actor, if_match=if_match
-                )
+                return await work(conn)
 
         try:
             recorded = await retry_on_conflict(attempt)
@@ -148,9 +162,15 @@ class Escalations:
             )
             for event in events
         ]
-        return await self.store.append(
+        recorded = await self.store.append(
             conn, state, escalation_id, events, new_events, recorded_at=now
         )
+        if isinstance(command, SetContacts) and state is not None:
+            # A contact taken off the escalation loses their personal links,
+            # in the transaction that took them off.
+            removed = customer_links.removed_contacts(state, recorded.state)
+            await links.revoke(conn, self.store.tables, escalation_id, removed, now=now)
+        return recorded
 
     async def execute_all_in(
         self,
