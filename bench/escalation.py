@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.report import Figure
 from bench.seed import seed_escalations
-from ec_escalation.rebuild import rebuild, replay
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store.rebuild import rebuild, replay
+from ec_escalation.store.tables import SCHEMA
 from ec_platform.database import Database
 
 EVENTS = 1_000_000

@@ -20,13 +20,13 @@ from sqlalchemy import insert, text
 
 from bench.report import Figure
 from bench.seed import GOLDEN
-from ec_escalation import queries
-from ec_escalation.measures import Trail, trail_of, with_incident_time
-from ec_escalation.measures_projection import measures_row
+from ec_escalation.domain.measures import Trail, trail_of, with_incident_time
 from ec_escalation.process_metrics import OpenEscalations
-from ec_escalation.reports import report
+from ec_escalation.reports.period import report
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store import queries
+from ec_escalation.store.measures_projection import measures_row
+from ec_escalation.store.tables import SCHEMA
 from ec_events.base import Event
 from ec_events.registry import parse_event
 from ec_platform.database import Database

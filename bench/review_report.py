@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bench.report import Figure
-from ec_escalation import commands as c
-from ec_escalation.measures import measures
-from ec_escalation.report_html import render_html
-from ec_escalation.report_pdf import render_pdf
-from ec_escalation.review_report import PeriodFigures, Recorded, ReviewReport, build_report
-from ec_escalation.state import fold
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.measures import measures
+from ec_escalation.domain.state import fold
+from ec_escalation.reports.html import render_html
+from ec_escalation.reports.pdf import render_pdf
+from ec_escalation.reports.review import PeriodFigures, Recorded, ReviewReport, build_report
 from harness.escalations import MANAGER, NOW, Told, plan, start
 
 PROGRESS_REPORTS = 300

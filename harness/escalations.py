@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ec_escalation import commands as c
-from ec_escalation.decide import decide
-from ec_escalation.measures import Trail, trail_of
-from ec_escalation.state import Escalation, evolve, fold
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.decide import decide
+from ec_escalation.domain.measures import Trail, trail_of
+from ec_escalation.domain.state import Escalation, evolve, fold
 from ec_events.base import Contact, Customer, Event, Person, PlanAction, TeamMember
 from ec_events.escalations import CustomerAgreement, CustomerContact, ProblemManagementInput
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ec_escalation.criteria import load_rules
+from ec_escalation.domain.criteria import load_rules
 from ec_notifier.domain.connections import load_connections
 from ec_notifier.routing_file import load_routing
 from tests.support.deployment import (

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from ec_escalation import commands as c
-from ec_escalation.handlers import Escalations
+from ec_escalation.domain import commands as c
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from ec_escalation.criteria import RuleSet
-from ec_escalation.schemas import (
+from ec_escalation.domain.criteria import RuleSet
+from ec_escalation.http.schemas import (
     BoardItem,
     EscalationView,
     Page,
@@ -83,25 +83,26 @@ async def test_every_escalation_route_declares_its_success_schema(
 
 
 def test_route_modules_import_the_context_not_each_other() -> None:
-    package = resources.files("ec_escalation")
+    package = resources.files("ec_escalation.http")
     route_modules = {
-        "api_commands",
-        "api_queries",
-        "api_audit",
-        "api_decisions",
-        "api_reports",
-        "api_review_report",
+        "commands",
+        "customer",
+        "queries",
+        "audit",
+        "decisions",
+        "reports",
+        "review_report",
     }
-    for name in route_modules | {"api_context"}:
+    for name in route_modules | {"context"}:
         tree = ast.parse(package.joinpath(f"{name}.py").read_text())
         imported = {
-            (node.module or "").removeprefix("ec_escalation.")
+            (node.module or "").removeprefix("ec_escalation.http.")
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom)
         } | {
             alias.name
             for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module == "ec_escalation"
+            if isinstance(node, ast.ImportFrom) and node.module == "ec_escalation.http"
             for alias in node.names
         }
-        assert not imported & (route_modules | {"api"}), f"{name} imports {imported}"
+        assert not imported & (route_modules | {"router"}), f"{name} imports {imported}"

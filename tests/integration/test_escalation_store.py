@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from ec_escalation import commands as c
-from ec_escalation.audit import verify
-from ec_escalation.handlers import Escalations
-from ec_escalation.projections import SNAPSHOT_EVERY
-from ec_escalation.rebuild import rebuild
+from ec_escalation.domain import commands as c
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store.audit import verify
+from ec_escalation.store.projections import SNAPSHOT_EVERY
+from ec_escalation.store.rebuild import rebuild
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
 from ec_events.base import Person
 from ec_platform.database import Database
 from harness.infra import DATABASES, database_of

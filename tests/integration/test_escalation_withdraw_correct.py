@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_escalation.schemas import BoardItem, EscalationView, Page
+from ec_escalation.http.schemas import BoardItem, EscalationView, Page
 from harness.apps import app_on
 from harness.factories import bearer, incident_body
 from harness.infra import DATABASES

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ec_escalation import commands as c
-from ec_escalation.audit import verify
-from ec_escalation.existing_store import open_existing, require_event_store
-from ec_escalation.handlers import Escalations
+from ec_escalation.domain import commands as c
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA, define_tables
+from ec_escalation.store.audit import verify
+from ec_escalation.store.existing import open_existing, require_event_store
+from ec_escalation.store.tables import SCHEMA, define_tables
+from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.clock import utc_now
 from ec_platform.database import Database
 from ec_platform.eventlog import EventLog

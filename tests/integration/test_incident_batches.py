@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from ec_escalation import queries
-from ec_escalation.handlers import Escalations
-from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.http.views import decision_view
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store import queries
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
 from ec_platform.clock import utc_now
@@ -69,7 +70,9 @@ async def outcomes(policy: IncidentPolicy, messages: Messages) -> list[tuple[str
     decided: dict[str, tuple[str, str | None]] = {}
     store = policy.escalations.store
     for incident_id in dict.fromkeys(event.incident_id for _, event in messages):
-        page = await queries.decisions_page(store, incident_id, PageRequest(limit=100, cursor=None))
+        page = await queries.decisions_page(
+            store, incident_id, PageRequest(limit=100, cursor=None), view=decision_view
+        )
         assert page is not None
         for row in page["items"]:
             assert row["message_id"] not in decided, "one decision per message"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ec_escalation.schemas import IncidentDecisionView, Page
+from ec_escalation.http.schemas import IncidentDecisionView, Page
 from harness.apps import app_on
 from harness.factories import bearer, incident_body
 from harness.infra import DATABASES

@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation import queries
-from ec_escalation.criteria import parse_rules
-from ec_escalation.handlers import Escalations
-from ec_escalation.incident_decision import LinkedEscalation
-from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.criteria import parse_rules
+from ec_escalation.domain.incident_decision import LinkedEscalation
+from ec_escalation.http.views import decision_view
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store import queries
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.base import Person
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated
@@ -140,7 +141,9 @@ FIRST_PAGE = PageRequest(limit=100, cursor=None)
 
 async def decisions(policy: IncidentPolicy, incident_id: uuid.UUID) -> list[dict[str, Any]]:
     """The decisions as GET /v1/incidents/{id}/decisions answers them."""
-    page = await queries.decisions_page(policy.escalations.store, incident_id, FIRST_PAGE)
+    page = await queries.decisions_page(
+        policy.escalations.store, incident_id, FIRST_PAGE, view=decision_view
+    )
     assert page is not None
     items: list[dict[str, Any]] = page["items"]
     return items
@@ -174,7 +177,7 @@ async def test_every_incident_event_leaves_its_decision_and_a_redelivery_leaves_
 
 async def test_an_unknown_incident_has_no_decisions_to_page(policy: IncidentPolicy) -> None:
     store = policy.escalations.store
-    assert await queries.decisions_page(store, uuid.uuid4(), FIRST_PAGE) is None
+    assert await queries.decisions_page(store, uuid.uuid4(), FIRST_PAGE, view=decision_view) is None
 
 
 async def test_incidents_of_a_stand_in_customer_count_in_no_window(

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ec_escalation.criteria import default_rules
-from ec_escalation.handlers import Escalations
-from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.domain.criteria import default_rules
 from ec_escalation.service import open_store
-from ec_escalation.tables import SCHEMA
+from ec_escalation.store.tables import SCHEMA
+from ec_escalation.use_cases.escalations import Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.incidents import IncidentReported
 from ec_platform.clock import utc_now

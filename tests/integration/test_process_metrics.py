@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from ec_escalation.rebuild import rebuild
+from ec_escalation.store.rebuild import rebuild
 from harness.infra import DATABASES, database_of
 from harness.waiting import eventually
 from tests.support.clocks import SettableClock

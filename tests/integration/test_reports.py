@@ -14,8 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import delete
 
-from ec_escalation.rebuild import rebuild
-from ec_escalation.schemas import EscalationReport
+from ec_escalation.http.schemas import EscalationReport
+from ec_escalation.store.rebuild import rebuild
 from harness.factories import bearer
 from harness.infra import DATABASES
 from tests.support.process_walk import (

@@ -17,8 +17,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, text
 from sqlalchemy.engine import Connection
 
-from ec_escalation.audit import verify
-from ec_escalation.migrations import history as escalation_history
+from ec_escalation.store.audit import verify
+from ec_escalation.store.migrations import history as escalation_history
 from ec_intake.migrations import history as intake_history
 from ec_monitor.migrations import history as monitor_history
 from ec_notifier.store.migrations import history as notifier_history

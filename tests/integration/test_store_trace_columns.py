@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ec_escalation.audit import verify
-from ec_escalation.existing_store import NoStore, require_event_store
-from ec_escalation.migrations import history
-from ec_escalation.store import EscalationStore
-from ec_escalation.tables import SCHEMA, define_tables
+from ec_escalation.store.audit import verify
+from ec_escalation.store.event_store import EscalationStore
+from ec_escalation.store.existing import NoStore, require_event_store
+from ec_escalation.store.migrations import history
+from ec_escalation.store.tables import SCHEMA, define_tables
 from ec_platform.database import Database
 from ec_platform.event_records import NewEvent
 from ec_platform.eventlog import EventLog

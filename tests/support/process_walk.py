@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ec_embedded.app import create_app
-from ec_escalation.api_context import EscalationContext
+from ec_escalation.http.context import EscalationContext
 from harness.apps import serving
 from harness.factories import API_TOKENS, bearer, incident_body
 from harness.infra import database_of

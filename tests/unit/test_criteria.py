@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ec_escalation.criteria import default_rules
+from ec_escalation.domain.criteria import default_rules
 from ec_events.incidents import IncidentReported
 from harness.factories import incident_body
 

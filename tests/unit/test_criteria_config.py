@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ec_escalation.criteria import (
+from ec_escalation.domain.criteria import (
     InvalidCriteria,
     Repeated,
     default_rules,

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from ec_console.security.customer_guard import csrf_ok, csrf_value
-from ec_escalation import commands as c
-from ec_escalation.customer_links import (
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.customer_links import (
     MAILER,
     honoured,
     issue,
@@ -20,7 +20,7 @@ from ec_escalation.customer_links import (
     removed_contacts,
     token_hash,
 )
-from ec_escalation.customer_view import customer_view
+from ec_escalation.domain.customer_view import customer_view
 from ec_events.escalations import PlanRevised
 from ec_platform.throttle import Pacing, WindowLimiter
 from harness.escalations import (

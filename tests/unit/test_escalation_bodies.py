@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ec_escalation import bodies as b
-from ec_escalation import commands as c
+from ec_escalation.domain import commands as c
+from ec_escalation.http import bodies as b
 from ec_events.base import Contact
 
 BODIES = [

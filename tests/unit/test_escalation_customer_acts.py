@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.errors import InvalidCommand, NotAllowed
-from ec_escalation.views import describe
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.errors import InvalidCommand, NotAllowed
+from ec_escalation.domain.sentences import describe
 from ec_events import escalations as e
 from harness.escalations import (
     JO,

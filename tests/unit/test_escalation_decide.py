@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.decide import decide
-from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound
-from ec_escalation.state import Escalation, Link, MissedDeadline, evolve, fold
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.decide import decide
+from ec_escalation.domain.errors import DomainError, InvalidCommand, NotAllowed, NotFound
+from ec_escalation.domain.state import Escalation, Link, MissedDeadline, evolve, fold
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, PlatformRecord
 from ec_events.incidents import IncidentReported

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ec_escalation.errors import InvalidCommand, NotAllowed
-from ec_escalation.manual_start import ManualStart, SeenIncidents, start_command
+from ec_escalation.domain.errors import InvalidCommand, NotAllowed
+from ec_escalation.domain.manual_start import ManualStart, SeenIncidents, start_command
 from ec_events.base import Customer, PlatformRecord
 from ec_events.escalations import IncidentRecord
 

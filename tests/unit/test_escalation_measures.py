@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.measures import Trail, advance, measures, trail_of, with_incident_time
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.measures import Trail, advance, measures, trail_of, with_incident_time
 from ec_events.base import Customer, TeamMember
 from harness.escalations import (
     JO,

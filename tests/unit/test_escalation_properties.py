@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
-from ec_escalation import commands as c
-from ec_escalation.decide import decide
-from ec_escalation.errors import DomainError, InvalidCommand, NotAllowed, NotFound
-from ec_escalation.state import OPEN_STATUSES, Escalation, evolve, fold
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.decide import decide
+from ec_escalation.domain.errors import DomainError, InvalidCommand, NotAllowed, NotFound
+from ec_escalation.domain.state import OPEN_STATUSES, Escalation, evolve, fold
 from ec_events import escalations as e
 from ec_events import parse_event
 from ec_events.base import Customer, Event, PlanAction

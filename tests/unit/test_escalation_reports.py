@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ec_escalation.measures import Measures, Trail, measures
-from ec_escalation.reports import (
+from ec_escalation.domain.measures import Measures, Trail, measures
+from ec_escalation.reports.period import (
     aggregate,
     as_csv,
     duration_names,

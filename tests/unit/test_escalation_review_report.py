@@ -8,16 +8,16 @@ from datetime import timedelta
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.measures import measures, with_incident_time
-from ec_escalation.report_words import in_words, measure_label
-from ec_escalation.review_report import (
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.measures import measures, with_incident_time
+from ec_escalation.reports.review import (
     MonitoringRound,
     PeriodFigures,
     Recorded,
     ReviewReport,
     build_report,
 )
+from ec_escalation.reports.words import in_words, measure_label
 from ec_events.base import Contact, Customer, PlatformRecord, TeamMember
 from ec_events.escalations import CustomerAgreement, ProblemManagementInput
 from harness.escalations import MANAGER, NOW, Told, plan, progress, resolve, start

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ec_escalation import commands as c
-from ec_escalation.criteria import default_rules, parse_rules
-from ec_escalation.incident_decision import (
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.criteria import default_rules, parse_rules
+from ec_escalation.domain.incident_decision import (
     ESCALATION_NAMESPACE,
     Decision,
     Known,

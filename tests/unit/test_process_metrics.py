@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ec_escalation import commands as c
-from ec_escalation.measures import Trail, with_incident_time
-from ec_escalation.observations import Count, Duration, observations
+from ec_escalation.domain import commands as c
+from ec_escalation.domain.measures import Trail, with_incident_time
+from ec_escalation.domain.observations import Count, Duration, observations
 from ec_escalation.process_metrics import ProcessMetrics
 from ec_platform.observability import Metrics
 from harness.escalations import (

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ec_escalation.reports import COUNTS, as_csv, text_cell
+from ec_escalation.reports.period import COUNTS, as_csv, text_cell
 
 
 @pytest.mark.parametrize("typed", ['=HYPERLINK("x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])

@@ -3,7 +3,7 @@ then it is escaped and each run the text font lacks goes to a font that has it."
 
 from __future__ import annotations
 
-from ec_escalation.report_fonts import markup
+from ec_escalation.reports.fonts import markup
 
 
 def test_markup_is_escaped_and_keeps_line_breaks() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ec_escalation.api_review_report import negotiated
+from ec_escalation.http.review_report import negotiated
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from ec_escalation.app import create_app
-from ec_escalation.audit import verify
-from ec_escalation.existing_store import NoStore, open_existing, require_event_store
-from ec_escalation.migrations import history
-from ec_escalation.rebuild import print_progress, rebuild
 from ec_escalation.service import open_store
 from ec_escalation.settings import DEFAULT_PORT, EscalationSettings
-from ec_escalation.tables import define_tables
+from ec_escalation.store.audit import verify
+from ec_escalation.store.existing import NoStore, open_existing, require_event_store
+from ec_escalation.store.migrations import history
+from ec_escalation.store.rebuild import print_progress, rebuild
+from ec_escalation.store.tables import define_tables
 from ec_platform.eventlog import EventLog
 from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve

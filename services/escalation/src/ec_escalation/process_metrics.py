@@ -17,15 +17,15 @@ from datetime import datetime
 from prometheus_client import Gauge, Histogram
 from sqlalchemy import func, select
 
-from ec_escalation.measures import OPEN_STATUSES, SETTLED_DURATIONS
-from ec_escalation.observations import (
+from ec_escalation.domain.measures import OPEN_STATUSES, SETTLED_DURATIONS
+from ec_escalation.domain.observations import (
     DEADLINE_KINDS,
     RAISE_MODES,
     Count,
     Duration,
     Observation,
 )
-from ec_escalation.tables import Tables
+from ec_escalation.store.tables import Tables
 from ec_platform.clock import Clock
 from ec_platform.database import Database
 from ec_platform.observability import Metrics

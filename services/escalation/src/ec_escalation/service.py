@@ -10,17 +10,17 @@ from datetime import timedelta
 from fastapi import APIRouter
 from starlette.datastructures import State
 
-from ec_escalation import monitor_policy
-from ec_escalation.api import EscalationContext, build_router
-from ec_escalation.api_context import CustomerPages
-from ec_escalation.criteria import load_rules
-from ec_escalation.errors import NotFound
-from ec_escalation.handlers import Cause, Escalations
-from ec_escalation.incident_policy import IncidentPolicy
+from ec_escalation.domain import monitor_policy
+from ec_escalation.domain.criteria import load_rules
+from ec_escalation.domain.errors import NotFound
+from ec_escalation.http.context import CustomerPages
+from ec_escalation.http.router import EscalationContext, build_router
 from ec_escalation.process_metrics import OpenEscalations, ProcessMetrics
 from ec_escalation.settings import EscalationSettings
-from ec_escalation.store import EscalationStore
-from ec_escalation.tables import SCHEMA, define_tables
+from ec_escalation.store.event_store import EscalationStore
+from ec_escalation.store.tables import SCHEMA, define_tables
+from ec_escalation.use_cases.escalations import Cause, Escalations
+from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import TopicName
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery, PoisonMessage

@@ -1,0 +1,2 @@
+"""The reports: figures over a period, and one escalation's review report laid
+out as HTML and PDF."""

@@ -1,0 +1,14 @@
+"""The escalation service's schema history: one revision script per change in
+versions/, each naming the one before it (down_revision). Add a change there,
+never edit a released one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ec_escalation.store.tables import SCHEMA, define_tables
+from ec_platform.migrations import History
+
+
+def history() -> History:
+    return History(service=SCHEMA, scripts=Path(__file__).parent, metadata=define_tables().metadata)
