@@ -15,7 +15,7 @@ from bench.seed import seed_escalations
 from ec_escalation.service import open_store
 from ec_escalation.store.rebuild import rebuild, replay
 from ec_escalation.store.tables import SCHEMA
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 
 EVENTS = 1_000_000
 

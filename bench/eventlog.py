@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, insert
 
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, append_only_ddl, event_log_table
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog, NewEvent, append_only_ddl, event_log_table
 
 SECONDS = 3.0
 CONCURRENCY = (1, 8, 32)

@@ -29,8 +29,8 @@ from ec_escalation.store.measures_projection import measures_row
 from ec_escalation.store.tables import SCHEMA
 from ec_events.base import Event
 from ec_events.registry import parse_event
-from ec_platform.database import Database
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.storage.database import Database
 
 ESCALATIONS = 10_000
 REPEATS = 7

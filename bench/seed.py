@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ec_platform.database import Database
-from ec_platform.event_records import COLUMNS
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import COLUMNS
 
 GOLDEN = Path(__file__).parents[1] / "tests" / "golden" / "events"
 # One escalation's life: what a store mostly holds.

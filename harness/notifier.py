@@ -18,8 +18,8 @@ from ec_events.base import Contact, Customer, Event, Person, TeamMember
 from ec_notifier.service import NotifierService
 from ec_notifier.settings import NotifierSettings
 from ec_platform.app import create_service_app
-from ec_platform.auth import TokenRegistry
 from ec_platform.bus import InMemoryBus, open_bus
+from ec_platform.http.auth import TokenRegistry
 from ec_platform.settings import PlatformSettings
 from harness.apps import serving
 from harness.factories import API_TOKENS, bearer

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError
 
-from ec_platform.database import Database
-from ec_platform.eventlog import (
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import (
     DuplicateEvent,
     EventLog,
     NewEvent,

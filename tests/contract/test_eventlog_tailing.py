@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import MetaData
 
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, StoredEvent, event_log_table
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog, NewEvent, StoredEvent, event_log_table
 from harness.infra import fresh_database
 
 WRITERS = 16

@@ -17,7 +17,7 @@ from ec_escalation.service import open_store
 from ec_escalation.store.tables import SCHEMA
 from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from ec_embedded.app import create_app
-from ec_platform.database import Database
 from ec_platform.serve import trusted_proxies
+from ec_platform.storage.database import Database
 from harness.factories import API_TOKENS, bearer
 from harness.processes import ServiceProcess
 from tests.support.metrics_text import scrape

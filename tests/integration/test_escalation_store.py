@@ -20,7 +20,7 @@ from ec_escalation.store.rebuild import rebuild
 from ec_escalation.store.tables import SCHEMA
 from ec_escalation.use_cases.escalations import Escalations
 from ec_events.base import Person
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 from harness.infra import DATABASES, database_of
 
 ACTOR = ("operator", "olivia")

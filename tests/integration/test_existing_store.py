@@ -16,8 +16,8 @@ from ec_escalation.store.existing import open_existing, require_event_store
 from ec_escalation.store.tables import SCHEMA, define_tables
 from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog
 from harness.infra import DATABASES, database_of
 
 

@@ -22,8 +22,8 @@ from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentResolved, IncidentUpdated
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
-from ec_platform.pagination import PageRequest
+from ec_platform.http.pagination import PageRequest
+from ec_platform.storage.database import Database
 from harness.factories import incident_body
 from harness.infra import DATABASES, database_of
 from tests.integration.test_incident_policy import RULES, resolved

@@ -24,8 +24,8 @@ from ec_events import Envelope
 from ec_events.base import Person
 from ec_events.incidents import IncidentFacts, IncidentReported, IncidentUpdated
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
-from ec_platform.pagination import PageRequest
+from ec_platform.http.pagination import PageRequest
+from ec_platform.storage.database import Database
 from harness.factories import incident_body
 from harness.infra import DATABASES, database_of
 

@@ -19,7 +19,7 @@ from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import Envelope
 from ec_events.incidents import IncidentReported
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 from harness.factories import incident_body
 from harness.infra import DATABASES, database_of
 

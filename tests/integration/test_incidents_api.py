@@ -17,7 +17,7 @@ from ec_intake.app import create_app
 from ec_intake.incidents import CAUGHT_UP
 from ec_intake.settings import IntakeSettings
 from ec_intake.tables import define_tables
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 from harness.apps import serving
 from harness.factories import API_TOKENS, bearer, incident_body
 from harness.infra import DATABASES, database_of

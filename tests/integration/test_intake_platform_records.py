@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from ec_intake.app import create_app
 from ec_intake.settings import IntakeSettings
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 from harness.apps import serving
 from harness.factories import API_TOKENS, bearer, incident_body
 from harness.infra import DATABASES, database_of

@@ -19,7 +19,7 @@ from ec_notifier.domain.hosts import HostGates
 from ec_notifier.domain.policy import CircuitPolicy
 from ec_notifier.store.claims import Claimed, Claims, Outcome
 from ec_platform.clock import utc_now
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
 from ec_platform.tasks import Doorbell, keep_running
 from harness.waiting import eventually
 from tests.support.delivery_log import delivery_log, due_delivery, write_due

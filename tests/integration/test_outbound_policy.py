@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from ec_events.base import Contact
-from ec_platform.outbound import OutboundPolicy, OutboundRefused
-from ec_platform.outbound_transport import OutboundTransport, Resolver, check_destination
+from ec_platform.outbound.policy import OutboundPolicy, OutboundRefused
+from ec_platform.outbound.transport import OutboundTransport, Resolver, check_destination
 from harness.apps import app_on
 from harness.factories import bearer
 from harness.notifier import Notifier, Story, running_notifier

@@ -1,4 +1,4 @@
-"""Every list route pages the same way (ec_platform.pagination): `limit` and
+"""Every list route pages the same way (ec_platform.http.pagination): `limit` and
 `cursor` in, `{"items", "next"}` out; a cursor not given out is refused."""
 
 from __future__ import annotations

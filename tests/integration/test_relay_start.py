@@ -12,10 +12,10 @@ from sqlalchemy import MetaData
 
 from ec_events.escalations import RecordLinked
 from ec_platform.bus import InMemoryBus
-from ec_platform.checkpoints import checkpoint_table, save_checkpoint
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, NewEvent, event_log_table
-from ec_platform.relay import Relay
+from ec_platform.bus.relay import Relay
+from ec_platform.storage.checkpoints import checkpoint_table, save_checkpoint
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog, NewEvent, event_log_table
 
 
 class DurableMemoryBus(InMemoryBus):

@@ -22,9 +22,9 @@ from ec_escalation.store.migrations import history as escalation_history
 from ec_intake.migrations import history as intake_history
 from ec_monitor.migrations import history as monitor_history
 from ec_notifier.store.migrations import history as notifier_history
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog
-from ec_platform.migrations import (
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog
+from ec_platform.storage.migrations import (
     History,
     SchemaTooNew,
     current_revision,

@@ -16,10 +16,10 @@ from ec_escalation.store.event_store import EscalationStore
 from ec_escalation.store.existing import NoStore, require_event_store
 from ec_escalation.store.migrations import history
 from ec_escalation.store.tables import SCHEMA, define_tables
-from ec_platform.database import Database
-from ec_platform.event_records import NewEvent
-from ec_platform.eventlog import EventLog
-from ec_platform.tracing import TraceContext, continued_span
+from ec_platform.observability.tracing import TraceContext, continued_span
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import NewEvent
+from ec_platform.storage.eventlog import EventLog
 from harness.infra import DATABASES, database_of
 from tests.support.first_release import AT, a_first_release_database, fill
 from tests.support.traces import CALLER_TRACE_ID, CALLER_TRACEPARENT, recorded_spans

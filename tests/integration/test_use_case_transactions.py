@@ -19,8 +19,8 @@ from ec_escalation.store.tables import SCHEMA
 from ec_escalation.use_cases import commands, customers, reads
 from ec_escalation.use_cases.escalations import Escalations
 from ec_platform.clock import utc_now
-from ec_platform.database import Database
-from ec_platform.event_records import append_only_statements
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import append_only_statements
 from harness.escalations import CUSTOMER_CONTACT, PROVIDER_CONTACT, start
 from harness.infra import DATABASES, database_of
 

@@ -17,9 +17,9 @@ from ec_notifier.store.claims import Claims
 from ec_notifier.store.migrations import history
 from ec_notifier.store.suspensions import SubscriptionHealth
 from ec_notifier.store.tables import SCHEMA, define_tables
-from ec_platform.database import Database
-from ec_platform.migrations import migrate
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.storage.database import Database
+from ec_platform.storage.migrations import migrate
 
 
 @asynccontextmanager

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Column, Table, insert, inspect, select, text
 
-from ec_platform.database import Database
-from ec_platform.event_records import GENESIS_HASH, Append, NewEvent, chain_hash, new_row
-from ec_platform.migrations import History, migrate
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import GENESIS_HASH, Append, NewEvent, chain_hash, new_row
+from ec_platform.storage.migrations import History, migrate
+from ec_platform.storage.sqltypes import UtcDateTime
 
 FIRST_RELEASE = "0001"
 # What later revisions added: the first release's rows have none of them.

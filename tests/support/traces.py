@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from ec_platform.tracing import install_tracer_provider
+from ec_platform.observability.tracing import install_tracer_provider
 from harness.factories import bearer, incident_body
 from harness.waiting import eventually
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ec_platform.auth import Principal, TokenRegistry
+from ec_platform.http.auth import Principal, TokenRegistry
 
 
 def test_a_token_maps_to_its_role_and_a_recordable_name() -> None:

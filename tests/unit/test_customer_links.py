@@ -22,7 +22,7 @@ from ec_escalation.domain.customer_links import (
 )
 from ec_escalation.domain.customer_view import customer_view
 from ec_events.escalations import PlanRevised
-from ec_platform.throttle import Pacing, WindowLimiter
+from ec_platform.http.throttle import Pacing, WindowLimiter
 from harness.escalations import (
     JO,
     NOW,

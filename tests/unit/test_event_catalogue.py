@@ -17,13 +17,13 @@ from ec_events.escalations import EscalationEvent
 from ec_events.registry import Payload
 from ec_intake.service import BUS_USE as INTAKE
 from ec_notifier.service import BUS_USE as NOTIFIER
-from ec_platform.asyncapi import catalogue
-from ec_platform.asyncapi_payloads import versions
+from ec_platform.asyncapi.document import catalogue
+from ec_platform.asyncapi.payloads import versions
 from ec_platform.bus.base import Delivery
+from ec_platform.bus.channels import BusUse, Consumer, UndeclaredChannel
 from ec_platform.bus.dead_letters import dead_letter
-from ec_platform.channels import BusUse, Consumer, UndeclaredChannel
-from ec_platform.event_records import POSITION, STREAM_VERSION
 from ec_platform.settings import PlatformSettings
+from ec_platform.storage.event_records import POSITION, STREAM_VERSION
 from tests.support.catalogue import (
     channel_at,
     messages_of,

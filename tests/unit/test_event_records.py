@@ -7,7 +7,7 @@ import uuid
 from dataclasses import fields
 from datetime import UTC, datetime
 
-from ec_platform.event_records import (
+from ec_platform.storage.event_records import (
     BROUGHT_COLUMNS,
     COLUMNS,
     HASHED_COLUMNS,

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from ec_notifier.channels.adapters import SmtpServer
 from ec_platform.inputs import DB_INT_MAX, Instant, parse_count, parse_instant, redact_url
-from ec_platform.logs import TEXT_FORMAT, TextLogFormatter, escape_controls
-from ec_platform.tracing import TraceIdsInLogs
+from ec_platform.observability.logs import TEXT_FORMAT, TextLogFormatter, escape_controls
+from ec_platform.observability.tracing import TraceIdsInLogs
 
 
 class Stamped(BaseModel):

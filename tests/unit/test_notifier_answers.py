@@ -13,7 +13,7 @@ from ec_notifier.channels.adapters import HttpChannel
 from ec_notifier.channels.answers import EXCERPT_CHARS, excerpt
 from ec_notifier.domain.routing import WEBHOOK
 from ec_notifier.store.claims import Claimed
-from ec_platform.outbound import OutboundPolicy
+from ec_platform.outbound.policy import OutboundPolicy
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 LOOPBACK = OutboundPolicy.from_setting("127.0.0.0/8")

@@ -11,7 +11,7 @@ import pytest
 
 from ec_notifier.channels.customer_links import HIDDEN, WithCustomerLink, masked
 from ec_notifier.store.claims import Claimed, Outcome
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
 from harness.notifier import NOW
 
 PAGES = "https://ec.example/customer"

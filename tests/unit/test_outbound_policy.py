@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ec_platform.outbound import OutboundPolicy, OutboundRefused, parse_networks, refusal_of
+from ec_platform.outbound.policy import OutboundPolicy, OutboundRefused, parse_networks, refusal_of
 from ec_platform.settings import PlatformSettings
 
 NOT_GLOBAL = [

@@ -10,7 +10,7 @@ from ec_escalation.domain import commands as c
 from ec_escalation.domain.measures import Trail, with_incident_time
 from ec_escalation.domain.observations import Count, Duration, observations
 from ec_escalation.process_metrics import ProcessMetrics
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
 from harness.escalations import (
     MANAGER,
     NOW,

@@ -17,15 +17,15 @@ from ec_events import Envelope, Message
 from ec_events.escalations import ProgressReported
 from ec_platform.bus.base import Delivery
 from ec_platform.bus.processing import DeliveryProcessor, RetryPolicy
-from ec_platform.event_records import Append, NewEvent, chain_hash, new_row
-from ec_platform.logs import JsonLogFormatter
-from ec_platform.tracing import (
+from ec_platform.observability.logs import JsonLogFormatter
+from ec_platform.observability.tracing import (
     TraceContext,
     TraceIdsInLogs,
     continued_span,
     current_trace_context,
     trace_context_values,
 )
+from ec_platform.storage.event_records import Append, NewEvent, chain_hash, new_row
 from tests.support.traces import (
     CALLER_SPAN_ID,
     CALLER_TRACE_ID,

@@ -15,7 +15,7 @@ from ec_intake.service import IntakeService
 from ec_monitor.service import MonitorService
 from ec_notifier.service import NotifierService
 from ec_platform.app import VERSION, catalogue_title
-from ec_platform.asyncapi import catalogue
+from ec_platform.asyncapi.document import catalogue
 from ec_platform.settings import PlatformSettings
 
 SERVICES = (IntakeService, EscalationService, NotifierService, MonitorService)

@@ -37,9 +37,9 @@ from ec_console.security.headers import SecurityHeaders
 from ec_console.security.sessions import COOKIE, SessionStore
 from ec_console.settings import ConsoleSettings
 from ec_platform.app import SERVER_SPANS, Runtime
-from ec_platform.channels import BusUse
-from ec_platform.throttle import Guesses, WindowLimiter
-from ec_platform.tracing import install_tracer_provider
+from ec_platform.bus.channels import BusUse
+from ec_platform.http.throttle import Guesses, WindowLimiter
+from ec_platform.observability.tracing import install_tracer_provider
 
 MOUNT = "/console"
 DEFAULT_PORT = 8005

@@ -18,9 +18,9 @@ from ec_escalation.store.existing import NoStore, open_existing, require_event_s
 from ec_escalation.store.migrations import history
 from ec_escalation.store.rebuild import print_progress, rebuild
 from ec_escalation.store.tables import define_tables
-from ec_platform.eventlog import EventLog
-from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
+from ec_platform.storage.eventlog import EventLog
+from ec_platform.storage.migrate_command import migrate_command
 
 COMMANDS = ("serve", "migrate", "rebuild-projections", "verify")
 # Exit codes besides 0 (done) and 2 (usage, as argparse has it).

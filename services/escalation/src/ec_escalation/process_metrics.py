@@ -27,8 +27,8 @@ from ec_escalation.domain.observations import (
 )
 from ec_escalation.store.tables import Tables
 from ec_platform.clock import Clock
-from ec_platform.database import Database
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.storage.database import Database
 
 PREFIX = "ec_escalation"
 # From a minute to a fortnight: how long the steps of an escalation take.

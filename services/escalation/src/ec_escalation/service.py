@@ -24,9 +24,9 @@ from ec_escalation.use_cases.incidents import IncidentPolicy
 from ec_events import TopicName
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery, PoisonMessage
-from ec_platform.channels import BusUse, Consumer
-from ec_platform.database import Database
-from ec_platform.throttle import Pacing
+from ec_platform.bus.channels import BusUse, Consumer
+from ec_platform.http.throttle import Pacing
+from ec_platform.storage.database import Database
 from ec_platform.wiring import Wiring
 
 SOURCE = "/escalation-center/escalation"

@@ -24,10 +24,10 @@ from ec_intake.webhooks import (
     to_incidents,
     verify_request,
 )
-from ec_platform.auth import IntakeCaller, require
-from ec_platform.openapi import BEARER, problems
-from ec_platform.problems import ProblemError, invalid_input
-from ec_platform.requests import body_schema, parse_json_body, read_body
+from ec_platform.http.auth import IntakeCaller, require
+from ec_platform.http.openapi import BEARER, problems
+from ec_platform.http.problems import ProblemError, invalid_input
+from ec_platform.http.requests import body_schema, parse_json_body, read_body
 
 _intake_role = require("intake")
 

@@ -16,12 +16,12 @@ from ec_intake.context import Context
 from ec_intake.deliveries import ignored_of
 from ec_intake.domain import changes
 from ec_intake.store import IncidentStore
-from ec_platform.auth import Reader
-from ec_platform.eventlog import StoredEvent
+from ec_platform.http.auth import Reader
+from ec_platform.http.openapi import Timestamp
+from ec_platform.http.pagination import Page, Paging, TimeIdKeyset, keyset_page
+from ec_platform.http.problems import ProblemError
 from ec_platform.inputs import Instant
-from ec_platform.openapi import Timestamp
-from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
-from ec_platform.problems import ProblemError
+from ec_platform.storage.eventlog import StoredEvent
 
 Status = Literal["open", "resolved"]
 

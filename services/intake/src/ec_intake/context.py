@@ -12,8 +12,8 @@ from prometheus_client import Counter
 from ec_intake.settings import IntakeSettings
 from ec_intake.store import IncidentStore, Recorder
 from ec_intake.webhooks import SourceConfig
+from ec_platform.bus.relay import Relay
 from ec_platform.clock import Clock
-from ec_platform.relay import Relay
 
 
 @dataclass(frozen=True)

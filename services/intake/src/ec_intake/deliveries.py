@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_intake.freshness import Known
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.storage.sqltypes import UtcDateTime
 
 
 def deliveries_table(metadata: MetaData, *, schema: str) -> Table:

@@ -28,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
 from ec_intake.domain import is_resolved
-from ec_platform.checkpoints import save_checkpoint
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, StoredEvent
-from ec_platform.sqltypes import UtcDateTime
-from ec_platform.upsert import upsert
+from ec_platform.storage.checkpoints import save_checkpoint
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog, StoredEvent
+from ec_platform.storage.sqltypes import UtcDateTime
+from ec_platform.storage.upsert import upsert
 
 log = logging.getLogger(__name__)
 # Present once every event recorded before the projection existed is folded in.

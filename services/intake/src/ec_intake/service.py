@@ -16,7 +16,7 @@ from ec_intake.sources import load_sources
 from ec_intake.store import IncidentStore, Recorder
 from ec_intake.tables import SCHEMA, define_tables
 from ec_platform.app import Runtime
-from ec_platform.channels import BusUse
+from ec_platform.bus.channels import BusUse
 from ec_platform.tasks import keep_running
 from ec_platform.wiring import Wiring
 

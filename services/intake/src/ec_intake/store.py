@@ -24,11 +24,11 @@ from ec_intake.incidents import catch_up, project
 from ec_intake.migrations import history
 from ec_intake.tables import Tables
 from ec_platform.clock import Clock
-from ec_platform.database import Database
-from ec_platform.eventlog import Append, EventLog, NewEvent
-from ec_platform.migrations import migrate_at_start
-from ec_platform.retry import retry_on_conflict
-from ec_platform.tracing import TraceContext, current_trace_context, joined_span
+from ec_platform.observability.tracing import TraceContext, current_trace_context, joined_span
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import Append, EventLog, NewEvent
+from ec_platform.storage.migrations import migrate_at_start
+from ec_platform.storage.retry import retry_on_conflict
 
 MAX_BATCH = 200
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from sqlalchemy import MetaData, Table
 
 from ec_intake.deliveries import deliveries_table
 from ec_intake.incidents import incidents_table
-from ec_platform.checkpoints import checkpoint_table
-from ec_platform.eventlog import event_log_table
+from ec_platform.storage.checkpoints import checkpoint_table
+from ec_platform.storage.eventlog import event_log_table
 
 SCHEMA = "intake"
 

@@ -6,8 +6,8 @@ import sys
 from ec_monitor.app import create_app
 from ec_monitor.migrations import history
 from ec_monitor.settings import DEFAULT_PORT
-from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
+from ec_platform.storage.migrate_command import migrate_command
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["migrate"]:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ec_monitor.context import Context
 from ec_monitor.policy import TimerKind
-from ec_platform.auth import Reader
-from ec_platform.openapi import Timestamp
-from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
+from ec_platform.http.auth import Reader
+from ec_platform.http.openapi import Timestamp
+from ec_platform.http.pagination import Page, Paging, TimeIdKeyset, keyset_page
 
 # Filters are checked against what a timer can be, so a typo is a 422, not an empty page.
 TimerStatus = Literal["pending", "fired", "cancelled"]

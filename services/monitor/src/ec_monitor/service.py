@@ -18,7 +18,7 @@ from ec_monitor.tables import SCHEMA, define_tables
 from ec_monitor.timers import FIRE_BATCH, TimerBook
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
-from ec_platform.channels import BusUse, Consumer
+from ec_platform.bus.channels import BusUse, Consumer
 from ec_platform.tasks import Doorbell
 from ec_platform.wiring import Wiring
 

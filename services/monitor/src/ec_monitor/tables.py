@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Uuid, text
 
-from ec_platform.checkpoints import checkpoint_table
-from ec_platform.eventlog import event_log_table
-from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import UtcDateTime, trace_context_columns
+from ec_platform.storage.checkpoints import checkpoint_table
+from ec_platform.storage.eventlog import event_log_table
+from ec_platform.storage.inbox import inbox_table
+from ec_platform.storage.sqltypes import UtcDateTime, trace_context_columns
 
 SCHEMA = "monitor"
 

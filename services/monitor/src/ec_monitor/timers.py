@@ -17,11 +17,7 @@ from ec_monitor.migrations import history
 from ec_monitor.policy import Plan, RaisePolicy, Timer, Watch, plan_timers, request_for
 from ec_monitor.tables import Tables
 from ec_platform.clock import Clock
-from ec_platform.database import Database
-from ec_platform.eventlog import Append, EventLog, NewEvent
-from ec_platform.inbox import first_delivery
-from ec_platform.migrations import migrate_at_start
-from ec_platform.tracing import (
+from ec_platform.observability.tracing import (
     TraceContext,
     current_trace_context,
     parent_from,
@@ -29,7 +25,11 @@ from ec_platform.tracing import (
     trace_context_values,
     tracer,
 )
-from ec_platform.upsert import insert_on_conflict, upsert
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import Append, EventLog, NewEvent
+from ec_platform.storage.inbox import first_delivery
+from ec_platform.storage.migrations import migrate_at_start
+from ec_platform.storage.upsert import insert_on_conflict, upsert
 
 CONSUMER = "escalations"
 MONITOR_ACTOR = ("service", "monitor")

@@ -6,8 +6,8 @@ import sys
 from ec_notifier.app import create_app
 from ec_notifier.settings import DEFAULT_PORT
 from ec_notifier.store.migrations import history
-from ec_platform.migrate_command import migrate_command
 from ec_platform.serve import serve
+from ec_platform.storage.migrate_command import migrate_command
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["migrate"]:

@@ -23,9 +23,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from ec_notifier.domain.hosts import HostGates, HostView, Slot
 from ec_notifier.store.claims import Claimed, Claims, Outcome
 from ec_platform.clock import Clock
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.observability.tracing import continued_span
 from ec_platform.tasks import Doorbell
-from ec_platform.tracing import continued_span
 
 log = logging.getLogger(__name__)
 Send = Callable[[Claimed, datetime], Awaitable[Outcome]]

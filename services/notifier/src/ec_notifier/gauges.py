@@ -7,8 +7,8 @@ from ec_notifier.dispatcher import Dispatcher
 from ec_notifier.store.backlog import due_by_host
 from ec_notifier.store.tables import Tables
 from ec_platform.clock import Clock
-from ec_platform.database import Database
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.storage.database import Database
 
 
 def report_backlog(

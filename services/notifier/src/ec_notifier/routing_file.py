@@ -18,7 +18,7 @@ from ec_notifier.domain.routing import (
     Member,
     Routing,
 )
-from ec_platform.outbound import OutboundPolicy, OutboundRefused
+from ec_platform.outbound.policy import OutboundPolicy, OutboundRefused
 
 
 class RoutingFileError(ValueError):

@@ -34,12 +34,12 @@ from ec_notifier.store.suspensions import SubscriptionHealth
 from ec_notifier.store.tables import SCHEMA, Tables, define_tables
 from ec_platform.app import Runtime
 from ec_platform.bus import Delivery
-from ec_platform.channels import BusUse, Consumer
-from ec_platform.database import Database
-from ec_platform.migrations import migrate_at_start
-from ec_platform.outbound_transport import OutboundTransport
+from ec_platform.bus.channels import BusUse, Consumer
+from ec_platform.observability.tracing import send_trace_context
+from ec_platform.outbound.transport import OutboundTransport
+from ec_platform.storage.database import Database
+from ec_platform.storage.migrations import migrate_at_start
 from ec_platform.tasks import Doorbell, keep_running
-from ec_platform.tracing import send_trace_context
 from ec_platform.wiring import Wiring
 
 GROUP = "notifier"

@@ -15,22 +15,22 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.datastructures import State
 
-from ec_platform.asyncapi import catalogue
-from ec_platform.asyncapi_http import asyncapi_router
-from ec_platform.auth import TokenRegistry, whoami_router
+from ec_platform.asyncapi.document import catalogue
+from ec_platform.asyncapi.route import asyncapi_router
 from ec_platform.bus import Bus, open_bus
-from ec_platform.channels import BusUse
+from ec_platform.bus.channels import BusUse
 from ec_platform.clock import Clock, utc_now
-from ec_platform.database import Database
-from ec_platform.docs import docs_router
-from ec_platform.limits import BodyLimitMiddleware
-from ec_platform.observability import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
-from ec_platform.openapi import install_openapi
-from ec_platform.problems import install_problem_handlers
-from ec_platform.requests import refuse_nul_in_query, refuse_unknown_query
+from ec_platform.http.auth import TokenRegistry, whoami_router
+from ec_platform.http.docs import docs_router
+from ec_platform.http.limits import BodyLimitMiddleware
+from ec_platform.http.metrics import HealthCheck, Metrics, RequestMetricsMiddleware, health_router
+from ec_platform.http.openapi import install_openapi
+from ec_platform.http.problems import install_problem_handlers
+from ec_platform.http.requests import refuse_nul_in_query, refuse_unknown_query
+from ec_platform.http.throttle import Guesses, WindowLimiter
+from ec_platform.observability.tracing import install_tracer_provider
 from ec_platform.settings import PlatformSettings
-from ec_platform.throttle import Guesses, WindowLimiter
-from ec_platform.tracing import install_tracer_provider
+from ec_platform.storage.database import Database
 
 VERSION = "0.1.0"
 API_DESCRIPTION = """\

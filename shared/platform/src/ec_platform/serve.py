@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import uvicorn
 from fastapi import FastAPI
 
-from ec_platform.logs import configure_logging
+from ec_platform.observability.logs import configure_logging
 from ec_platform.settings import PlatformSettings
 
 

@@ -16,7 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ec_events import Topics
-from ec_platform.outbound import OutboundPolicy, parse_networks
+from ec_platform.outbound.policy import OutboundPolicy, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class PlatformSettings(BaseSettings):
     trusted_proxies: str = ""
     # Networks outbound requests may reach although they are not global
     # (loopback, private, link-local): none by default, so an address someone
-    # typed cannot reach the services beside us (ec_platform.outbound).
+    # typed cannot reach the services beside us (ec_platform.outbound.policy).
     outbound_allowed_networks: str = Field(
         default="", description="comma-separated CIDRs allowed although not global"
     )

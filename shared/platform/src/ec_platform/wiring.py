@@ -14,10 +14,10 @@ from sqlalchemy import Table
 from ec_events import TopicName
 from ec_platform.app import Runtime, open_database
 from ec_platform.bus.base import BatchHandler, Handler
-from ec_platform.channels import BusUse, Consumer
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog
-from ec_platform.relay import Relay
+from ec_platform.bus.channels import BusUse, Consumer
+from ec_platform.bus.relay import Relay
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog
 from ec_platform.tasks import BackgroundTasks
 
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ec_console.views.display import ALL_STATES, OPEN_STATES, is_overdue, next_deadline, parse_time
 from ec_console.data.services import Answer, Services
 from ec_console.security.sessions import User
+from ec_console.views.display import ALL_STATES, OPEN_STATES, is_overdue, next_deadline, parse_time
 from ec_platform.inputs import parse_count
 
 # The API's highest level: a filter beyond it would only be refused there.

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ec_console.data import outbox
-from ec_console.views.display import actor_text, clock, parse_time
 from ec_console.data.services import Answer, Services
+from ec_console.views.display import actor_text, clock, parse_time
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import httpx
 
 from ec_console.settings import ConsoleSettings
-from ec_platform.tracing import send_trace_context
+from ec_platform.observability.tracing import send_trace_context
 
 Service = Literal["intake", "escalation", "notifier", "monitor"]
 SERVICES: tuple[Service, ...] = ("intake", "escalation", "notifier", "monitor")

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from ec_console.pages.context import Console, Context, CurrentSession, MaybeSession
 from ec_console.pages.rendering import base_path, go, render
 from ec_console.security.sessions import COOKIE, LOGIN_COOKIE, User, csrf_matches
-from ec_platform.throttle import client_address
+from ec_platform.http.throttle import client_address
 
 CONSOLE_ROLES = ("operator", "auditor", "admin")
 

@@ -18,7 +18,7 @@ from ec_console.data.statecache import StateSince
 from ec_console.pages.customer_answers import CustomerPages
 from ec_console.security.sessions import COOKIE, Session, SessionStore
 from ec_console.settings import ConsoleSettings
-from ec_platform.throttle import Guesses
+from ec_platform.http.throttle import Guesses
 
 
 @dataclass(frozen=True)

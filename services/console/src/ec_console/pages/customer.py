@@ -29,8 +29,8 @@ from ec_console.pages.rendering import create_templates
 from ec_console.security.customer_guard import CustomerGuard, csrf_ok
 from ec_console.settings import ConsoleSettings
 from ec_console.views.forms import values_of
+from ec_platform.http.throttle import Pacing
 from ec_platform.inputs import parse_count
-from ec_platform.throttle import Pacing
 
 MOUNT = "/customer"
 # Each act: the escalation service's path after /v1/customer/{token}/, and

@@ -12,7 +12,7 @@ from jinja2 import Environment
 
 from ec_console.data.services import Answer, Services
 from ec_console.security.customer_guard import csrf_value
-from ec_platform.throttle import client_address
+from ec_platform.http.throttle import client_address
 
 LONGEST_WORDS = 2_000
 # The act of the refusal page's form: a new link, by mail.

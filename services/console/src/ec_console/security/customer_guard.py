@@ -10,7 +10,7 @@ import hmac
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ec_platform.throttle import Pacing, client_address
+from ec_platform.http.throttle import Pacing, client_address
 
 CSP = "; ".join(
     (

@@ -15,9 +15,9 @@ from ec_escalation.http.views import event_view
 from ec_escalation.use_cases import reads
 from ec_escalation.use_cases.escalations import Escalations
 from ec_events.registry import EVENT_TYPES
-from ec_platform.auth import Auditor
+from ec_platform.http.auth import Auditor
+from ec_platform.http.problems import invalid_input
 from ec_platform.inputs import DB_INT_MAX
-from ec_platform.problems import invalid_input
 
 NDJSON = "application/x-ndjson"
 

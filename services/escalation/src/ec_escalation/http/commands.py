@@ -17,11 +17,11 @@ from ec_escalation.http.outbound import check_contact_addresses
 from ec_escalation.http.schemas import EscalationView
 from ec_escalation.http.views import escalation_view
 from ec_escalation.use_cases import commands
-from ec_platform.auth import Operator, Principal
-from ec_platform.eventlog import VersionConflict
+from ec_platform.http.auth import Operator, Principal
+from ec_platform.http.openapi import problems
+from ec_platform.http.problems import ProblemError
 from ec_platform.inputs import parse_count
-from ec_platform.openapi import problems
-from ec_platform.problems import ProblemError
+from ec_platform.storage.eventlog import VersionConflict
 
 IfMatch = Annotated[str | None, Header(description='the version you read, as its ETag: "3"')]
 

@@ -20,10 +20,10 @@ from ec_escalation.domain.errors import (
     StaleVersion,
 )
 from ec_escalation.use_cases.escalations import Escalations
-from ec_platform.eventlog import VersionConflict
-from ec_platform.outbound import OutboundPolicy
-from ec_platform.outbound_transport import Resolver, system_resolver
-from ec_platform.problems import ProblemError
+from ec_platform.http.problems import ProblemError
+from ec_platform.outbound.policy import OutboundPolicy
+from ec_platform.outbound.transport import Resolver, system_resolver
+from ec_platform.storage.eventlog import VersionConflict
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from ec_escalation.http.context import Context, EscalationContext, problem_for
 from ec_escalation.use_cases import customers
 from ec_events import escalations as e
 from ec_events.base import Email
-from ec_platform.auth import Operator
-from ec_platform.eventlog import VersionConflict
+from ec_platform.http.auth import Operator
+from ec_platform.http.openapi import problems
+from ec_platform.http.problems import ProblemError, too_many_requests
+from ec_platform.http.throttle import client_address
 from ec_platform.inputs import DB_INT_MAX
-from ec_platform.openapi import problems
-from ec_platform.problems import ProblemError, too_many_requests
-from ec_platform.throttle import client_address
+from ec_platform.storage.eventlog import VersionConflict
 
 REFUSAL = "This link does not open a page (it may have expired). Ask for a new one."
 LINK_ON_ITS_WAY = (

@@ -14,8 +14,8 @@ from ec_escalation.http.context import Context, not_found
 from ec_escalation.http.schemas import IncidentDecisionView, Page
 from ec_escalation.http.views import decision_view
 from ec_escalation.use_cases import reads
-from ec_platform.auth import Reader
-from ec_platform.pagination import Paging
+from ec_platform.http.auth import Reader
+from ec_platform.http.pagination import Paging
 
 
 def build_router() -> APIRouter:

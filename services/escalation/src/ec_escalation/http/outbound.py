@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ec_escalation.http import bodies as b
 from ec_escalation.http.context import EscalationContext
-from ec_platform.outbound import OutboundRefused
-from ec_platform.outbound_transport import check_destination
-from ec_platform.problems import invalid_input
+from ec_platform.http.problems import invalid_input
+from ec_platform.outbound.policy import OutboundRefused
+from ec_platform.outbound.transport import check_destination
 
 
 async def check_contact_addresses(context: EscalationContext, body: b.CommandBody) -> None:

@@ -16,9 +16,9 @@ from ec_escalation.http.context import Context, not_found
 from ec_escalation.http.schemas import BoardItem, EscalationView, Page, RecordedEvent, TimelineEntry
 from ec_escalation.http.views import board_item, escalation_view, event_view, timeline_entry
 from ec_escalation.use_cases import reads
-from ec_platform.auth import Reader
+from ec_platform.http.auth import Reader
+from ec_platform.http.pagination import Paging
 from ec_platform.inputs import Instant
-from ec_platform.pagination import Paging
 
 
 def build_router() -> APIRouter:

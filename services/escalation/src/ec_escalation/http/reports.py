@@ -13,9 +13,9 @@ from ec_escalation.http.context import Context
 from ec_escalation.http.schemas import EscalationReport
 from ec_escalation.reports.period import WEEK, Grouping, as_csv, report, weeks_between
 from ec_escalation.use_cases import reads
-from ec_platform.auth import Reader
+from ec_platform.http.auth import Reader
+from ec_platform.http.problems import invalid_input
 from ec_platform.inputs import Instant
-from ec_platform.problems import invalid_input
 
 CSV = "text/csv"
 DEFAULT_PERIOD = timedelta(days=30)

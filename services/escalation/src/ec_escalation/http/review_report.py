@@ -21,11 +21,11 @@ from ec_escalation.reports.period import aggregate, duration_names
 from ec_escalation.reports.review import PeriodFigures, Recorded, build_report
 from ec_escalation.use_cases import reads
 from ec_escalation.use_cases.escalations import Escalations
-from ec_platform.auth import Reader
-from ec_platform.eventlog import StoredEvent
+from ec_platform.http.auth import Reader
+from ec_platform.http.openapi import problems
+from ec_platform.http.problems import ProblemError
 from ec_platform.inputs import Instant
-from ec_platform.openapi import problems
-from ec_platform.problems import ProblemError
+from ec_platform.storage.eventlog import StoredEvent
 
 HTML, PDF = "text/html", "application/pdf"
 # The period whose medians the report sets beside the escalation's own measures.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ec_escalation.domain.state import Status
 from ec_events import escalations as e
 from ec_events.base import Contact, Customer, Person, PlatformRecord, Priority, TeamMember
-from ec_platform.pagination import Page
+from ec_platform.http.pagination import Page
 
 __all__ = ["Page"]  # the list answers' shape, re-exported beside the items it holds
 

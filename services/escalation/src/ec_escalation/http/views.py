@@ -6,7 +6,7 @@ from typing import Any
 
 from ec_escalation.domain.sentences import describe
 from ec_escalation.domain.state import Escalation
-from ec_platform.eventlog import StoredEvent
+from ec_platform.storage.eventlog import StoredEvent
 
 
 def escalation_view(state: Escalation) -> dict[str, Any]:

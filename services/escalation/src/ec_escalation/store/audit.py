@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ec_platform.event_records import row_of
-from ec_platform.eventlog import GENESIS_HASH, EventLog, chain_hash
+from ec_platform.storage.event_records import row_of
+from ec_platform.storage.eventlog import GENESIS_HASH, EventLog, chain_hash
 
 BATCH = 5_000
 

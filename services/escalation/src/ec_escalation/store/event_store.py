@@ -20,15 +20,15 @@ from ec_escalation.store.migrations import history
 from ec_escalation.store.projections import project, project_all, snapshot_state
 from ec_escalation.store.tables import Tables
 from ec_events.base import Event
-from ec_platform.database import Database
-from ec_platform.eventlog import (
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import (
     Append,
     EventLog,
     NewEvent,
     StoredEvent,
     VersionConflict,
 )
-from ec_platform.migrations import migrate_at_start
+from ec_platform.storage.migrations import migrate_at_start
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ec_escalation.store.tables import SCHEMA, Tables
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 
 
 class NoStore(Exception):

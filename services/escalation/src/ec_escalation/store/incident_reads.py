@@ -18,7 +18,7 @@ from ec_escalation.domain.criteria import RuleSet
 from ec_escalation.domain.incident_decision import RESOLVED_STAGES, Known, LinkedEscalation
 from ec_escalation.store.tables import Tables
 from ec_events.incidents import IncidentFacts, IncidentResolved
-from ec_platform.upsert import upsert
+from ec_platform.storage.upsert import upsert
 
 CustomerService = tuple[str, str]
 

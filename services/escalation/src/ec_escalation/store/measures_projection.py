@@ -24,8 +24,8 @@ from ec_escalation.domain.measures import Trail, measures, trail_of, with_incide
 from ec_escalation.store.tables import COUNTS, STORED_DURATIONS, Tables
 from ec_events.base import Event
 from ec_events.escalations import EscalationStarted
-from ec_platform.eventlog import EventLog
-from ec_platform.upsert import upsert
+from ec_platform.storage.eventlog import EventLog
+from ec_platform.storage.upsert import upsert
 
 LOOKUP_BATCH = 2_000
 
@@ -91,7 +91,7 @@ async def with_incident_times(
 
 @lru_cache(maxsize=64)
 def _trails_of(table: Table) -> Select[tuple[UUID, Any]]:
-    # Built once per table (as the upsert): see ec_platform.upsert.
+    # Built once per table (as the upsert): see ec_platform.storage.upsert.
     return select(table.c.escalation_id, table.c.trail).where(
         table.c.escalation_id.in_(bindparam("ids", expanding=True))
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ec_escalation.domain.state import Escalation
 from ec_escalation.store.tables import Tables
-from ec_platform.upsert import upsert
+from ec_platform.storage.upsert import upsert
 
 SNAPSHOT_EVERY = 50
 # Snapshots of another state shape are ignored (replayed instead): 2 added

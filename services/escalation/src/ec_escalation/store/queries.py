@@ -22,8 +22,8 @@ from ec_escalation.store.measures_projection import incident_times
 from ec_escalation.store.tables import Tables
 from ec_events.base import PlatformRecord
 from ec_events.escalations import EscalationStarted
-from ec_platform.eventlog import EventLog, StoredEvent
-from ec_platform.pagination import PageRequest, TimeIdKeyset, keyset_page
+from ec_platform.http.pagination import PageRequest, TimeIdKeyset, keyset_page
+from ec_platform.storage.eventlog import EventLog, StoredEvent
 
 EXPORT_BATCH = 2_000
 View = Callable[[dict[str, Any]], dict[str, Any]]

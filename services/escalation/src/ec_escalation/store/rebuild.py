@@ -25,7 +25,7 @@ from ec_escalation.store.projections import (
     link_rows,
     snapshot_row,
 )
-from ec_platform.eventlog import EventLog, Payload
+from ec_platform.storage.eventlog import EventLog, Payload
 
 BATCH = 10_000
 INSERT_BATCH = 2_000

@@ -19,10 +19,10 @@ from sqlalchemy import (
 )
 
 from ec_escalation.domain.measures import SETTLED_DURATIONS
-from ec_platform.checkpoints import checkpoint_table
-from ec_platform.eventlog import event_log_table
-from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import Json, UtcDateTime
+from ec_platform.storage.checkpoints import checkpoint_table
+from ec_platform.storage.eventlog import event_log_table
+from ec_platform.storage.inbox import inbox_table
+from ec_platform.storage.sqltypes import Json, UtcDateTime
 
 SCHEMA = "escalation"
 STORED_DURATIONS = SETTLED_DURATIONS

@@ -21,9 +21,9 @@ from ec_escalation.store import customer_links as links
 from ec_escalation.store.event_store import Change, EscalationStore, Recorded
 from ec_events import Envelope
 from ec_platform.clock import Clock
-from ec_platform.eventlog import NewEvent, VersionConflict
-from ec_platform.inbox import first_delivery
-from ec_platform.retry import retry_on_conflict
+from ec_platform.storage.eventlog import NewEvent, VersionConflict
+from ec_platform.storage.inbox import first_delivery
+from ec_platform.storage.retry import retry_on_conflict
 
 Actor = tuple[str, str]
 CommandChoice = Callable[[AsyncConnection], Awaitable[tuple[UUID, Command] | None]]

@@ -34,8 +34,8 @@ from ec_events import Envelope
 from ec_events.base import Event
 from ec_events.incidents import IncidentFacts
 from ec_platform.clock import Clock
-from ec_platform.inbox import first_deliveries
-from ec_platform.retry import retry_on_conflict
+from ec_platform.storage.inbox import first_deliveries
+from ec_platform.storage.retry import retry_on_conflict
 
 CONSUMER = "incidents"
 # What a decision record keeps of the incident: what the rules looked at.

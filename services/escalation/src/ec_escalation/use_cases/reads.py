@@ -17,8 +17,8 @@ from ec_escalation.store.audit import Verification, verify
 from ec_escalation.store.queries import BoardFilters as BoardFilters
 from ec_escalation.store.queries import View
 from ec_escalation.use_cases.escalations import Escalations
-from ec_platform.eventlog import StoredEvent
-from ec_platform.pagination import PageRequest
+from ec_platform.http.pagination import PageRequest
+from ec_platform.storage.eventlog import StoredEvent
 
 
 async def escalation(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ec_intake.tables import SCHEMA, define_tables
-from ec_platform.migrations import History
+from ec_platform.storage.migrations import History
 
 
 def history() -> History:

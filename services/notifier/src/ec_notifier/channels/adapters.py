@@ -20,7 +20,7 @@ from ec_notifier.domain.routing import EMAIL, LOG, SLACK, SUBSCRIPTION, TEAMS, W
 from ec_notifier.domain.signing import HEADER, signature
 from ec_notifier.store.claims import Claimed, Outcome
 from ec_platform.inputs import redact_url
-from ec_platform.outbound import OutboundPolicy, OutboundRefused
+from ec_platform.outbound.policy import OutboundPolicy, OutboundRefused
 
 log = logging.getLogger("ec_notifier.operations_log")
 USER_AGENT = "EscalationCenter-Notifier/0.1"

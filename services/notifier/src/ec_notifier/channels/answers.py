@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 
 from ec_notifier.store.claims import Outcome
-from ec_platform.outbound import OutboundRefused
+from ec_platform.outbound.policy import OutboundRefused
 
 EXCERPT_CHARS = 100
 

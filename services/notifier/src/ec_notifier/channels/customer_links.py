@@ -23,7 +23,7 @@ import httpx
 from ec_notifier.channels.adapters import Channel
 from ec_notifier.domain.routing import CUSTOMER_CONTACT
 from ec_notifier.store.claims import Claimed, Outcome
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 from ec_notifier.channels.messages import email_for
 from ec_notifier.store.claims import Claimed, Outcome
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.storage.database import Database
+from ec_platform.storage.upsert import insert_on_conflict
 
 KEPT = Outcome(delivered=True, host_ok=True)
 

@@ -27,7 +27,7 @@ from ec_notifier.domain.writeback import (
 )
 from ec_notifier.store.claims import Claimed, FollowUp, Outcome
 from ec_notifier.store.recording import host_of
-from ec_platform.outbound import OutboundRefused
+from ec_platform.outbound.policy import OutboundRefused
 
 PLATFORM_OF = {v: k for k, v in PROBLEM_CHANNEL.items()}
 

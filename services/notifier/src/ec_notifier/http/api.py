@@ -16,10 +16,10 @@ from ec_notifier.http.outbox import add_outbox_routes
 from ec_notifier.http.subscriptions import add_subscription_routes
 from ec_notifier.http.views import DeliveryDetail, DeliveryView, Status
 from ec_notifier.store.claims import NotFailed, NotFound
-from ec_platform.auth import Operator, Reader
-from ec_platform.openapi import problems
-from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
-from ec_platform.problems import ProblemError
+from ec_platform.http.auth import Operator, Reader
+from ec_platform.http.openapi import problems
+from ec_platform.http.pagination import Page, Paging, TimeIdKeyset, keyset_page
+from ec_platform.http.problems import ProblemError
 
 
 def build_router() -> APIRouter:

@@ -13,9 +13,9 @@ from ec_notifier.store.claims import Claims
 from ec_notifier.store.subscriptions import Subscriptions
 from ec_notifier.store.tables import Tables
 from ec_platform.clock import Clock
-from ec_platform.database import Database
-from ec_platform.outbound import OutboundPolicy
-from ec_platform.outbound_transport import Resolver, system_resolver
+from ec_platform.outbound.policy import OutboundPolicy
+from ec_platform.outbound.transport import Resolver, system_resolver
+from ec_platform.storage.database import Database
 from ec_platform.tasks import Doorbell
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ec_notifier.http.context import Context
 from ec_notifier.store.backlog import due_by_host
-from ec_platform.auth import Reader
+from ec_platform.http.auth import Reader
 
 
 class HostState(BaseModel):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ec_notifier.http.context import Context
 from ec_notifier.http.views import OutboxMessage, OutboxMessageView
-from ec_platform.auth import Reader
-from ec_platform.pagination import Page, Paging, TimeIdKeyset, keyset_page
-from ec_platform.problems import ProblemError
+from ec_platform.http.auth import Reader
+from ec_platform.http.pagination import Page, Paging, TimeIdKeyset, keyset_page
+from ec_platform.http.problems import ProblemError
 
 RFC822 = "message/rfc822"
 

@@ -15,13 +15,13 @@ from ec_notifier.domain.suspension import NotSuspended
 from ec_notifier.http.context import Context
 from ec_notifier.http.views import SubscriptionCreated, SubscriptionView
 from ec_notifier.store.subscriptions import NoSuchSubscription
-from ec_platform.auth import Admin
-from ec_platform.openapi import problems
-from ec_platform.outbound import OutboundRefused
-from ec_platform.outbound_transport import check_destination
-from ec_platform.pagination import Page, Paging
-from ec_platform.problems import ProblemError, invalid_input
-from ec_platform.requests import body_schema, parse_json_body, read_body
+from ec_platform.http.auth import Admin
+from ec_platform.http.openapi import problems
+from ec_platform.http.pagination import Page, Paging
+from ec_platform.http.problems import ProblemError, invalid_input
+from ec_platform.http.requests import body_schema, parse_json_body, read_body
+from ec_platform.outbound.policy import OutboundRefused
+from ec_platform.outbound.transport import check_destination
 
 
 class SubscriptionIn(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ec_platform.openapi import Timestamp
+from ec_platform.http.openapi import Timestamp
 
 Status = Literal["pending", "sending", "delivered", "failed", "held"]
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
+from ec_platform.storage.database import Database
 
 
 @dataclass(frozen=True)

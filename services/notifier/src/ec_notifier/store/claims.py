@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_notifier.domain.policy import RetryPolicy
 from ec_notifier.store.suspensions import SubscriptionHealth
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
-from ec_platform.tracing import TraceContext, trace_context_values
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.observability.tracing import TraceContext, trace_context_values
+from ec_platform.storage.database import Database
+from ec_platform.storage.upsert import insert_on_conflict
 
 # Candidates looked at per claimed slot: enough that a few full hosts at the
 # head of the queue do not starve the others.

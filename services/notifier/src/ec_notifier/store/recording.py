@@ -31,10 +31,10 @@ from ec_notifier.domain.suspension import HELD
 from ec_notifier.domain.templates import render
 from ec_notifier.domain.writeback import writebacks_for
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
-from ec_platform.inbox import first_deliveries
-from ec_platform.tracing import current_trace_context, trace_context_values
-from ec_platform.upsert import upsert
+from ec_platform.observability.tracing import current_trace_context, trace_context_values
+from ec_platform.storage.database import Database
+from ec_platform.storage.inbox import first_deliveries
+from ec_platform.storage.upsert import upsert
 
 CONSUMER = "escalations"
 DELIVERY_IDS = uuid.UUID("5b0f3c1e-2f7e-4c57-9a43-6f0d8a1e0c11")

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ec_notifier.domain.signing import new_secret
 from ec_notifier.domain.suspension import HELD, PENDING, Standing, resumed
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
-from ec_platform.pagination import PageRequest, TimeIdKeyset
+from ec_platform.http.pagination import PageRequest, TimeIdKeyset
+from ec_platform.storage.database import Database
 
 # What a deleted subscription's deliveries not yet made end with (the
 # dispatcher says the same of a pending one it finds without its subscription).

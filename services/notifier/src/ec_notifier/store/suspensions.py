@@ -23,8 +23,8 @@ from ec_notifier.domain.suspension import (
     newly_suspended,
 )
 from ec_notifier.store.tables import Tables
-from ec_platform.database import Database
-from ec_platform.observability import Metrics
+from ec_platform.http.metrics import Metrics
+from ec_platform.storage.database import Database
 
 # The name operators filter on (the README names it), kept whatever the module.
 log = logging.getLogger("ec_notifier.suspensions")

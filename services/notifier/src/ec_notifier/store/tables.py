@@ -18,8 +18,8 @@ from sqlalchemy import (
     text,
 )
 
-from ec_platform.inbox import inbox_table
-from ec_platform.sqltypes import Json, UtcDateTime, trace_context_columns
+from ec_platform.storage.inbox import inbox_table
+from ec_platform.storage.sqltypes import Json, UtcDateTime, trace_context_columns
 
 SCHEMA = "notifier"
 # `held`: kept back while its subscription is suspended, pending again on resuming.

@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from ec_events import Message, dead_letter_topic
 from ec_platform.bus.base import BatchHandler, Delivery, Handler, PoisonMessage
 from ec_platform.bus.dead_letters import dead_letter
-from ec_platform.tracing import (
+from ec_platform.observability.tracing import (
     TRACEPARENT,
     TRACESTATE,
     TraceContext,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, String
 
-from ec_platform.migrations import add_missing_columns
-from ec_platform.sqltypes import trace_context_columns
+from ec_platform.storage.migrations import add_missing_columns
+from ec_platform.storage.sqltypes import trace_context_columns
 
 revision = "0002"
 down_revision = "0001"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.storage.sqltypes import UtcDateTime
 
 revision = "0003"
 down_revision = "0002"

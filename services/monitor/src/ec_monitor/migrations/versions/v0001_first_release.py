@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ec_platform.migrations import make_append_only
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.storage.migrations import make_append_only
+from ec_platform.storage.sqltypes import UtcDateTime
 
 revision = "0001"
 down_revision: str | None = None

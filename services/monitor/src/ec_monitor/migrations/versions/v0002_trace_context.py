@@ -5,8 +5,8 @@ by no trace."""
 
 from __future__ import annotations
 
-from ec_platform.migrations import add_missing_columns
-from ec_platform.sqltypes import trace_context_columns
+from ec_platform.storage.migrations import add_missing_columns
+from ec_platform.storage.sqltypes import trace_context_columns
 
 revision = "0002"
 down_revision = "0001"

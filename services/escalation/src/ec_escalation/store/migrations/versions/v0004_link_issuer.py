@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ec_platform.migrations import add_missing_columns
+from ec_platform.storage.migrations import add_missing_columns
 
 revision = "0004"
 down_revision = "0003"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import Column, Text, text
 
-from ec_platform.migrations import add_missing_columns
-from ec_platform.sqltypes import UtcDateTime
+from ec_platform.storage.migrations import add_missing_columns
+from ec_platform.storage.sqltypes import UtcDateTime
 
 revision = "0003"
 down_revision = "0002"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_platform.sqltypes import UtcDateTime
-from ec_platform.upsert import insert_on_conflict
+from ec_platform.storage.sqltypes import UtcDateTime
+from ec_platform.storage.upsert import insert_on_conflict
 
 
 def inbox_table(metadata: MetaData, *, schema: str) -> Table:

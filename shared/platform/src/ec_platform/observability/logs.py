@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Literal
 
-from ec_platform.tracing import TraceIdsInLogs
+from ec_platform.observability.tracing import TraceIdsInLogs
 
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = (

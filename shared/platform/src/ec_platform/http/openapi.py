@@ -16,8 +16,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from starlette.routing import BaseRoute
 
-from ec_platform.auth import ADMIN, RoleRequirement
-from ec_platform.problems import MEDIA_TYPE
+from ec_platform.http.auth import ADMIN, RoleRequirement
+from ec_platform.http.problems import MEDIA_TYPE
 
 BEARER = "bearer"
 PROBLEM_REF = "#/components/schemas/ProblemDetails"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_platform.sqltypes import UtcDateTime
-from ec_platform.upsert import upsert
+from ec_platform.storage.sqltypes import UtcDateTime
+from ec_platform.storage.upsert import upsert
 
 
 def checkpoint_table(metadata: MetaData, *, schema: str) -> Table:

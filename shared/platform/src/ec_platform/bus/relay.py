@@ -19,11 +19,16 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, text
 
 from ec_platform.bus.base import Bus
-from ec_platform.checkpoints import load_checkpoint, save_checkpoint
-from ec_platform.database import Database
-from ec_platform.eventlog import EventLog, StoredEvent
+from ec_platform.observability.tracing import (
+    messaging_attributes,
+    parent_from,
+    trace_context_of,
+    tracer,
+)
+from ec_platform.storage.checkpoints import load_checkpoint, save_checkpoint
+from ec_platform.storage.database import Database
+from ec_platform.storage.eventlog import EventLog, StoredEvent
 from ec_platform.tasks import Doorbell
-from ec_platform.tracing import messaging_attributes, parent_from, trace_context_of, tracer
 
 TAKE_OVER_POLL_S = 1.0
 # After an append, the relay looks again this often for this long: the event

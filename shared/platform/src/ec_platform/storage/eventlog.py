@@ -25,8 +25,9 @@ from sqlalchemy import Table, bindparam, func, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_platform.database import Database
-from ec_platform.event_records import (
+from ec_platform.observability.tracing import child_span, current_trace_context
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import (
     GENESIS_HASH,
     POSITIONS_PER_TRANSACTION,
     Append,
@@ -41,8 +42,7 @@ from ec_platform.event_records import (
     new_row,
     stored_from,
 )
-from ec_platform.pgscan import scan_after, scan_payloads_after, scan_stream
-from ec_platform.tracing import child_span, current_trace_context
+from ec_platform.storage.pgscan import scan_after, scan_payloads_after, scan_stream
 
 __all__ = [
     "GENESIS_HASH",

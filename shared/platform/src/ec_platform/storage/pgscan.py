@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ec_platform.event_records import COLUMNS as STORED_COLUMNS
+from ec_platform.storage.event_records import COLUMNS as STORED_COLUMNS
 
 COLUMNS = ", ".join(STORED_COLUMNS)
 # A subquery, so it is computed once per statement (InitPlan), not once per row.

@@ -20,7 +20,7 @@ from prometheus_client import (
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ec_platform.auth import ROLES, require
+from ec_platform.http.auth import ROLES, require
 
 HealthCheck = Callable[[], Awaitable[None]]
 ScrapeHook = Callable[[], Awaitable[None]]

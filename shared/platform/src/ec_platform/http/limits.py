@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ec_platform.http.problems import BodyTooLarge, body_too_large
 from ec_platform.inputs import parse_count
-from ec_platform.problems import BodyTooLarge, body_too_large
 
 
 class BodyLimitMiddleware:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from ec_platform.inputs import redact_url
-from ec_platform.tracing import child_span
+from ec_platform.observability.tracing import child_span
 
 
 class Database:
@@ -88,7 +88,7 @@ class Database:
     async def create(self, metadata: MetaData, extra_ddl: Sequence[str] = ()) -> None:
         """Creates what is missing of tables that belong to no service (a test's,
         a benchmark's). A service's own tables come from its migrations
-        (ec_platform.migrations), never from here."""
+        (ec_platform.storage.migrations), never from here."""
         async with self.engine.begin() as conn:
             if not self.is_sqlite:
                 # Callers starting at once would race on CREATE … IF NOT EXISTS.

@@ -22,8 +22,8 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select
 
-from ec_platform.database import Database
-from ec_platform.problems import ProblemError, invalid_input
+from ec_platform.http.problems import ProblemError, invalid_input
+from ec_platform.storage.database import Database
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

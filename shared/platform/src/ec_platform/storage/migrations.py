@@ -20,8 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
-from ec_platform.database import Database
-from ec_platform.event_records import append_only_statements
+from ec_platform.storage.database import Database
+from ec_platform.storage.event_records import append_only_statements
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from ec_platform.outbound import IPAddress, OutboundPolicy, OutboundRefused, literal_address
+from ec_platform.outbound.policy import IPAddress, OutboundPolicy, OutboundRefused, literal_address
 
 # Resolves (host, port) to addresses; a fake stands in for the DNS in tests.
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]

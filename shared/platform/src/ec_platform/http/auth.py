@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from ec_platform.problems import ProblemError, too_many_requests
-from ec_platform.throttle import Guesses, client_address
+from ec_platform.http.problems import ProblemError, too_many_requests
+from ec_platform.http.throttle import Guesses, client_address
 
 ROLES = frozenset({"intake", "operator", "auditor", "admin"})
 ADMIN = "admin"
@@ -94,7 +94,7 @@ def _bearer(request: Request) -> str:
 class RoleRequirement:
     """A dependency admitting the given roles (admin is always admitted). A
     class, not a closure, so the OpenAPI document can tell which routes need a
-    token and which roles (ec_platform.openapi)."""
+    token and which roles (ec_platform.http.openapi)."""
 
     def __init__(self, roles: Iterable[str]) -> None:
         self.roles = frozenset(roles)

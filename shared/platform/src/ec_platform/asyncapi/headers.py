@@ -15,7 +15,7 @@ from ec_events.cloudevents import (
     TYPE_PREFIX,
 )
 from ec_platform.bus.dead_letters import HEADERS, PREFIX, REPLAYED_FROM
-from ec_platform.event_records import POSITION, STREAM_VERSION
+from ec_platform.storage.event_records import POSITION, STREAM_VERSION
 
 # The CloudEvents distributed-tracing extension (W3C Trace Context), on the
 # messages of services that propagate a trace.

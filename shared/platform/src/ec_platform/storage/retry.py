@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ec_platform.eventlog import VersionConflict
+from ec_platform.storage.eventlog import VersionConflict
 
 T = TypeVar("T")
 

@@ -26,9 +26,9 @@ from sqlalchemy import (
 
 from ec_events import Envelope, Event, parse_event
 from ec_events.registry import parse_event_json
-from ec_platform.database import Database
-from ec_platform.sqltypes import UtcDateTime, trace_context_columns
-from ec_platform.tracing import TraceContext, trace_context_values
+from ec_platform.observability.tracing import TraceContext, trace_context_values
+from ec_platform.storage.database import Database
+from ec_platform.storage.sqltypes import UtcDateTime, trace_context_columns
 
 POSITIONS_PER_TRANSACTION = 1 << 16
 # CloudEvent extension attributes a published stored event carries (on Kafka,

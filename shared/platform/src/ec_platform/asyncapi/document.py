@@ -15,13 +15,13 @@ from typing import Any
 
 from ec_events import EVENT_TYPES, TOPIC_OF, Event, TopicName, Topics, dead_letter_topic
 from ec_events.registry import UPCASTERS, Upcaster
-from ec_platform.asyncapi_headers import (
+from ec_platform.asyncapi.headers import (
     CLOUD_EVENT_HEADERS,
     DEAD_LETTER_HEADERS,
     message_headers,
 )
-from ec_platform.asyncapi_payloads import payload_schemas, versions
-from ec_platform.channels import BusUse
+from ec_platform.asyncapi.payloads import payload_schemas, versions
+from ec_platform.bus.channels import BusUse
 
 ASYNCAPI = "3.0.0"
 KAFKA_BINDING = "0.5.0"

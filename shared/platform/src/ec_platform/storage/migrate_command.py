@@ -9,9 +9,9 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from ec_platform.database import Database
-from ec_platform.migrations import History, SchemaTooNew, UnknownTables, migrate
 from ec_platform.settings import PlatformSettings
+from ec_platform.storage.database import Database
+from ec_platform.storage.migrations import History, SchemaTooNew, UnknownTables, migrate
 
 # Exit codes besides 0 (done) and 2 (usage): the schema is not one this version can migrate.
 REFUSED = 1

@@ -10,7 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
-from ec_platform.problems import (
+from ec_platform.http.problems import (
     BodyTooLarge,
     ProblemError,
     describe_validation,

@@ -1,6 +1,6 @@
 """What a service publishes and consumes, declared once beside its wiring: the
 wiring opens only what is declared here, and the event catalogue
-(`ec_platform.asyncapi`) describes exactly this."""
+(`ec_platform.asyncapi.document`) describes exactly this."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
-from ec_platform.problems import ProblemError
+from ec_platform.http.problems import ProblemError
 
 ASSETS_PATH = "/docs/assets"
 # The files the page loads, and their media types; nothing else is served.
@@ -22,7 +22,7 @@ ASSETS = {
 
 
 def _asset(name: str) -> bytes:
-    return (resources.files("ec_platform") / "static" / "swagger-ui" / name).read_bytes()
+    return (resources.files("ec_platform.http") / "static" / "swagger-ui" / name).read_bytes()
 
 
 def docs_router(app: FastAPI) -> APIRouter:

@@ -1,0 +1,1 @@
+"""Traces carried across every hop, and log lines that name their trace."""
