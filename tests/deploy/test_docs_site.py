@@ -109,3 +109,57 @@ def test_every_link_of_the_readme_reaches_a_file_of_the_repository() -> None:
     # then each names a file or folder that exists
     assert targets
     assert [t for t in targets if not (ROOT / t).exists()] == []
+
+
+# Dotted names in the docs that are logger names, not modules: operators filter on them.
+LOGGER_NAMES = {"ec_notifier.operations_log", "ec_notifier.suspensions"}
+PACKAGES = {
+    folder.name: folder
+    for folder in [*ROOT.glob("*/*/src/ec_*"), *ROOT.glob("*/src/ec_*")]
+    if folder.is_dir()
+}
+DOTTED = re.compile(r"\b(ec_[a-z]+(?:\.[A-Za-z_]\w*)+)")
+SOURCE_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)+[\w-]+\.(?:py|yaml))\b")
+
+
+def _readers_pages() -> list[Path]:
+    return [
+        *DOCS.rglob("*.md"),
+        ROOT / "README.md",
+        *ROOT.glob("services/*/README.md"),
+        *ROOT.glob("shared/*/README.md"),
+    ]
+
+
+def _module_named(dotted: str) -> bool:
+    """A module or package, or a name defined in one (`module.function`)."""
+    first, *rest = dotted.split(".")
+    if first not in PACKAGES:
+        return True  # another project's name
+    for depth in range(len(rest), 0, -1):
+        place = PACKAGES[first].joinpath(*rest[:depth])
+        if place.with_suffix(".py").is_file() or (place / "__init__.py").is_file():
+            return depth >= len(rest) - 1
+    return False
+
+
+def _file_named(page: Path, path: str) -> bool:
+    bases = [page.parent, ROOT, *PACKAGES.values(), *(p.parent.parent for p in PACKAGES.values())]
+    return any((base / path).is_file() for base in bases)
+
+
+def test_every_module_and_source_file_the_docs_name_exists() -> None:
+    # given every page a reader opens
+    # when the modules (ec_x.y) and source paths (a/b.py) they name are looked up
+    missing = {
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in _readers_pages()
+        for name in {
+            *(m for m in DOTTED.findall(page.read_text()) if m not in LOGGER_NAMES),
+            *SOURCE_PATH.findall(page.read_text()),
+        }
+        if not (_module_named(name) if name.startswith("ec_") else _file_named(page, name))
+    }
+
+    # then each is where the page says
+    assert not missing, sorted(missing)
