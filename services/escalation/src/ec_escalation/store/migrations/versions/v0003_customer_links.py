@@ -1,4 +1,4 @@
-"""The customers' personal links: each contact's token hashes (issue 15).
+"""The customers' personal links: a hash of each contact's token, never the token itself.
 
 A table of its own, not derived from the events, so it starts empty: the links
 of escalations already running are issued with the next mail to each contact."""
